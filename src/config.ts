@@ -1,0 +1,114 @@
+// Every setting of the operator, from environment variables, validated once at start-up.
+// The README's configuration table and the helm chart's values follow this schema.
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+const list = z
+  .string()
+  .default('')
+  .transform((s) =>
+    s
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
+  );
+/** Durations as "30s", "5m", "2h", "7d" or plain milliseconds. */
+const duration = (def: string) =>
+  z
+    .string()
+    .default(def)
+    .transform((s, ctx) => {
+      const m = /^(\d+)(ms|s|m|h|d)?$/.exec(s.trim());
+      if (!m) {
+        ctx.addIssue({ code: 'custom', message: `"${s}" is not a duration like 30s, 5m, 2h or 7d` });
+        return z.NEVER;
+      }
+      const unit = { ms: 1, s: 1e3, m: 60e3, h: 3600e3, d: 86400e3 }[(m[2] ?? 'ms') as 'ms'];
+      return Number(m[1]) * unit;
+    });
+
+export const ConfigSchema = z.object({
+  WEBHOOK_PORT: int(10000),
+  WEBHOOK_HOST: z.string().default('0.0.0.0'),
+  WEBHOOK_BEARER_TOKEN: z.string().optional(),
+  WEBHOOK_MAX_BODY_BYTES: int(4 * 1024 * 1024, 1024),
+  METRICS_PORT: int(9090),
+
+  /** Where incidents are created by default: the operator's own namespace. */
+  NAMESPACE: z.string().optional(),
+  /** `operator`: every incident in NAMESPACE; `alert`: in the alert's `namespace` label when it exists. */
+  INCIDENT_NAMESPACE_MODE: z.enum(['operator', 'alert']).default('operator'),
+
+  OPENAI_API_KEY: z.string().optional(),
+  OPENAI_BASE_URL: z.string().url().optional(),
+  LLM_MODEL: z.string().default('gpt-4o-mini'),
+  LLM_TIMEOUT: duration('60s'),
+  LLM_MAX_RETRIES: int(3),
+  LLM_CALLS_PER_MINUTE: int(60, 1),
+  LLM_TEMPERATURE: z.coerce.number().min(0).max(2).optional(),
+  /** `auto`: the LLM when one is configured, else the rule-based analyzer. */
+  ANALYZER: z.enum(['auto', 'llm', 'rules']).default('auto'),
+
+  SERVERS_CONFIG: z.string().default('servers_config.json'),
+  BUILTIN_KUBERNETES_TOOLS: bool.default('true'),
+
+  POLICY_MODE: z.enum(['observe', 'approve', 'auto']).default('approve'),
+  /** Tools a policy of `auto` may run without a person (names as offered to the model, e.g. kubernetes__scale). */
+  POLICY_ALLOWED_TOOLS: list,
+  /** Namespaces mutating tools may touch; empty = any but kube-system. */
+  POLICY_ALLOWED_NAMESPACES: list,
+  POLICY_MAX_MUTATIONS: int(3),
+  APPROVAL_TIMEOUT: duration('1h'),
+
+  MAX_STEPS: int(20, 1),
+  MAX_TOKENS_PER_INCIDENT: int(300_000, 1000),
+  PROMPT_TOKEN_BUDGET: int(48_000, 2000),
+  TOOL_OUTPUT_MAX_BYTES: int(8192, 256),
+  TOOL_TIMEOUT: duration('30s'),
+  MAX_CONCURRENT_INVESTIGATIONS: int(5, 1),
+
+  LEADER_ELECTION: bool.default('false'),
+  LEADER_ELECTION_ID: z.string().default('alert-agent-leader'),
+  POD_NAME: z.string().optional(),
+  RETENTION_TTL: duration('7d'),
+  RETENTION_MAX: int(1000, 1),
+
+  LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+  LOG_FORMAT: z.enum(['json', 'text', 'auto']).default('auto'),
+  KUBERNETES_SERVICE_HOST: z.string().optional(),
+});
+
+export type Config = z.infer<typeof ConfigSchema> & { NAMESPACE: string; analyzer: 'llm' | 'rules' };
+
+export class ConfigError extends Error {}
+
+const SA_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings (as helm renders unset values) mean "not set".
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = ConfigSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const c = parsed.data;
+  const llmConfigured = Boolean(c.OPENAI_API_KEY || c.OPENAI_BASE_URL);
+  if (c.ANALYZER === 'llm' && !llmConfigured) {
+    throw new ConfigError('invalid configuration:\n  ANALYZER: "llm" needs OPENAI_API_KEY or OPENAI_BASE_URL');
+  }
+  const analyzer = c.ANALYZER === 'auto' ? (llmConfigured ? 'llm' : 'rules') : c.ANALYZER;
+  return { ...c, NAMESPACE: c.NAMESPACE ?? inClusterNamespace() ?? 'default', analyzer };
+}
+
+function inClusterNamespace(): string | undefined {
+  try {
+    return readFileSync(SA_NAMESPACE_FILE, 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,48 @@
+// Conditions are computed in one place from the phase, outcome and alert state, so they never
+// contradict the phase. lastTransitionTime moves only when a condition's status flips.
+import type { AlertIncident, Condition, IncidentStatus } from './types.js';
+
+type Desired = Omit<Condition, 'lastTransitionTime' | 'observedGeneration'>;
+
+export function desiredConditions(inc: Pick<AlertIncident, 'spec'>, status: IncidentStatus): Desired[] {
+  const phase = status.phase ?? 'Pending';
+  const finished = phase === 'Reported' || phase === 'Failed';
+  const reported: Desired =
+    phase === 'Reported'
+      ? { type: 'Reported', status: 'True', reason: status.outcome ?? 'Resolved', message: status.summary ?? 'report written' }
+      : phase === 'Failed'
+        ? { type: 'Reported', status: 'False', reason: 'Failed', message: status.failureReason ?? 'the investigation failed' }
+        : { type: 'Reported', status: 'False', reason: 'InProgress', message: `investigation ${phase.toLowerCase()}` };
+  const investigating: Desired = finished
+    ? { type: 'Investigating', status: 'False', reason: phase === 'Failed' ? 'Failed' : 'Completed', message: phase === 'Failed' ? (status.failureReason ?? '') : 'investigation finished' }
+    : { type: 'Investigating', status: phase === 'Pending' ? 'Unknown' : 'True', reason: phase, message: phaseMessage(status) };
+  const firing: Desired =
+    inc.spec.status === 'resolved'
+      ? { type: 'AlertFiring', status: 'False', reason: 'AlertResolved', message: `AlertManager resolved the alert${inc.spec.endsAt ? ` at ${inc.spec.endsAt}` : ''}` }
+      : { type: 'AlertFiring', status: 'True', reason: 'AlertFiring', message: `firing since ${inc.spec.startsAt}` };
+  return [reported, investigating, firing];
+}
+
+function phaseMessage(status: IncidentStatus): string {
+  const last = status.steps?.at(-1);
+  if (status.phase === 'AwaitingApproval' && last) return `step ${last.index} (${last.server}__${last.tool}) waits for approval`;
+  if (status.phase === 'Executing' && last) return `running step ${last.index}: ${last.server}__${last.tool}`;
+  const retry = status.attempts ? ` (retrying after ${status.attempts} failed attempt(s): ${status.lastError ?? 'error'})` : '';
+  return `${status.steps?.length ?? 0} steps so far${retry}`;
+}
+
+export function withConditions(inc: AlertIncident, status: IncidentStatus, now: string): IncidentStatus {
+  const generation = inc.metadata.generation;
+  const old = new Map((inc.status?.conditions ?? []).map((c) => [c.type, c]));
+  const conditions = desiredConditions(inc, status).map((d) => {
+    const prev = old.get(d.type);
+    const message = (d.message ?? '').slice(0, 1024);
+    return {
+      ...d,
+      message,
+      lastTransitionTime: prev && prev.status === d.status ? prev.lastTransitionTime : now,
+      ...(generation !== undefined ? { observedGeneration: generation } : {}),
+    };
+  });
+  return { ...status, conditions, ...(generation !== undefined ? { observedGeneration: generation } : {}) };
+}

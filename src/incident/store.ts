@@ -1,0 +1,181 @@
+// Reads and writes AlertIncidents on the API server. This is the only code that talks to the
+// alertincidents resource, so it is also where API calls are counted (see requestCounter).
+import {
+  ApiException,
+  CustomObjectsApi,
+  KubeConfig,
+  PatchStrategy,
+  ServerConfiguration,
+  createConfiguration,
+  setHeaderOptions,
+  type RequestContext,
+  type ResponseContext,
+} from '@kubernetes/client-node';
+import { AlertIncident, GROUP, PLURAL, VERSION, type IncidentSpec, type IncidentStatus } from './types.js';
+
+export type RequestObserver = (method: string, url: string) => void;
+
+/** Status codes the callers branch on. Anything else is an error to retry later. */
+export function statusCode(err: unknown): number | undefined {
+  if (err instanceof ApiException) return err.code;
+  const code = (err as { code?: unknown; statusCode?: unknown })?.code ?? (err as { statusCode?: unknown })?.statusCode;
+  return typeof code === 'number' ? code : undefined;
+}
+export const isNotFound = (err: unknown) => statusCode(err) === 404;
+export const isConflict = (err: unknown) => statusCode(err) === 409;
+
+/** A message fit for a log line or an HTTP answer: the API server's own `message`, never the request. */
+export function apiErrorMessage(err: unknown): string {
+  if (err instanceof ApiException) {
+    const body = typeof err.body === 'string' ? safeJson(err.body) : err.body;
+    const msg = (body as { message?: string } | undefined)?.message;
+    return `API server answered ${err.code}${msg ? `: ${msg}` : ''}`;
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
+function safeJson(s: string): unknown {
+  try {
+    return JSON.parse(s);
+  } catch {
+    return undefined;
+  }
+}
+
+const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+export class IncidentStore {
+  private readonly api: CustomObjectsApi;
+
+  constructor(kc: KubeConfig, observe?: RequestObserver) {
+    const cluster = kc.getCurrentCluster();
+    if (!cluster) throw new Error('kubeconfig has no current cluster');
+    const middleware = observe
+      ? [
+          {
+            pre: async (ctx: RequestContext) => {
+              observe(ctx.getHttpMethod(), ctx.getUrl());
+              return ctx;
+            },
+            post: async (ctx: ResponseContext) => ctx,
+          },
+        ]
+      : [];
+    this.api = new CustomObjectsApi(
+      createConfiguration({
+        baseServer: new ServerConfiguration(cluster.server, {}),
+        authMethods: { default: kc },
+        promiseMiddleware: middleware,
+      }),
+    );
+  }
+
+  async get(namespace: string, name: string): Promise<AlertIncident | undefined> {
+    try {
+      const raw = await this.api.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name });
+      return AlertIncident.parse(raw);
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async create(incident: AlertIncident): Promise<AlertIncident> {
+    const raw = await this.api.createNamespacedCustomObject({
+      group: GROUP,
+      version: VERSION,
+      namespace: incident.metadata.namespace,
+      plural: PLURAL,
+      body: incident,
+    });
+    return AlertIncident.parse(raw);
+  }
+
+  /** Merge-patches spec (and labels); resourceVersion makes it fail with 409 if someone wrote first. */
+  async patchSpec(
+    namespace: string,
+    name: string,
+    resourceVersion: string,
+    spec: Partial<IncidentSpec>,
+  ): Promise<AlertIncident> {
+    const raw = await this.api.patchNamespacedCustomObject(
+      { group: GROUP, version: VERSION, namespace, plural: PLURAL, name, body: { metadata: { resourceVersion }, spec } },
+      mergePatch,
+    );
+    return AlertIncident.parse(raw);
+  }
+
+  async patchMetadata(
+    namespace: string,
+    name: string,
+    metadata: { labels?: Record<string, string | null>; annotations?: Record<string, string | null> },
+  ): Promise<AlertIncident> {
+    const raw = await this.api.patchNamespacedCustomObject(
+      { group: GROUP, version: VERSION, namespace, plural: PLURAL, name, body: { metadata } },
+      mergePatch,
+    );
+    return AlertIncident.parse(raw);
+  }
+
+  /**
+   * Writes the whole status through the status subresource. Merge patch replaces lists whole (RFC 7386),
+   * which is what we want for steps and conditions; the resourceVersion precondition turns a write based
+   * on a stale read into a 409 instead of a lost update.
+   */
+  async patchStatus(
+    namespace: string,
+    name: string,
+    resourceVersion: string,
+    status: IncidentStatus,
+  ): Promise<AlertIncident> {
+    const raw = await this.api.patchNamespacedCustomObjectStatus(
+      { group: GROUP, version: VERSION, namespace, plural: PLURAL, name, body: { metadata: { resourceVersion }, status } },
+      mergePatch,
+    );
+    return AlertIncident.parse(raw);
+  }
+
+  async delete(namespace: string, name: string, resourceVersion?: string): Promise<void> {
+    try {
+      await this.api.deleteNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace,
+        plural: PLURAL,
+        name,
+        body: resourceVersion ? { preconditions: { resourceVersion } } : undefined,
+      });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+
+  /** One page of a list; namespace undefined lists across all namespaces. */
+  async list(opts: {
+    namespace?: string;
+    labelSelector?: string;
+    limit?: number;
+    continueToken?: string;
+    resourceVersion?: string;
+  }): Promise<{ items: unknown[]; resourceVersion: string; continueToken?: string }> {
+    const common = {
+      group: GROUP,
+      version: VERSION,
+      plural: PLURAL,
+      labelSelector: opts.labelSelector,
+      limit: opts.limit,
+      _continue: opts.continueToken,
+      resourceVersion: opts.resourceVersion,
+    };
+    const raw = (
+      opts.namespace
+        ? await this.api.listNamespacedCustomObject({ ...common, namespace: opts.namespace })
+        : await this.api.listClusterCustomObject(common)
+    ) as { items?: unknown[]; metadata?: { resourceVersion?: string; continue?: string } };
+    return {
+      items: raw.items ?? [],
+      resourceVersion: raw.metadata?.resourceVersion ?? '',
+      continueToken: raw.metadata?.continue || undefined,
+    };
+  }
+}

@@ -1,0 +1,389 @@
+// The investigation loop, one step at a time. Given an incident as stored, `advance` works out the next
+// step from its status alone and returns the status to persist (the reconciler writes it). Nothing
+// lives in memory between steps, so a restarted operator continues exactly where the last one stopped.
+//   Pending → Analyzing ⇄ Executing → Reported     (or AwaitingApproval, or Failed)
+import { ANNOTATIONS, type AlertIncident, type IncidentStatus, type Outcome, type Step } from '../incident/types.js';
+import { evaluate, type PolicyConfig } from '../policy/policy.js';
+import { PermanentLlmError } from './llmInvestigator.js';
+import { boundOutput, composeReport, fallbackNarrative } from './report.js';
+import { TransientError, type Decision, type InvestigationContext, type Investigator, type ToolCatalog, type Usage } from './types.js';
+
+export interface Limits {
+  maxSteps: number;
+  maxTokensPerIncident: number;
+  toolOutputMaxBytes: number;
+  toolTimeoutMs: number;
+  approvalTimeoutMs: number;
+  /** Unusable replies in a row before the incident fails. */
+  maxInvalidReplies: number;
+  /** Failed attempts of one step in a row (LLM unavailable) before the incident fails. */
+  maxAttempts: number;
+}
+
+export interface EngineDeps {
+  investigator: Investigator;
+  tools: ToolCatalog;
+  policy: PolicyConfig;
+  limits: Limits;
+  runbook?: (inc: AlertIncident) => string | undefined;
+  now?: () => Date;
+}
+
+export interface IncidentEvent {
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+}
+
+export interface Write {
+  status: IncidentStatus;
+  events: IncidentEvent[];
+  /** Check again after this long even if nothing changes (approval timeout, retry backoff). */
+  requeueAfterMs?: number;
+  /** Runs after `status` is persisted: a mutating call whose intent must be on record before it runs. */
+  afterWrite?: () => Promise<Write>;
+}
+
+export type Advance = { kind: 'noop'; requeueAfterMs?: number } | ({ kind: 'write' } & Write);
+
+const MUTATION_STATES = new Set(['Planned', 'Running', 'Succeeded', 'Failed', 'Unknown', 'AwaitingApproval']);
+
+export class InvestigationEngine {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: EngineDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  async advance(inc: AlertIncident): Promise<Advance> {
+    const phase = inc.status?.phase ?? 'Pending';
+    try {
+      switch (phase) {
+        case 'Pending':
+          return this.start(inc);
+        case 'Analyzing':
+          return await this.analyze(inc);
+        case 'Executing':
+          return await this.execute(inc);
+        case 'AwaitingApproval':
+          return this.checkApproval(inc);
+        default:
+          return { kind: 'noop' };
+      }
+    } catch (err) {
+      if (err instanceof TransientError) return this.retryLater(inc, err);
+      if (err instanceof PermanentLlmError) return this.fail(inc, 'LLMRequestRefused', err.message);
+      throw err;
+    }
+  }
+
+  // ── phases ──────────────────────────────────────────────────────────────────────────────────────
+
+  private start(inc: AlertIncident): Advance {
+    const now = this.iso();
+    if (inc.spec.status === 'resolved') {
+      const status: IncidentStatus = {
+        ...this.base(inc),
+        phase: 'Reported',
+        outcome: 'Resolved',
+        startedAt: now,
+        completedAt: now,
+        summary: 'The alert was already resolved when it reached the operator; nothing was investigated.',
+        investigator: this.deps.investigator.kind,
+      };
+      status.report = composeReport(inc, [], fallbackNarrative(status.summary, undefined, []), 'Resolved', 'alert resolved before the investigation started', now);
+      return { kind: 'write', status, events: [{ type: 'Normal', reason: 'Resolved', message: status.summary! }] };
+    }
+    return {
+      kind: 'write',
+      status: { ...this.base(inc), phase: 'Analyzing', startedAt: now, investigator: this.deps.investigator.kind, steps: [], usage: { llmCalls: 0, promptTokens: 0, completionTokens: 0 } },
+      events: [{ type: 'Normal', reason: 'InvestigationStarted', message: `investigating ${inc.spec.alertname} with the ${this.deps.investigator.kind === 'llm' ? 'LLM' : 'rule-based analyzer'}` }],
+    };
+  }
+
+  private async analyze(inc: AlertIncident): Promise<Advance> {
+    const status = this.base(inc);
+    const steps = status.steps ?? [];
+    const last = steps.at(-1);
+    const { limits } = this.deps;
+
+    if (last?.action === 'resolve' || last?.action === 'escalate') {
+      return this.report(inc, last.action === 'resolve' ? 'Resolved' : 'NeedsManualIntervention', last.reasoning || `the investigator decided to ${last.action}`);
+    }
+    if (inc.spec.status === 'resolved' && !steps.some((s) => s.action === 'note' && s.reasoning?.startsWith('AlertManager resolved'))) {
+      const note = this.step(steps, { action: 'note', state: 'Done', reasoning: `AlertManager resolved the alert${inc.spec.endsAt ? ` at ${inc.spec.endsAt}` : ''} during the investigation.` });
+      return { kind: 'write', status: { ...status, steps: [...steps, note] }, events: [{ type: 'Normal', reason: 'AlertResolved', message: note.reasoning! }] };
+    }
+    const decisions = steps.filter((s) => s.action !== 'note').length;
+    if (decisions >= limits.maxSteps) {
+      return this.report(inc, 'NeedsManualIntervention', `the step budget (${limits.maxSteps} steps) is spent`);
+    }
+    const tokens = (status.usage?.promptTokens ?? 0) + (status.usage?.completionTokens ?? 0);
+    if (tokens >= limits.maxTokensPerIncident) {
+      return this.report(inc, 'NeedsManualIntervention', `the token budget (${limits.maxTokensPerIncident} tokens) is spent`);
+    }
+    const invalidRun = trailing(steps, (s) => s.action === 'invalid' || s.action === 'note').filter((s) => s.action === 'invalid');
+    if (invalidRun.length >= limits.maxInvalidReplies) {
+      return this.fail(inc, 'InvestigatorUnusable', `the investigator gave ${invalidRun.length} unusable replies in a row; the last: ${invalidRun.at(-1)?.result?.error ?? ''}`);
+    }
+
+    const { decision, usage } = await this.deps.investigator.decide(this.context(inc, steps));
+    const next = { ...status, usage: addUsage(status.usage, usage), attempts: undefined, lastError: undefined };
+    return this.record(inc, next, steps, decision);
+  }
+
+  private record(inc: AlertIncident, status: IncidentStatus, steps: Step[], d: Decision): Advance {
+    if (d.kind === 'invalid') {
+      const step = this.step(steps, { action: 'invalid', state: 'Done', arguments: d.raw.slice(0, 4000), result: { ok: false, error: d.error.slice(0, 2000) } });
+      return { kind: 'write', status: { ...status, steps: [...steps, step] }, events: [{ type: 'Warning', reason: 'UnusableReply', message: `step ${step.index}: ${d.error}` }] };
+    }
+    if (d.kind === 'resolve' || d.kind === 'escalate') {
+      const step = this.step(steps, {
+        action: d.kind,
+        state: 'Done',
+        toolCallId: d.toolCallId,
+        reasoning: (d.reasoning || d.summary).slice(0, 8000),
+        arguments: JSON.stringify({ summary: d.summary, root_cause: d.rootCause }).slice(0, 16000),
+      });
+      return { kind: 'write', status: { ...status, steps: [...steps, step], summary: oneLine(d.summary), rootCause: d.rootCause.slice(0, 4000) }, events: [] };
+    }
+    const tool = this.deps.tools.find(d.tool);
+    const args = JSON.stringify(d.arguments);
+    const mutating = tool?.mutating ?? true;
+    const mutationsSoFar = steps.filter((s) => s.mutating && MUTATION_STATES.has(s.state ?? '')).length;
+    const verdict = evaluate({ tool: d.tool, mutating, arguments: d.arguments }, this.deps.policy, mutationsSoFar);
+    const step = this.step(steps, {
+      action: 'callTool',
+      server: tool?.server,
+      tool: tool?.tool ?? d.tool,
+      toolCallId: d.toolCallId,
+      arguments: args.length > 16000 ? args.slice(0, 16000) : args,
+      reasoning: d.reasoning.slice(0, 8000),
+      mutating,
+      policy: { verdict: verdict.verdict, reason: verdict.reason, decidedBy: `policy ${this.deps.policy.mode}` },
+      state: verdict.verdict === 'allow' ? 'Planned' : verdict.verdict === 'block' ? 'Blocked' : 'AwaitingApproval',
+    });
+    const withStep = { ...status, steps: [...steps, step] };
+    const label = `${step.server}__${step.tool}`;
+    if (verdict.verdict === 'allow') return { kind: 'write', status: { ...withStep, phase: 'Executing' }, events: [] };
+    if (verdict.verdict === 'block') {
+      return { kind: 'write', status: withStep, events: [{ type: 'Warning', reason: 'ActionBlocked', message: `step ${step.index}: ${label} not run: ${verdict.reason}` }] };
+    }
+    return {
+      kind: 'write',
+      status: { ...withStep, phase: 'AwaitingApproval' },
+      requeueAfterMs: this.deps.limits.approvalTimeoutMs,
+      events: [
+        {
+          type: 'Normal',
+          reason: 'ApprovalRequired',
+          message: `step ${step.index} waits for approval: ${label} ${args.slice(0, 300)}. Approve: kubectl annotate alertincident ${inc.metadata.name} -n ${inc.metadata.namespace} ${ANNOTATIONS.approve}=${step.index}; reject: ${ANNOTATIONS.reject}=${step.index}`,
+        },
+      ],
+    };
+  }
+
+  private async execute(inc: AlertIncident): Promise<Advance> {
+    const status = this.base(inc);
+    const steps = status.steps ?? [];
+    const last = steps.at(-1);
+    if (!last || last.action !== 'callTool' || (last.state !== 'Planned' && last.state !== 'Running')) {
+      return { kind: 'write', status: { ...status, phase: 'Analyzing' }, events: [] };
+    }
+    if (last.state === 'Running' && last.mutating) {
+      // Our intent is on record but not the result: the operator stopped while the action ran. Running it
+      // again could double it, so say that the outcome is unknown and let the investigator look.
+      const unknown: Step = { ...last, state: 'Unknown', result: { ok: false, error: 'the operator restarted while this action ran: its outcome is unknown; check the cluster before acting again', finishedAt: this.iso() } };
+      return {
+        kind: 'write',
+        status: { ...status, phase: 'Analyzing', steps: [...steps.slice(0, -1), unknown] },
+        events: [{ type: 'Warning', reason: 'ActionOutcomeUnknown', message: `step ${last.index}: ${last.server}__${last.tool} may or may not have run (operator restarted)` }],
+      };
+    }
+    const run = async (base: IncidentStatus, step: Step): Promise<Write> => {
+      const result = await this.runTool(step);
+      const done: Step = { ...step, state: result.ok ? 'Succeeded' : 'Failed', result };
+      const events: IncidentEvent[] = step.mutating
+        ? [{ type: result.ok ? 'Normal' : 'Warning', reason: result.ok ? 'ActionSucceeded' : 'ActionFailed', message: `step ${step.index}: ${step.server}__${step.tool} ${result.ok ? 'succeeded' : `failed: ${result.error}`}` }]
+        : [];
+      return { status: { ...base, phase: 'Analyzing', steps: [...(base.steps ?? []).slice(0, -1), done] }, events };
+    };
+    if (!last.mutating) return { kind: 'write', ...(await run(status, last)) };
+    const running: Step = { ...last, state: 'Running' };
+    const intent: IncidentStatus = { ...status, steps: [...steps.slice(0, -1), running] };
+    return {
+      kind: 'write',
+      status: intent,
+      events: [{ type: 'Normal', reason: 'ActionStarted', message: `step ${last.index}: running ${last.server}__${last.tool} ${(last.arguments ?? '').slice(0, 300)}` }],
+      afterWrite: () => run(intent, running),
+    };
+  }
+
+  private checkApproval(inc: AlertIncident): Advance {
+    const status = this.base(inc);
+    const steps = status.steps ?? [];
+    const last = steps.at(-1);
+    if (!last || last.state !== 'AwaitingApproval') return { kind: 'write', status: { ...status, phase: 'Analyzing' }, events: [] };
+    const ann = inc.metadata.annotations ?? {};
+    const idx = String(last.index);
+    const replace = (s: Step, phase: IncidentStatus['phase']): IncidentStatus => ({ ...status, phase, steps: [...steps.slice(0, -1), s] });
+    if (ann[ANNOTATIONS.reject] === idx) {
+      const s: Step = { ...last, state: 'Rejected', policy: { verdict: 'approve', reason: 'a person rejected this action', decidedBy: `annotation ${ANNOTATIONS.reject}` } };
+      return { kind: 'write', status: replace(s, 'Analyzing'), events: [{ type: 'Normal', reason: 'ActionRejected', message: `step ${idx} was rejected` }] };
+    }
+    if (ann[ANNOTATIONS.approve] === idx) {
+      const s: Step = { ...last, state: 'Planned', policy: { verdict: 'allow', reason: 'approved by a person', decidedBy: `annotation ${ANNOTATIONS.approve}` } };
+      return { kind: 'write', status: replace(s, 'Executing'), events: [{ type: 'Normal', reason: 'ActionApproved', message: `step ${idx} (${last.server}__${last.tool}) was approved` }] };
+    }
+    const waited = this.now().getTime() - Date.parse(last.time);
+    const timeout = this.deps.limits.approvalTimeoutMs;
+    if (waited < timeout) return { kind: 'noop', requeueAfterMs: timeout - waited + 50 };
+    const timedOut: Step = { ...last, state: 'Rejected', policy: { verdict: 'approve', reason: `nobody approved it within ${Math.round(timeout / 1000)}s`, decidedBy: 'approval timeout' } };
+    const escalate = this.step([...steps.slice(0, -1), timedOut], {
+      action: 'escalate',
+      state: 'Done',
+      reasoning: `Step ${idx} (${last.server}__${last.tool}) needed approval and none came in time.`,
+      arguments: JSON.stringify({ summary: `Waiting for approval of ${last.server}__${last.tool} timed out`, root_cause: status.rootCause ?? '' }),
+    });
+    return {
+      kind: 'write',
+      status: { ...status, phase: 'Analyzing', steps: [...steps.slice(0, -1), timedOut, escalate], summary: status.summary ?? `Approval of ${last.server}__${last.tool} timed out` },
+      events: [{ type: 'Warning', reason: 'ApprovalTimedOut', message: `step ${idx} was not approved in time` }],
+    };
+  }
+
+  // ── endings ─────────────────────────────────────────────────────────────────────────────────────
+
+  private async report(inc: AlertIncident, outcome: Outcome, reason: string): Promise<Advance> {
+    const status = this.base(inc);
+    const steps = status.steps ?? [];
+    const conclusion = [...steps].reverse().find((s) => s.action === 'resolve' || s.action === 'escalate');
+    const concl = conclusion ? safeParse(conclusion.arguments) : {};
+    let narrative: string;
+    let usage = status.usage;
+    let summary = status.summary ?? (typeof concl.summary === 'string' ? concl.summary : undefined);
+    let rootCause = status.rootCause ?? (typeof concl.root_cause === 'string' ? concl.root_cause : undefined);
+    try {
+      const r = await this.deps.investigator.writeReport({ ...this.context(inc, steps), outcome, reason });
+      narrative = r.report.markdown;
+      summary = summary ?? r.report.summary;
+      rootCause = rootCause ?? r.report.rootCause;
+      usage = addUsage(usage, r.usage);
+    } catch (err) {
+      const lastTry = (status.attempts ?? 0) + 1 >= this.deps.limits.maxAttempts;
+      if (err instanceof TransientError && !lastTry) throw err;
+      if (!(err instanceof TransientError) && !(err instanceof PermanentLlmError)) throw err;
+      // The investigation is worth keeping even when nobody can write its narrative.
+      narrative = fallbackNarrative(summary, rootCause, steps, `The narrative could not be written: ${err.message}`);
+    }
+    const now = this.iso();
+    const final: IncidentStatus = {
+      ...status,
+      phase: 'Reported',
+      outcome,
+      summary: oneLine(summary ?? (outcome === 'Resolved' ? 'Resolved' : `Needs manual intervention: ${reason}`)),
+      rootCause: rootCause?.slice(0, 4000),
+      report: composeReport(inc, steps, narrative, outcome, reason, now),
+      completedAt: now,
+      usage,
+      attempts: undefined,
+      lastError: undefined,
+    };
+    return {
+      kind: 'write',
+      status: final,
+      events: [{ type: outcome === 'Resolved' ? 'Normal' : 'Warning', reason: outcome, message: final.summary! }],
+    };
+  }
+
+  private fail(inc: AlertIncident, reason: string, message: string): Advance {
+    const status = this.base(inc);
+    const now = this.iso();
+    const steps = status.steps ?? [];
+    const failureReason = `${reason}: ${message}`.slice(0, 4000);
+    return {
+      kind: 'write',
+      status: {
+        ...status,
+        phase: 'Failed',
+        failureReason,
+        summary: oneLine(`Investigation failed: ${message}`),
+        completedAt: now,
+        report: composeReport(inc, steps, fallbackNarrative(status.summary, status.rootCause, steps, `The investigation stopped: ${message}`), 'Failed', failureReason, now),
+        attempts: undefined,
+      },
+      events: [{ type: 'Warning', reason, message }],
+    };
+  }
+
+  private retryLater(inc: AlertIncident, err: TransientError): Advance {
+    const status = this.base(inc);
+    const attempts = (status.attempts ?? 0) + 1;
+    if (attempts >= this.deps.limits.maxAttempts) return this.fail(inc, 'LLMUnavailable', `${err.message} (gave up after ${attempts} attempts)`);
+    const backoff = Math.max(err.retryAfterMs ?? 0, Math.min(300_000, 2_000 * 2 ** (attempts - 1)));
+    return {
+      kind: 'write',
+      status: { ...status, attempts, lastError: err.message.slice(0, 2000) },
+      requeueAfterMs: backoff,
+      events: [{ type: 'Warning', reason: 'Retrying', message: `${err.message} (attempt ${attempts} of ${this.deps.limits.maxAttempts}, next in ${Math.round(backoff / 1000)}s)` }],
+    };
+  }
+
+  // ── helpers ─────────────────────────────────────────────────────────────────────────────────────
+
+  private async runTool(step: Step): Promise<NonNullable<Step['result']>> {
+    const args = safeParse(step.arguments);
+    const r = await this.deps.tools.call(step.server ?? '', step.tool ?? '', args, { timeoutMs: this.deps.limits.toolTimeoutMs });
+    const bounded = boundOutput(r.output, this.deps.limits.toolOutputMaxBytes);
+    return {
+      ok: r.ok,
+      output: bounded.output,
+      ...(bounded.truncated ? { truncated: true, originalBytes: bounded.originalBytes } : {}),
+      ...(r.error ? { error: r.error.slice(0, 2000) } : {}),
+      durationMs: r.durationMs,
+      finishedAt: this.iso(),
+    };
+  }
+
+  private context(inc: AlertIncident, steps: Step[]): InvestigationContext {
+    return { incident: inc, steps, tools: this.deps.tools.list(), policyMode: this.deps.policy.mode, runbook: this.deps.runbook?.(inc) };
+  }
+
+  private base(inc: AlertIncident): IncidentStatus {
+    return { ...(inc.status ?? {}) };
+  }
+
+  private step(steps: Step[], s: Omit<Step, 'index' | 'time'>): Step {
+    return { index: (steps.at(-1)?.index ?? 0) + 1, time: this.iso(), ...s };
+  }
+
+  private iso(): string {
+    return this.now().toISOString();
+  }
+}
+
+function addUsage(u: IncidentStatus['usage'], add?: Usage): IncidentStatus['usage'] {
+  const base = u ?? { llmCalls: 0, promptTokens: 0, completionTokens: 0 };
+  if (!add) return base;
+  return { llmCalls: base.llmCalls + 1, promptTokens: base.promptTokens + add.promptTokens, completionTokens: base.completionTokens + add.completionTokens };
+}
+
+function trailing<T>(xs: T[], pred: (x: T) => boolean): T[] {
+  let i = xs.length;
+  while (i > 0 && pred(xs[i - 1])) i--;
+  return xs.slice(i);
+}
+
+function safeParse(s?: string): Record<string, unknown> {
+  try {
+    const v = JSON.parse(s ?? '{}');
+    return v && typeof v === 'object' && !Array.isArray(v) ? v : {};
+  } catch {
+    return {};
+  }
+}
+
+function oneLine(s: string): string {
+  const line = s.replace(/\s+/g, ' ').trim();
+  return line.length > 300 ? line.slice(0, 297) + '...' : line;
+}

@@ -1,0 +1,97 @@
+// The final report. The narrative comes from the investigator; the actions, recommendations and timeline
+// are written here from the recorded steps, so they are true whatever the model claims.
+import type { AlertIncident, Step } from '../incident/types.js';
+
+const MAX_REPORT = 60_000;
+
+export function composeReport(inc: AlertIncident, steps: Step[], narrative: string, outcome: string, reason: string, now: string): string {
+  const s = inc.spec;
+  const header = [
+    `# ${s.alertname}: ${outcome === 'Resolved' ? 'resolved' : outcome === 'NeedsManualIntervention' ? 'needs manual intervention' : outcome}`,
+    '',
+    `Incident \`${inc.metadata.namespace}/${inc.metadata.name}\` · severity ${s.severity ?? 'none'} · alert ${s.status} · firing since ${s.startsAt}${s.endsAt ? ` · resolved at ${s.endsAt}` : ''}`,
+    '',
+    `Conclusion: ${reason}`,
+    '',
+  ].join('\n');
+  const sections = [header, narrative.trim(), actionsSection(steps), recommendationsSection(steps), timelineSection(inc, steps, now)].filter(Boolean);
+  const text = sections.join('\n\n') + '\n';
+  return text.length > MAX_REPORT ? text.slice(0, MAX_REPORT - 40) + '\n\n[report truncated]\n' : text;
+}
+
+function call(step: Step): string {
+  const args = (step.arguments ?? '{}').replace(/\s+/g, ' ');
+  return `\`${step.server}__${step.tool}\` ${args.length > 200 ? args.slice(0, 200) + '…' : args}`;
+}
+
+function actionsSection(steps: Step[]): string {
+  const mutating = steps.filter((s) => s.action === 'callTool' && s.mutating);
+  if (!mutating.length) return '## Actions taken\n\nNone: the investigation only read from the cluster.';
+  const lines = mutating.map((s) => {
+    const what = {
+      Succeeded: 'ran, succeeded',
+      Failed: `ran, failed: ${s.result?.error ?? ''}`,
+      Unknown: 'outcome unknown (the operator restarted while it ran)',
+      Blocked: `not run: blocked by policy (${s.policy?.reason ?? ''})`,
+      Rejected: `not run: ${s.policy?.reason ?? 'rejected'}`,
+      AwaitingApproval: 'not run: still waiting for approval',
+      Planned: 'not run',
+      Running: 'running',
+      Done: '',
+    }[s.state ?? 'Planned'];
+    return `- Step ${s.index}: ${call(s)} — ${what}`;
+  });
+  return `## Actions taken\n\n${lines.join('\n')}`;
+}
+
+function recommendationsSection(steps: Step[]): string {
+  const notRun = steps.filter((s) => s.action === 'callTool' && (s.state === 'Blocked' || s.state === 'Rejected'));
+  if (!notRun.length) return '';
+  const lines = notRun.map((s) => `- Would have run ${call(s)} (step ${s.index}; ${s.policy?.reason ?? 'not run'})`);
+  return `## Recommended actions not taken\n\n${lines.join('\n')}`;
+}
+
+function timelineSection(inc: AlertIncident, steps: Step[], now: string): string {
+  const rows = [`| ${inc.spec.startsAt} | | alert fired |`];
+  if (inc.status?.startedAt) rows.push(`| ${inc.status.startedAt} | | investigation started |`);
+  for (const s of steps) {
+    const what =
+      s.action === 'callTool'
+        ? `${s.server}__${s.tool} → ${s.state ?? ''}${s.result?.durationMs !== undefined ? ` (${s.result.durationMs} ms)` : ''}`
+        : s.action === 'invalid'
+          ? `unusable reply: ${(s.result?.error ?? '').slice(0, 120)}`
+          : s.action === 'note'
+            ? (s.reasoning ?? '').slice(0, 160)
+            : `${s.action}`;
+    rows.push(`| ${s.time} | ${s.index} | ${what.replace(/\|/g, '\\|')} |`);
+  }
+  if (inc.spec.endsAt) rows.push(`| ${inc.spec.endsAt} | | alert resolved |`);
+  rows.push(`| ${now} | | report written |`);
+  return `## Timeline\n\n| time | step | event |\n|---|---|---|\n${rows.join('\n')}`;
+}
+
+/** A narrative from the steps alone, for when no investigator can write one (LLM down, rule gaps). */
+export function fallbackNarrative(summary: string | undefined, rootCause: string | undefined, steps: Step[], note?: string): string {
+  const evidence = steps
+    .filter((s) => s.action === 'callTool' && s.result?.ok)
+    .slice(-5)
+    .map((s) => `- ${call(s)}:\n\n  \`\`\`\n  ${(s.result?.output ?? '').slice(0, 600).replace(/```/g, "'''").split('\n').join('\n  ')}\n  \`\`\``);
+  return [
+    `## Summary\n\n${summary || 'No conclusion was reached.'}`,
+    `## Root cause\n\n${rootCause || 'Not determined.'}`,
+    evidence.length ? `## Evidence\n\n${evidence.join('\n')}` : '',
+    note ? `> ${note}` : '',
+  ]
+    .filter(Boolean)
+    .join('\n\n');
+}
+
+/** Cuts text to a byte bound, saying so in the text itself. */
+export function boundOutput(text: string, maxBytes: number): { output: string; truncated: boolean; originalBytes: number } {
+  const originalBytes = Buffer.byteLength(text);
+  if (originalBytes <= maxBytes) return { output: text, truncated: false, originalBytes };
+  const marker = `\n[output truncated: ${maxBytes} of ${originalBytes} bytes kept]`;
+  // Cut on a character boundary: decode the byte-cut prefix and drop a trailing partial character.
+  const cut = Buffer.from(text).subarray(0, Math.max(0, maxBytes - Buffer.byteLength(marker))).toString('utf8').replace(/\uFFFD$/, '');
+  return { output: cut + marker, truncated: true, originalBytes };
+}

@@ -1,0 +1,83 @@
+// The contracts between the investigation loop and what it drives: an investigator that decides
+// (the LLM, or the rule-based analyzer) and a tool catalog that runs tools (MCP servers).
+import type { AlertIncident, Step } from '../incident/types.js';
+
+/** A tool as offered to the investigator. `name` is unique across servers: `<server>__<tool>`. */
+export interface ToolInfo {
+  name: string;
+  server: string;
+  tool: string;
+  description: string;
+  /** JSON Schema of the arguments, as the MCP server published it. */
+  inputSchema: Record<string, unknown>;
+  mutating: boolean;
+  /** Why it counts as read-only or mutating (config, built-in list, trusted annotations, default). */
+  classifiedBy: string;
+}
+
+export interface ToolCallResult {
+  ok: boolean;
+  /** Text for the investigator to read (already made readable; the loop bounds its size). */
+  output: string;
+  error?: string;
+  durationMs: number;
+}
+
+export interface ToolCatalog {
+  list(): ToolInfo[];
+  find(name: string): ToolInfo | undefined;
+  call(server: string, tool: string, args: Record<string, unknown>, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<ToolCallResult>;
+}
+
+export interface Usage {
+  promptTokens: number;
+  completionTokens: number;
+}
+
+export interface Conclusion {
+  summary: string;
+  rootCause: string;
+  reasoning: string;
+  toolCallId?: string;
+}
+
+export type Decision =
+  | { kind: 'callTool'; tool: string; arguments: Record<string, unknown>; reasoning: string; toolCallId?: string }
+  | ({ kind: 'resolve' } & Conclusion)
+  | ({ kind: 'escalate' } & Conclusion)
+  /** The investigator's reply could not be used (garbage, unknown tool, bad arguments): told back to it. */
+  | { kind: 'invalid'; error: string; raw: string };
+
+export interface InvestigationContext {
+  incident: AlertIncident;
+  steps: Step[];
+  tools: ToolInfo[];
+  /** Policy in force, so the investigator can tell the model what it may do. */
+  policyMode: 'observe' | 'approve' | 'auto';
+  /** Extra guidance for this alert (runbook text), if any. */
+  runbook?: string;
+}
+
+export interface Report {
+  markdown: string;
+  summary?: string;
+  rootCause?: string;
+}
+
+export interface Investigator {
+  readonly kind: 'llm' | 'rules';
+  /** One decision: the next tool call, or a conclusion. Throws TransientError when it should be retried later. */
+  decide(ctx: InvestigationContext): Promise<{ decision: Decision; usage?: Usage }>;
+  /** The narrative of the final report (the loop adds the factual sections from the steps itself). */
+  writeReport(ctx: InvestigationContext & { outcome: 'Resolved' | 'NeedsManualIntervention'; reason: string }): Promise<{ report: Report; usage?: Usage }>;
+}
+
+/** A failure worth retrying with backoff (LLM 429/5xx/timeout after the client's own retries). */
+export class TransientError extends Error {
+  constructor(
+    message: string,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+}

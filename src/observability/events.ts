@@ -1,0 +1,54 @@
+// Kubernetes Events on AlertIncidents, so `kubectl describe` and `kubectl get events` tell the story.
+// A repeat of the same reason and message on the same object bumps the count of one Event instead of
+// creating another (what client-go's event correlator does).
+import { createHash } from 'node:crypto';
+import { CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { API_VERSION, KIND, type AlertIncident } from '../incident/types.js';
+import { isConflict } from '../incident/store.js';
+import type { Logger } from './logger.js';
+
+export type EventType = 'Normal' | 'Warning';
+export type EventRecorder = (incident: AlertIncident, type: EventType, reason: string, message: string) => Promise<void>;
+
+export function createEventRecorder(kc: KubeConfig, component: string, log: Logger): EventRecorder {
+  const core = kc.makeApiClient(CoreV1Api);
+  const host = process.env.POD_NAME ?? 'local';
+  return async (incident, type, reason, message) => {
+    const { namespace, name, uid, resourceVersion } = incident.metadata;
+    const msg = message.length > 1024 ? message.slice(0, 1021) + '...' : message;
+    const eventName = `${name}.${createHash('sha1').update(`${type}|${reason}|${msg}`).digest('hex').slice(0, 12)}`;
+    const now = new Date().toISOString();
+    try {
+      await core.createNamespacedEvent({
+        namespace,
+        body: {
+          metadata: { name: eventName, namespace },
+          involvedObject: { apiVersion: API_VERSION, kind: KIND, name, namespace, uid, resourceVersion },
+          type,
+          reason,
+          message: msg,
+          count: 1,
+          firstTimestamp: now as unknown as Date,
+          lastTimestamp: now as unknown as Date,
+          source: { component, host },
+          reportingComponent: component,
+          reportingInstance: host,
+        },
+      });
+    } catch (err) {
+      if (!isConflict(err)) {
+        log.warn('could not record event', { incident: name, reason, error: String(err) });
+        return;
+      }
+      try {
+        const existing = await core.readNamespacedEvent({ namespace, name: eventName });
+        await core.patchNamespacedEvent(
+          { namespace, name: eventName, body: { count: (existing.count ?? 1) + 1, lastTimestamp: now } },
+          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+        );
+      } catch (e) {
+        log.warn('could not update event', { incident: name, reason, error: String(e) });
+      }
+    }
+  };
+}

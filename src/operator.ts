@@ -1,0 +1,187 @@
+// Wiring: config → clients → webhook server + controller + metrics. The only place that knows every part.
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { KubeConfig } from '@kubernetes/client-node';
+import type { Config } from './config.js';
+import { IncidentStore } from './incident/store.js';
+import { IncidentReconciler, UNFINISHED_SELECTOR } from './controller/reconciler.js';
+import { WorkQueue } from './controller/queue.js';
+import { IncidentWatcher } from './controller/watcher.js';
+import { InvestigationEngine } from './investigation/engine.js';
+import { LlmInvestigator } from './investigation/llmInvestigator.js';
+import type { Investigator } from './investigation/types.js';
+import { LlmClient } from './llm/client.js';
+import { createEventRecorder } from './observability/events.js';
+import type { Logger } from './observability/logger.js';
+import { createMetrics, type Metrics } from './observability/metrics.js';
+import { ToolManager, type BuiltinServer } from './tools/manager.js';
+import { loadServersConfig } from './tools/serversConfig.js';
+import { createKubernetesToolServer } from './tools/kubernetes/server.js';
+import { BUILTIN_TOOLS } from './tools/kubernetes/classes.js';
+import { createWebhookApp } from './webhook/app.js';
+import { AlertIntake } from './webhook/intake.js';
+
+export interface Operator {
+  webhookUrl: string;
+  metricsUrl: string;
+  metrics: Metrics;
+  queue: WorkQueue;
+  reconciler: IncidentReconciler;
+  tools: ToolManager;
+  /** Stops taking work, lets the step in flight finish, closes servers and MCP connections. */
+  stop(): Promise<void>;
+}
+
+export interface OperatorOverrides {
+  kubeConfig?: KubeConfig;
+  /** Replaces the investigator chosen by config (tests, the rule-based analyzer). */
+  investigator?: Investigator;
+  /** Counts every request this operator sends for AlertIncidents. */
+  onKubeRequest?: (method: string, url: string) => void;
+  /** Run the controller (default true); false serves only the webhook. */
+  controller?: boolean;
+}
+
+export async function startOperator(config: Config, log: Logger, o: OperatorOverrides = {}): Promise<Operator> {
+  const kc = o.kubeConfig ?? defaultKubeConfig();
+  const metrics = createMetrics();
+  const store = new IncidentStore(kc, (method, url) => {
+    metrics.kubeRequests.inc({ method });
+    o.onKubeRequest?.(method, url);
+  });
+
+  const builtin: BuiltinServer | undefined = config.BUILTIN_KUBERNETES_TOOLS
+    ? { name: 'kubernetes', create: () => createKubernetesToolServer(kc, { maxOutputBytes: config.TOOL_OUTPUT_MAX_BYTES * 2 }), classes: BUILTIN_TOOLS }
+    : undefined;
+  const tools = new ToolManager(loadServersConfig(config.SERVERS_CONFIG), { log, metrics, builtin });
+  await tools.start();
+
+  const investigator = o.investigator ?? makeInvestigator(config, metrics);
+  const engine = new InvestigationEngine({
+    investigator,
+    tools,
+    policy: {
+      mode: config.POLICY_MODE,
+      allowedTools: config.POLICY_ALLOWED_TOOLS,
+      allowedNamespaces: config.POLICY_ALLOWED_NAMESPACES,
+      maxMutations: config.POLICY_MAX_MUTATIONS,
+    },
+    limits: {
+      maxSteps: config.MAX_STEPS,
+      maxTokensPerIncident: config.MAX_TOKENS_PER_INCIDENT,
+      toolOutputMaxBytes: config.TOOL_OUTPUT_MAX_BYTES,
+      toolTimeoutMs: config.TOOL_TIMEOUT,
+      approvalTimeoutMs: config.APPROVAL_TIMEOUT,
+      maxInvalidReplies: 3,
+      maxAttempts: 5,
+    },
+  });
+  const reconciler = new IncidentReconciler({ store, engine, events: createEventRecorder(kc, 'alert-agent', log), log, metrics });
+  const queue = new WorkQueue({
+    concurrency: config.MAX_CONCURRENT_INVESTIGATIONS,
+    onError: () => undefined, // the reconciler logs with the incident's name
+    onDepth: (d) => metrics.queueDepth.set(d),
+    onActive: (a) => metrics.activeInvestigations.set(a),
+  });
+  const watchNamespace = config.INCIDENT_NAMESPACE_MODE === 'alert' ? undefined : config.NAMESPACE;
+  const watcher = new IncidentWatcher({
+    kc,
+    store,
+    log,
+    namespace: watchNamespace,
+    labelSelector: UNFINISHED_SELECTOR,
+    onEvent: (type, obj) => {
+      const key = reconciler.observe(type, obj);
+      if (key) queue.add(key);
+    },
+    onLifecycle: (e) => metrics.watchEvents.inc({ event: e }),
+  });
+
+  const intake = new AlertIntake(store, { namespace: config.NAMESPACE, namespaceMode: config.INCIDENT_NAMESPACE_MODE });
+  const runController = o.controller ?? true;
+  const app = createWebhookApp({
+    intake,
+    log,
+    metrics,
+    bearerToken: config.WEBHOOK_BEARER_TOKEN,
+    maxBodyBytes: config.WEBHOOK_MAX_BODY_BYTES,
+    ready: async () => {
+      if (runController && !watcher.synced) return false;
+      await store.list({ namespace: config.NAMESPACE, limit: 1 });
+      return true;
+    },
+  });
+  const webhookServer = app.listen(config.WEBHOOK_PORT, config.WEBHOOK_HOST);
+  await once(webhookServer, 'listening');
+
+  const metricsApp = express();
+  metricsApp.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  metricsApp.get('/healthz', (_req, res) => void res.send('ok'));
+  const metricsServer = metricsApp.listen(config.METRICS_PORT, config.WEBHOOK_HOST);
+  await once(metricsServer, 'listening');
+
+  if (runController) {
+    queue.start((key) => reconciler.reconcile(key));
+    await watcher.start();
+  }
+  const url = (s: Server) => `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
+  log.info('alert-agent started', {
+    webhook: `${url(webhookServer)}/api/v1/alerts`,
+    metrics: `${url(metricsServer)}/metrics`,
+    namespace: config.NAMESPACE,
+    investigator: investigator.kind,
+    policy: config.POLICY_MODE,
+    tools: tools.list().length,
+  });
+
+  return {
+    webhookUrl: `${url(webhookServer)}/api/v1/alerts`,
+    metricsUrl: `${url(metricsServer)}/metrics`,
+    metrics,
+    queue,
+    reconciler,
+    tools,
+    async stop() {
+      watcher.stop();
+      await queue.shutdown();
+      webhookServer.closeAllConnections();
+      metricsServer.closeAllConnections();
+      await Promise.all([new Promise((r) => webhookServer.close(r)), new Promise((r) => metricsServer.close(r))]);
+      await tools.close();
+    },
+  };
+}
+
+function makeInvestigator(config: Config, metrics: Metrics): Investigator {
+  if (config.analyzer === 'rules') {
+    throw new Error('the rule-based analyzer is not available yet: set OPENAI_API_KEY or OPENAI_BASE_URL');
+  }
+  const llm = new LlmClient({
+    apiKey: config.OPENAI_API_KEY,
+    baseURL: config.OPENAI_BASE_URL,
+    model: config.LLM_MODEL,
+    timeoutMs: config.LLM_TIMEOUT,
+    maxRetries: config.LLM_MAX_RETRIES,
+    callsPerMinute: config.LLM_CALLS_PER_MINUTE,
+    temperature: config.LLM_TEMPERATURE,
+    onCall: (result, seconds, usage) => {
+      metrics.llmCalls.inc({ result });
+      metrics.llmLatency.observe(seconds);
+      if (usage) {
+        metrics.llmTokens.inc({ kind: 'prompt' }, usage.promptTokens);
+        metrics.llmTokens.inc({ kind: 'completion' }, usage.completionTokens);
+      }
+    },
+  });
+  return new LlmInvestigator(llm, { maxSteps: config.MAX_STEPS, promptTokenBudget: config.PROMPT_TOKEN_BUDGET });
+}
+
+function defaultKubeConfig(): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromDefault();
+  return kc;
+}

@@ -1,0 +1,60 @@
+// servers_config.json: the common MCP client format, plus two optional keys of ours per server:
+// `trusted` (believe its readOnlyHint annotations) and `tools` (classify tools by name).
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+const ToolClassOverrides = z.record(z.enum(['read', 'mutating'])).optional();
+
+const StdioServer = z.object({
+  command: z.string().min(1),
+  args: z.array(z.string()).default([]),
+  env: z.record(z.string()).optional(),
+  cwd: z.string().optional(),
+  trusted: z.boolean().default(false),
+  tools: ToolClassOverrides,
+  disabled: z.boolean().optional(),
+});
+const HttpServer = z.object({
+  url: z.string().url(),
+  headers: z.record(z.string()).optional(),
+  trusted: z.boolean().default(false),
+  tools: ToolClassOverrides,
+  disabled: z.boolean().optional(),
+});
+export const ServerEntry = z.union([StdioServer, HttpServer]);
+export type ServerEntry = z.infer<typeof ServerEntry>;
+export type StdioServerEntry = z.infer<typeof StdioServer>;
+
+export const ServersConfig = z.object({
+  mcpServers: z.record(
+    z.string().regex(/^[a-zA-Z0-9_-]{1,32}$/, 'server names are 1-32 letters, digits, _ or - (they prefix tool names)'),
+    ServerEntry,
+  ),
+});
+export type ServersConfig = z.infer<typeof ServersConfig>;
+
+export function loadServersConfig(path: string): ServersConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { mcpServers: {} };
+    throw err;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${path} is not valid JSON: ${(err as Error).message}`);
+  }
+  const parsed = ServersConfig.safeParse(json);
+  if (!parsed.success) {
+    throw new Error(`${path}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  return parsed.data;
+}
+
+/** Expands ${VAR} in env values and headers from the operator's environment, so secrets stay out of the file. */
+export function expandEnv(value: string, env: NodeJS.ProcessEnv = process.env): string {
+  return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => env[name] ?? '');
+}

@@ -1,0 +1,130 @@
+// Alert → AlertIncident, idempotently. The name is derived from the alert, so a retried notification, a
+// repeat, or the same alert from two AlertManager replicas at once all land on one object: create
+// first, and on 409 AlreadyExists update the existing one with an optimistic-concurrency patch.
+import { API_VERSION, KIND, type AlertIncident, type IncidentSpec } from '../incident/types.js';
+import { fingerprintOf, incidentName } from '../incident/naming.js';
+import { IncidentStore, isConflict, isNotFound, statusCode } from '../incident/store.js';
+import type { WebhookAlert, WebhookPayload } from './payload.js';
+
+export type StoreResult = 'created' | 'updated';
+
+export interface IntakeOptions {
+  /** The operator's namespace: incidents go here unless namespaceMode is `alert`. */
+  namespace: string;
+  namespaceMode: 'operator' | 'alert';
+  /** How many alerts of one payload are written at once. */
+  concurrency?: number;
+}
+
+/** The API server refused the object itself (422): retrying the same alert can never succeed. */
+export class UnstorableAlertError extends Error {}
+
+const MAX_CONFLICT_RETRIES = 8;
+// AlertManager's "zero" endsAt for an alert that is still firing.
+const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+export function specFromAlert(alert: WebhookAlert, payload: WebhookPayload, now: string): IncidentSpec {
+  const endsAt = alert.endsAt && !alert.endsAt.startsWith('0001-01-01') ? alert.endsAt : undefined;
+  return {
+    alertname: alert.labels.alertname ?? 'UnnamedAlert',
+    severity: alert.labels.severity,
+    fingerprint: alert.fingerprint || fingerprintOf(alert.labels),
+    status: alert.status,
+    labels: alert.labels,
+    annotations: alert.annotations,
+    startsAt: alert.startsAt,
+    endsAt: alert.status === 'resolved' ? endsAt : undefined,
+    generatorURL: alert.generatorURL,
+    receiver: payload.receiver,
+    groupKey: payload.groupKey,
+    externalURL: payload.externalURL,
+    notifications: { count: 1, firstReceivedAt: now, lastReceivedAt: now },
+  };
+}
+
+export class AlertIntake {
+  constructor(
+    private readonly store: IncidentStore,
+    private readonly opts: IntakeOptions,
+  ) {}
+
+  /** Stores every alert of the payload; resolves only when all are stored, rejects on the first failure. */
+  async ingest(payload: WebhookPayload): Promise<StoreResult[]> {
+    const now = new Date().toISOString();
+    const results: StoreResult[] = new Array(payload.alerts.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < payload.alerts.length) {
+        const i = next++;
+        results[i] = await this.storeAlert(specFromAlert(payload.alerts[i], payload, now));
+      }
+    };
+    const n = Math.min(this.opts.concurrency ?? 16, payload.alerts.length);
+    await Promise.all(Array.from({ length: n }, worker));
+    return results;
+  }
+
+  async storeAlert(spec: IncidentSpec): Promise<StoreResult> {
+    const name = incidentName(spec.alertname, spec.fingerprint, spec.startsAt);
+    const alertNs = spec.labels.namespace;
+    if (this.opts.namespaceMode === 'alert' && alertNs && alertNs !== this.opts.namespace) {
+      try {
+        return await this.upsert(alertNs, name, spec);
+      } catch (err) {
+        // The alert names a namespace that does not exist (or is being deleted): keep it in ours.
+        if (!isNotFound(err) && statusCode(err) !== 403) throw err;
+      }
+    }
+    return this.upsert(this.opts.namespace, name, spec);
+  }
+
+  private async upsert(namespace: string, name: string, spec: IncidentSpec): Promise<StoreResult> {
+    // Most alerts are new: try the create first, so a new alert costs one request.
+    let existing: AlertIncident | undefined;
+    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
+      if (!existing) {
+        const incident: AlertIncident = { apiVersion: API_VERSION, kind: KIND, metadata: { name, namespace }, spec };
+        try {
+          await this.store.create(incident);
+          return 'created';
+        } catch (err) {
+          if (statusCode(err) === 422) throw new UnstorableAlertError(String((err as Error).message));
+          if (!isConflict(err)) throw err;
+        }
+        existing = await this.store.get(namespace, name);
+        if (!existing) continue; // deleted in between (retention): create again
+      }
+      try {
+        await this.store.patchSpec(namespace, name, existing.metadata.resourceVersion!, mergeNotification(existing.spec, spec));
+        return 'updated';
+      } catch (err) {
+        if (statusCode(err) === 422) throw new UnstorableAlertError(String((err as Error).message));
+        if (!isConflict(err) && !isNotFound(err)) throw err;
+        // someone wrote between our read and our patch: read again and reapply
+        existing = await this.store.get(namespace, name);
+      }
+    }
+    throw new Error(`gave up storing ${namespace}/${name} after ${MAX_CONFLICT_RETRIES} conflicting writes`);
+  }
+}
+
+/** What a later notification changes on an existing incident. */
+export function mergeNotification(current: IncidentSpec, incoming: IncidentSpec): Partial<IncidentSpec> {
+  const now = incoming.notifications?.lastReceivedAt ?? new Date().toISOString();
+  const patch: Partial<IncidentSpec> = {
+    notifications: {
+      count: (current.notifications?.count ?? 1) + 1,
+      firstReceivedAt: current.notifications?.firstReceivedAt ?? now,
+      lastReceivedAt: now,
+    },
+    annotations: incoming.annotations,
+  };
+  // Resolved is final for one firing (same startsAt): a late "firing" from an HA peer does not undo it.
+  if (incoming.status === 'resolved' && current.status !== 'resolved') {
+    patch.status = 'resolved';
+    patch.endsAt = incoming.endsAt ?? now;
+  }
+  return patch;
+}
+
+export { ZERO_TIME };
