@@ -49,11 +49,15 @@ export const ConfigSchema = z.object({
   LLM_TIMEOUT: duration('60s'),
   LLM_MAX_RETRIES: int(3),
   LLM_CALLS_PER_MINUTE: int(60, 1),
+  /** Reconciles in a row that may find the LLM unavailable (each after the client's own retries) before the incident fails. */
+  LLM_MAX_ATTEMPTS: int(5, 1),
   LLM_TEMPERATURE: z.coerce.number().min(0).max(2).optional(),
   /** `auto`: the LLM when one is configured, else the rule-based analyzer. */
   ANALYZER: z.enum(['auto', 'llm', 'rules']).default('auto'),
 
   SERVERS_CONFIG: z.string().default('servers_config.json'),
+  /** A directory of `<alertname>.md` runbooks given to the investigator and quoted in reports. */
+  RUNBOOKS_DIR: z.string().optional(),
   BUILTIN_KUBERNETES_TOOLS: bool.default('true'),
 
   POLICY_MODE: z.enum(['observe', 'approve', 'auto']).default('approve'),

@@ -1,5 +1,7 @@
 // Wiring: config → clients → webhook server + controller + metrics. The only place that knows every part.
 import { once } from 'node:events';
+import { readFileSync, readdirSync } from 'node:fs';
+import * as path from 'node:path';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
@@ -21,6 +23,7 @@ import { loadServersConfig } from './tools/serversConfig.js';
 import { createKubernetesToolServer } from './tools/kubernetes/server.js';
 import { BUILTIN_TOOLS } from './tools/kubernetes/classes.js';
 import { createWebhookApp } from './webhook/app.js';
+import { RulesInvestigator } from './analyzer/rulesInvestigator.js';
 import { AlertIntake } from './webhook/intake.js';
 
 export interface Operator {
@@ -58,10 +61,12 @@ export async function startOperator(config: Config, log: Logger, o: OperatorOver
   const tools = new ToolManager(loadServersConfig(config.SERVERS_CONFIG), { log, metrics, builtin });
   await tools.start();
 
-  const investigator = o.investigator ?? makeInvestigator(config, metrics);
+  const runbooks = loadRunbooks(config.RUNBOOKS_DIR);
+  const investigator = o.investigator ?? makeInvestigator(config, metrics, runbooks);
   const engine = new InvestigationEngine({
     investigator,
     tools,
+    runbook: (inc) => runbooks[inc.spec.alertname],
     policy: {
       mode: config.POLICY_MODE,
       allowedTools: config.POLICY_ALLOWED_TOOLS,
@@ -75,7 +80,7 @@ export async function startOperator(config: Config, log: Logger, o: OperatorOver
       toolTimeoutMs: config.TOOL_TIMEOUT,
       approvalTimeoutMs: config.APPROVAL_TIMEOUT,
       maxInvalidReplies: 3,
-      maxAttempts: 5,
+      maxAttempts: config.LLM_MAX_ATTEMPTS,
     },
   });
   const reconciler = new IncidentReconciler({ store, engine, events: createEventRecorder(kc, 'alert-agent', log), log, metrics });
@@ -156,10 +161,8 @@ export async function startOperator(config: Config, log: Logger, o: OperatorOver
   };
 }
 
-function makeInvestigator(config: Config, metrics: Metrics): Investigator {
-  if (config.analyzer === 'rules') {
-    throw new Error('the rule-based analyzer is not available yet: set OPENAI_API_KEY or OPENAI_BASE_URL');
-  }
+function makeInvestigator(config: Config, metrics: Metrics, runbooks: Record<string, string>): Investigator {
+  if (config.analyzer === 'rules') return new RulesInvestigator({ runbooks });
   const llm = new LlmClient({
     apiKey: config.OPENAI_API_KEY,
     baseURL: config.OPENAI_BASE_URL,
@@ -178,6 +181,17 @@ function makeInvestigator(config: Config, metrics: Metrics): Investigator {
     },
   });
   return new LlmInvestigator(llm, { maxSteps: config.MAX_STEPS, promptTokenBudget: config.PROMPT_TOKEN_BUDGET });
+}
+
+/** Runbook text per alert: `<alertname>.md` (or .txt) files in a directory, e.g. a mounted ConfigMap. */
+export function loadRunbooks(dir?: string): Record<string, string> {
+  if (!dir) return {};
+  const out: Record<string, string> = {};
+  for (const f of readdirSync(dir)) {
+    const m = /^([^.].*)\.(md|txt)$/.exec(f);
+    if (m) out[m[1]] = readFileSync(path.join(dir, f), 'utf8').slice(0, 16_000);
+  }
+  return out;
 }
 
 function defaultKubeConfig(): KubeConfig {

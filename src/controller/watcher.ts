@@ -35,8 +35,18 @@ export class IncidentWatcher {
 
   constructor(private readonly o: WatcherOptions) {}
 
+  /** Resolves after the first complete list (retried with backoff: e.g. 429 while a new CRD's storage starts). */
   async start(): Promise<void> {
-    await this.relist();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.relist();
+        break;
+      } catch (err) {
+        if (this.stopped) return;
+        this.o.log.warn('initial list failed; retrying', { error: String((err as Error)?.message ?? err).slice(0, 300), attempt });
+        await new Promise((r) => setTimeout(r, Math.min(10_000, 250 * 2 ** attempt)));
+      }
+    }
     void this.watch();
     this.relistTimer = setInterval(() => {
       this.relist().catch((err) => this.o.log.warn('periodic relist failed', { error: String(err) }));

@@ -3,7 +3,7 @@
 // Retries of 408/409/429/5xx and timeouts (with backoff, honouring Retry-After) are the openai package's
 // own; what is left after them is classed here as worth retrying later, or not.
 import OpenAI, { APIConnectionError, APIError } from 'openai';
-import type { ChatCompletionMessage, ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
+import type { ChatCompletion, ChatCompletionMessage, ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 
 export type { ChatCompletionMessage, ChatCompletionMessageParam, ChatCompletionTool };
 
@@ -62,12 +62,23 @@ export class LlmClient {
     await this.rateLimit();
     const started = performance.now();
     try {
-      const res = await this.client.chat.completions.create({
-        model: this.opts.model,
-        messages,
-        ...(tools?.length ? { tools, tool_choice: 'auto' as const, parallel_tool_calls: false } : {}),
-        ...(this.opts.temperature !== undefined ? { temperature: this.opts.temperature } : {}),
-      });
+      // The raw response, parsed here: a 200 whose body is not a chat completion is the model's
+      // provider misbehaving, and gets its own error rather than a parser's exception.
+      const response = await this.client.chat.completions
+        .create({
+          model: this.opts.model,
+          messages,
+          ...(tools?.length ? { tools, tool_choice: 'auto' as const, parallel_tool_calls: false } : {}),
+          ...(this.opts.temperature !== undefined ? { temperature: this.opts.temperature } : {}),
+        })
+        .asResponse();
+      const text = await response.text();
+      let res: ChatCompletion;
+      try {
+        res = JSON.parse(text);
+      } catch (err) {
+        throw new LlmGarbageError(`the LLM's answer is not valid JSON: ${(err as Error).message.slice(0, 200)}`);
+      }
       const message = res?.choices?.[0]?.message;
       if (!message || typeof message !== 'object') throw new LlmGarbageError('the LLM answered without a message (no choices[0].message)');
       const usage = {
@@ -109,7 +120,8 @@ function classify(err: unknown): Error {
     return new LlmRequestError(`LLM refused the request: ${detail}`);
   }
   // A 200 whose body is not JSON surfaces as a SyntaxError from the response parser.
-  if (err instanceof SyntaxError) return new LlmGarbageError(`the LLM's answer is not valid JSON: ${err.message.slice(0, 200)}`);
+  // (by name: fetch's JSON parser may throw another realm's SyntaxError)
+  if (err instanceof Error && err.name === 'SyntaxError') return new LlmGarbageError(`the LLM's answer is not valid JSON: ${err.message.slice(0, 200)}`);
   return new LlmUnavailableError(`LLM call failed: ${err instanceof Error ? err.message : String(err)}`);
 }
 

@@ -1,0 +1,108 @@
+// `npm run operator`: runs Alert Agent against the current kubeconfig; with none (or --local) it starts
+// the project's own local control plane (real apiserver + kwok) and AlertManager first, so a first try
+// needs no cluster and no LLM key. Ctrl-C stops everything it started.
+import { existsSync, readFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ApiextensionsV1Api, KubeConfig, loadYaml, VersionApi, type V1CustomResourceDefinition } from '@kubernetes/client-node';
+import { loadConfig } from '../src/config.js';
+import { createLogger } from '../src/observability/logger.js';
+import { startOperator } from '../src/operator.js';
+import { PROJECT_ROOT, startControlPlane, type ControlPlane } from '../test/bed/controlPlane.js';
+import { startAlertmanager, type Alertmanager } from '../test/bed/alertmanager.js';
+
+const CRD_FILE = path.join(PROJECT_ROOT, 'crds', 'alertagent.io_alertincidents.yaml');
+const say = (s = '') => process.stdout.write(s + '\n');
+
+async function reachable(kc: KubeConfig): Promise<boolean> {
+  try {
+    await Promise.race([kc.makeApiClient(VersionApi).getCode(), new Promise((_, rej) => setTimeout(() => rej(new Error('timeout')), 5000))]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function ensureCrd(kc: KubeConfig): Promise<void> {
+  const api = kc.makeApiClient(ApiextensionsV1Api);
+  const crd = loadYaml<V1CustomResourceDefinition>(readFileSync(CRD_FILE, 'utf8'));
+  try {
+    const existing = await api.readCustomResourceDefinition({ name: crd.metadata!.name! });
+    crd.metadata!.resourceVersion = existing.metadata?.resourceVersion;
+    await api.replaceCustomResourceDefinition({ name: crd.metadata!.name!, body: crd });
+  } catch (err) {
+    if ((err as { code?: number }).code !== 404) throw err;
+    await api.createCustomResourceDefinition({ body: crd });
+  }
+  for (let i = 0; i < 50; i++) {
+    const got = await api.readCustomResourceDefinition({ name: crd.metadata!.name! });
+    if (got.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function main(): Promise<void> {
+  const local = process.argv.includes('--local');
+  let kc = new KubeConfig();
+  let bed: ControlPlane | undefined;
+  let am: Alertmanager | undefined;
+  const hasKubeconfig = !!process.env.KUBECONFIG || existsSync(path.join(os.homedir(), '.kube', 'config')) || !!process.env.KUBERNETES_SERVICE_HOST;
+  if (!local && hasKubeconfig) {
+    kc.loadFromDefault();
+    if (!(await reachable(kc))) {
+      say(`The cluster of the current kubeconfig (${kc.getCurrentCluster()?.server}) does not answer. Use --local to start a local control plane instead.`);
+      process.exit(1);
+    }
+    say(`Using the cluster of the current kubeconfig: ${kc.getCurrentCluster()?.server}`);
+  } else {
+    say('No cluster configured: starting a local control plane (etcd, kube-apiserver, controller-manager, scheduler, kwok)...');
+    bed = await startControlPlane({ dir: path.join(PROJECT_ROOT, '.bed'), controllerManager: true, scheduler: true, kwok: true, handleSignals: false, log: (m) => say(`  ${m}`) });
+    kc = new KubeConfig();
+    kc.loadFromFile(bed.kubeconfigPath);
+    process.env.KUBECONFIG = bed.kubeconfigPath;
+  }
+  await ensureCrd(kc);
+
+  const config = loadConfig({ NAMESPACE: 'default', ...process.env });
+  const log = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT === 'auto' ? 'text' : config.LOG_FORMAT });
+  const op = await startOperator(config, log, { kubeConfig: kc });
+  if (bed) am = await startAlertmanager({ webhookUrl: op.webhookUrl, dir: path.join(PROJECT_ROOT, '.bed', 'alertmanager') });
+
+  const kubeconfigHint = bed ? `KUBECONFIG=${bed.kubeconfigPath} ` : '';
+  say('');
+  say(`Alert Agent is running (investigator: ${config.analyzer === 'llm' ? `LLM ${config.LLM_MODEL}` : 'rule-based analyzer, no LLM configured'}; policy: ${config.POLICY_MODE}).`);
+  say(`  webhook:  ${op.webhookUrl}`);
+  say(`  metrics:  ${op.metricsUrl}`);
+  if (am) say(`  AlertManager: ${am.url} (delivers to the webhook)`);
+  say('');
+  say('Watch incidents:');
+  say(`  ${kubeconfigHint}kubectl get alertincidents -n ${config.NAMESPACE} -w`);
+  say('Fire a sample alert:');
+  if (am) {
+    say(`  curl -s -XPOST -H 'content-type: application/json' ${am.url}/api/v2/alerts -d '[{"labels":{"alertname":"KubePodCrashLooping","namespace":"default","pod":"demo","severity":"warning"}}]'`);
+  } else {
+    say(`  curl -s -XPOST -H 'content-type: application/json' ${op.webhookUrl} -d '{"version":"4","status":"firing","receiver":"demo","alerts":[{"status":"firing","labels":{"alertname":"KubePodCrashLooping","namespace":"default","pod":"demo","severity":"warning"},"annotations":{},"startsAt":"${new Date().toISOString()}"}]}'`);
+  }
+  say('Read a report:');
+  say(`  ${kubeconfigHint}kubectl describe alertincident -n ${config.NAMESPACE} <name>`);
+  say('');
+  say('Ctrl-C stops everything this command started.');
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    say('\nstopping...');
+    await op.stop().catch(() => undefined);
+    await am?.stop().catch(() => undefined);
+    await bed?.stop().catch(() => undefined);
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+}
+
+main().catch((err) => {
+  process.stderr.write(`alert-agent: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,420 @@
+// Workload alerts: Deployments (replicas mismatch, rollout stuck), StatefulSets, DaemonSets, Jobs and
+// HorizontalPodAutoscalers. The workload's own status says how far off it is; its worst pod says why.
+import {
+  clip,
+  condition,
+  eventsBy,
+  isNotFound,
+  line,
+  parseConditions,
+  parseCounts,
+  parsePod,
+  parsePodLines,
+  parseTable,
+  worstPod,
+  type Evidence,
+} from '../evidence.js';
+import { yamlList, yamlSection, yamlValue } from '../yaml.js';
+import { diagnosePod, podPlan, type PodDiagnosis } from './pods.js';
+import { quote, type AlertInfo, type Call, type Finding, type Quote, type Rule } from './types.js';
+
+type Kind = 'Deployment' | 'StatefulSet' | 'DaemonSet';
+
+const DESCRIBE: Record<Kind | 'Job', string> = {
+  Deployment: 'describe_deployment',
+  StatefulSet: 'describe_statefulset',
+  DaemonSet: 'describe_daemonset',
+  Job: 'describe_job',
+};
+
+function nameFor(a: AlertInfo, kind: Kind | 'Job'): string | undefined {
+  return kind === 'Deployment' ? a.deployment : kind === 'StatefulSet' ? a.statefulset : kind === 'DaemonSet' ? a.daemonset : (a.jobName ?? (a.labels.job_name || undefined));
+}
+
+function missingLabels(a: AlertInfo, what: string): Finding {
+  return {
+    resolved: false,
+    summary: `${a.name} has no namespace/${what} labels: the rule-based analyzer cannot tell which ${what} is meant`,
+    rootCause: `The alert carries no "namespace" and "${what}" labels (labels: ${Object.keys(a.labels).join(', ') || 'none'}).`,
+    quotes: [],
+    recommendations: [`Keep the namespace and ${what} labels in the alert rule`],
+  };
+}
+
+/** The worst pod listed in a workload description, and the calls to examine it. */
+function worstPodPlan(ev: Evidence, ns: string, desc: string | undefined): Call[] {
+  const worst = worstPod(parsePodLines(desc));
+  if (!worst) return [];
+  const calls = podPlan(ev, ns, worst.name, { events: false });
+  // A pod that waits for its volume: look at the claim.
+  const podDesc = ev.output('describe_pod', { name: worst.name, namespace: ns });
+  if (podDesc && /PersistentVolumeClaim|unbound/i.test(podDesc)) {
+    for (const v of parsePod(podDesc).volumes.filter((x) => x.pvc).slice(0, 1)) {
+      calls.push({ tool: 'describe_pvc', args: { name: v.pvc, namespace: ns }, why: `Pod ${worst.name} waits for PersistentVolumeClaim ${v.pvc}: check whether it is bound.` });
+    }
+  }
+  return calls;
+}
+
+function worstPodDiagnosis(ev: Evidence, ns: string, desc: string | undefined): PodDiagnosis | undefined {
+  const worst = worstPod(parsePodLines(desc));
+  if (!worst) return undefined;
+  const dg = diagnosePod(ev, ns, worst.name);
+  if (dg.problem === 'unreadable' && !ev.call('describe_pod', { name: worst.name, namespace: ns })) {
+    // Not described (tool missing or budget): say what the workload's pod line shows.
+    return { ...dg, problem: 'unknown', cause: `pod ${ns}/${worst.name} is ${worst.status} (ready ${worst.ready}/${worst.total}, restarts ${worst.restarts}${worst.lastTermination ? `, last termination ${worst.lastTermination}` : ''})`, quotes: [{ source: `pods of the workload`, lines: [worst.line] }] };
+  }
+  if (dg.problem === 'unschedulable' && /PersistentVolumeClaim|unbound/i.test(dg.cause)) {
+    const pvc = dg.info.volumes.find((v) => v.pvc)?.pvc;
+    const pvcDesc = pvc ? ev.output('describe_pvc', { name: pvc, namespace: ns }) : undefined;
+    if (pvc && pvcDesc) {
+      const status = line(pvcDesc, /^Status:/);
+      const warn = eventsBy([pvcDesc], /ProvisioningFailed|FailedBinding|ExternalProvisioning/)[0];
+      dg.cause += `; its PersistentVolumeClaim ${pvc}: ${status ?? 'status unknown'}${warn ? ` — ${warn.reason}: ${clip(warn.message, 200)}` : ''}`;
+      dg.quotes.push(...quote(`describe_pvc ${ns}/${pvc}`, [status, warn?.line]));
+    }
+  }
+  return dg;
+}
+
+/** ReplicaSet/StatefulSet "FailedCreate" (quota, admission, security policy): pods are not even created. */
+function failedCreate(ev: Evidence, ns: string, desc: string | undefined, src: string): { message: string; quotes: Quote[] } | undefined {
+  const conds = parseConditions(desc);
+  const rf = condition(conds, 'ReplicaFailure');
+  const nsEvents = ev.outputs('get_events').filter((o) => o.args.namespace === ns).map((o) => o.output);
+  const evs = eventsBy([desc, ...nsEvents], /^FailedCreate$/);
+  if (rf?.status === 'True' || evs.length) {
+    const message = evs[0]?.message ?? rf?.message ?? 'pods cannot be created';
+    return { message, quotes: [...quote(src, [rf?.line]), ...quote(`events in namespace ${ns}`, evs.slice(0, 2).map((e) => e.line))] };
+  }
+  return undefined;
+}
+
+function podCauseText(dg: PodDiagnosis | undefined): string {
+  if (!dg) return '';
+  return dg.cause.charAt(0).toUpperCase() + dg.cause.slice(1);
+}
+
+// ── Deployments, StatefulSets, DaemonSets ─────────────────────────────────────────────────────────
+
+const WORKLOAD_ALERTS: Record<string, Kind> = {
+  KubeDeploymentReplicasMismatch: 'Deployment',
+  KubeDeploymentRolloutStuck: 'Deployment',
+  KubeDeploymentGenerationMismatch: 'Deployment',
+  KubernetesDeploymentReplicasMismatch: 'Deployment',
+  KubeStatefulSetReplicasMismatch: 'StatefulSet',
+  KubeStatefulSetUpdateNotRolledOut: 'StatefulSet',
+  KubeStatefulSetGenerationMismatch: 'StatefulSet',
+  KubernetesStatefulsetDown: 'StatefulSet',
+  KubeDaemonSetRolloutStuck: 'DaemonSet',
+  KubeDaemonSetNotScheduled: 'DaemonSet',
+  KubeDaemonSetMisScheduled: 'DaemonSet',
+};
+
+function counts(kind: Kind, desc: string | undefined): { desired?: number; ready?: number; available?: number; updated?: number; total?: number; text: string; line?: string } {
+  const c = parseCounts(desc, kind === 'DaemonSet' ? /^Nodes:/ : /^Replicas:/);
+  const l = line(desc, kind === 'DaemonSet' ? /^Nodes:/ : /^Replicas:/);
+  const total = kind === 'DaemonSet' ? c.current : c.total;
+  return { desired: c.desired, ready: c.ready, available: c.available ?? c.ready, updated: c.updated, total, text: l ?? '', line: l };
+}
+
+export const workloadRule: Rule = {
+  id: 'workload',
+  matches: (a) => a.name in WORKLOAD_ALERTS,
+  plan(a, ev) {
+    const kind = WORKLOAD_ALERTS[a.name];
+    const name = nameFor(a, kind);
+    if (!a.namespace || !name) return [];
+    const ns = a.namespace;
+    const calls: Call[] = [
+      { tool: DESCRIBE[kind], args: { name, namespace: ns }, why: `Describe ${kind.toLowerCase()} ${ns}/${name}: replicas, conditions, pod template and one line per pod.` },
+      { tool: 'rollout_status', args: { kind, name, namespace: ns }, why: `Is the latest rollout of ${name} complete, progressing or failed (progress deadline)?` },
+      { tool: 'get_events', args: { namespace: ns, limit: 40 }, why: `Read the recent events in namespace ${ns} (FailedCreate from quotas, FailedScheduling, BackOff, Unhealthy).` },
+    ];
+    calls.push(...worstPodPlan(ev, ns, ev.output(DESCRIBE[kind], { name, namespace: ns })));
+    if (kind === 'Deployment' && a.name !== 'KubeDeploymentReplicasMismatch') {
+      calls.push({ tool: 'rollout_history', args: { name, namespace: ns }, why: `See which revisions exist and what changed in the latest rollout of ${name}.` });
+    }
+    return calls;
+  },
+  analyse(a, ev) {
+    const kind = WORKLOAD_ALERTS[a.name];
+    const name = nameFor(a, kind);
+    if (!a.namespace || !name) return missingLabels(a, kind.toLowerCase());
+    const ns = a.namespace;
+    const tool = DESCRIBE[kind];
+    const src = `${tool} ${ns}/${name}`;
+    const desc = ev.output(tool, { name, namespace: ns });
+    const what = `${kind.toLowerCase()} ${ns}/${name}`;
+    if (!desc) {
+      const err = ev.failure(tool, { name, namespace: ns });
+      if (isNotFound(err)) {
+        return { resolved: true, summary: `${a.name}: ${what} no longer exists`, rootCause: `The ${what} was deleted, so the alert is stale (${err}).`, quotes: quote(src, [err]), recommendations: [] };
+      }
+      return { resolved: false, summary: `${a.name}: ${what} could not be examined`, rootCause: `The ${what} could not be read${err ? `: ${err}` : ''}.`, quotes: quote(src, [err]), recommendations: [`Inspect it by hand: \`kubectl describe ${kind.toLowerCase()} -n ${ns} ${name}\``] };
+    }
+    const c = counts(kind, desc);
+    const conds = parseConditions(desc);
+    const progressing = condition(conds, 'Progressing');
+    const deadline = progressing?.reason === 'ProgressDeadlineExceeded';
+    const rollout = line(ev.output('rollout_status', { kind, name, namespace: ns }), /rollout (complete|progressing|failed|waiting|unsupported)/);
+    const paused = /Paused: true/.test(desc);
+    const healthy =
+      c.desired !== undefined &&
+      c.ready === c.desired &&
+      (c.available ?? c.ready) === c.desired &&
+      (c.updated === undefined || c.updated === c.desired) &&
+      (c.total === undefined || c.total === c.desired) &&
+      !deadline &&
+      !/rollout (progressing|failed|waiting)/.test(rollout ?? '');
+    const baseQuotes = quote(src, [c.line, progressing?.line, condition(conds, 'Available')?.line, condition(conds, 'ReplicaFailure')?.line, paused ? 'Paused: true' : undefined]);
+    const rolloutQuote = quote(`rollout_status ${kind} ${ns}/${name}`, [rollout]);
+    if (healthy) {
+      return {
+        resolved: true,
+        summary: `${a.name}: ${what} has all ${c.desired} replicas ready and available now`,
+        rootCause: `The mismatch is gone: ${c.text}.${rollout ? ` ${rollout}.` : ''}`,
+        quotes: [...baseQuotes, ...rolloutQuote],
+        recommendations: [],
+      };
+    }
+    const state = `${what} has ${c.available ?? c.ready ?? '?'} of ${c.desired ?? '?'} ${kind === 'DaemonSet' ? 'scheduled pods' : 'replicas'} available (${c.text.replace(/^(Replicas|Nodes):\s*/, '')})`;
+    const deadlineText = deadline ? `; its rollout failed: ProgressDeadlineExceeded${progressing?.message ? ` — ${progressing.message}` : ''}` : '';
+    const fc = failedCreate(ev, ns, desc, src);
+    const dg = worstPodDiagnosis(ev, ns, desc);
+    const quotes: Quote[] = [...baseQuotes, ...rolloutQuote];
+    const recs: string[] = [];
+    let cause: string;
+    let summaryCause: string;
+    if (fc) {
+      cause = `Pods cannot be created: ${clip(fc.message, 400)}`;
+      summaryCause = /quota/i.test(fc.message) ? 'pods blocked by a ResourceQuota' : 'pods cannot be created';
+      quotes.push(...fc.quotes);
+      recs.push(
+        /quota/i.test(fc.message)
+          ? `Raise the ResourceQuota or lower the pods' requests: \`kubectl describe resourcequota -n ${ns}\``
+          : `Fix what refuses the pod creation (admission webhook, PodSecurity, LimitRange): \`kubectl get events -n ${ns} --field-selector reason=FailedCreate\``,
+      );
+    } else if (paused) {
+      cause = `The rollout of ${what} is paused (spec.paused=true), so it does not progress`;
+      summaryCause = 'rollout paused';
+      recs.push(`Resume it when ready: \`kubectl rollout resume deployment/${name} -n ${ns}\``);
+    } else if (dg && dg.problem !== 'healthy' && dg.problem !== 'gone') {
+      cause = podCauseText(dg);
+      summaryCause = `pod ${dg.pod} ${dg.problem === 'unschedulable' ? 'cannot be scheduled' : dg.problem === 'imagePull' ? 'cannot pull its image' : dg.problem === 'oomKilled' ? 'is OOMKilled' : dg.problem === 'crashLoop' ? 'is crash-looping' : dg.problem === 'readiness' ? 'fails its readiness probe' : dg.problem === 'livenessKill' ? 'fails its liveness probe' : dg.problem === 'configError' ? 'cannot create its container' : `is ${dg.info.status ?? 'unhealthy'}`}`;
+      quotes.push(...dg.quotes);
+      recs.push(...dg.recommendations);
+    } else if (c.desired !== undefined && c.total !== undefined && c.total < c.desired) {
+      cause = `Only ${c.total} of ${c.desired} pods exist and no failing pod or FailedCreate event was found; the controller may still be creating them`;
+      summaryCause = 'pods missing';
+      recs.push(`Check the controller's events: \`kubectl describe ${kind === 'Deployment' ? 'replicaset' : kind.toLowerCase()} -n ${ns} -l <selector>\``);
+    } else {
+      cause = `No failing pod was found: the rollout may still be in progress${rollout ? ` (${rollout})` : ''}`;
+      summaryCause = 'rollout not finished';
+      recs.push(`Watch the rollout: \`kubectl rollout status ${kind.toLowerCase()}/${name} -n ${ns}\``);
+    }
+    if (kind === 'Deployment') {
+      recs.push(`Inspect the rollout: \`kubectl rollout status deployment/${name} -n ${ns}\` and \`kubectl rollout history deployment/${name} -n ${ns}\``);
+    }
+    const history = ev.output('rollout_history', { name, namespace: ns });
+    const historyRows = parseTable(history);
+    if (historyRows && historyRows.lines.length) quotes.push(...quote(`rollout_history ${ns}/${name}`, historyRows.lines.slice(0, 3)));
+    const finding: Finding = {
+      resolved: false,
+      summary: `${a.name}: ${what} has ${c.available ?? c.ready ?? '?'}/${c.desired ?? '?'} available — ${summaryCause}`,
+      rootCause: `The ${state}${deadlineText}. ${cause}.`,
+      quotes: [...quotes, ...(a.annotations.description ? [{ source: 'alert annotation', lines: [clip(a.annotations.description, 400)] }] : [])],
+      recommendations: [...new Set(recs)],
+    };
+    // The one remediation: a new revision whose pods cannot start, with an older revision to return to.
+    const revisions = historyRows?.rows.length ?? 0;
+    if (kind === 'Deployment' && revisions >= 2 && dg && ['imagePull', 'crashLoop', 'configError'].includes(dg.problem) && !fc && !paused) {
+      const current = /Revision:\s*(\d+)/.exec(desc)?.[1];
+      const currentRs = new RegExp(`^\\s*(\\S+)\\s+revision=${current ?? 'x'}\\b`, 'm').exec(desc)?.[1];
+      if (current && Number(current) > 1 && currentRs && dg.pod.startsWith(`${currentRs}-`)) {
+        finding.remediation = {
+          tool: 'rollback_deployment',
+          args: { name, namespace: ns },
+          why: `The pods of the current revision ${current} (ReplicaSet ${currentRs}) cannot run (${dg.problem}); roll ${name} back to its previous revision.`,
+        };
+      }
+    }
+    return finding;
+  },
+};
+
+// ── Jobs ──────────────────────────────────────────────────────────────────────────────────────────
+
+export const jobRule: Rule = {
+  id: 'job',
+  matches: (a) => ['KubeJobFailed', 'KubeJobNotCompleted', 'KubeJobCompletion', 'KubernetesJobFailed'].includes(a.name),
+  plan(a, ev) {
+    const name = nameFor(a, 'Job');
+    if (!a.namespace || !name) return [];
+    const ns = a.namespace;
+    return [
+      { tool: 'describe_job', args: { name, namespace: ns }, why: `Describe job ${ns}/${name}: succeeded/failed counts, backoff limit, conditions (BackoffLimitExceeded, DeadlineExceeded) and its pods.` },
+      { tool: 'get_events', args: { namespace: ns, limit: 40 }, why: `Read the recent events in namespace ${ns} for the job and its pods.` },
+      ...worstPodPlan(ev, ns, ev.output('describe_job', { name, namespace: ns })),
+    ];
+  },
+  analyse(a, ev) {
+    const name = nameFor(a, 'Job');
+    if (!a.namespace || !name) return missingLabels(a, 'job_name');
+    const ns = a.namespace;
+    const src = `describe_job ${ns}/${name}`;
+    const desc = ev.output('describe_job', { name, namespace: ns });
+    if (!desc) {
+      const err = ev.failure('describe_job', { name, namespace: ns });
+      if (isNotFound(err)) {
+        return { resolved: true, summary: `${a.name}: job ${ns}/${name} no longer exists`, rootCause: `The job was deleted (or cleaned up by its TTL), so the alert is stale (${err}).`, quotes: quote(src, [err]), recommendations: [] };
+      }
+      return { resolved: false, summary: `${a.name}: job ${ns}/${name} could not be examined`, rootCause: `The job could not be read${err ? `: ${err}` : ''}.`, quotes: quote(src, [err]), recommendations: [`\`kubectl describe job -n ${ns} ${name}\``] };
+    }
+    const conds = parseConditions(desc);
+    const failed = conds.find((x) => (x.type === 'Failed' || x.type === 'FailureTarget') && x.status === 'True');
+    const complete = conds.find((x) => (x.type === 'Complete' || x.type === 'SuccessCriteriaMet') && x.status === 'True');
+    const completions = line(desc, /^Completions:/);
+    const backoff = line(desc, /^Parallelism:/);
+    if (complete && !failed) {
+      return { resolved: true, summary: `${a.name}: job ${ns}/${name} has completed`, rootCause: `The job completed successfully since the alert fired (${completions ?? complete.line}).`, quotes: quote(src, [completions, complete.line]), recommendations: [] };
+    }
+    const dg = worstPodDiagnosis(ev, ns, desc);
+    const podCause = dg && dg.problem !== 'healthy' ? ` ${podCauseText(dg)}.` : '';
+    const reason = failed?.reason ?? (a.name === 'KubeJobNotCompleted' ? 'not completed in time' : 'failed');
+    const reasonText =
+      failed?.reason === 'BackoffLimitExceeded'
+        ? `it failed: BackoffLimitExceeded — its pods failed more times than its backoff limit allows${failed.message ? ` ("${failed.message}")` : ''}`
+        : failed?.reason === 'DeadlineExceeded'
+          ? `it failed: DeadlineExceeded — it ran longer than its activeDeadlineSeconds${failed.message ? ` ("${failed.message}")` : ''}`
+          : failed
+            ? `it failed: ${failed.reason ?? 'Failed'}${failed.message ? ` — ${failed.message}` : ''}`
+            : `it has not completed (${completions ?? 'no completion counts'})`;
+    return {
+      resolved: false,
+      summary: `${a.name}: job ${ns}/${name} ${failed ? `failed (${reason})` : 'has not completed'}${dg && dg.problem !== 'healthy' ? `; pod ${dg.pod}: ${dg.problem}` : ''}`,
+      rootCause: `Job ${ns}/${name}: ${reasonText}.${podCause}`,
+      quotes: [...quote(src, [completions, backoff, failed?.line]), ...(dg?.quotes ?? [])],
+      recommendations: [
+        ...(dg?.recommendations ?? []),
+        `Read the failed pod's log: \`kubectl logs -n ${ns} job/${name}\``,
+        `After fixing the cause, re-run the job: \`kubectl create job -n ${ns} ${name}-retry --from=cronjob/<cronjob>\` (for a CronJob) or delete and re-apply the Job`,
+      ],
+    };
+  },
+};
+
+// ── HorizontalPodAutoscalers ──────────────────────────────────────────────────────────────────────
+
+interface HpaMetric {
+  name: string;
+  target?: string;
+  current?: string;
+}
+
+function hpaMetrics(yaml: string | undefined): HpaMetric[] {
+  const spec = yamlSection(yaml, 'spec');
+  const status = yamlSection(yaml, 'status');
+  const val = (b: string) => {
+    const u = yamlValue(b, 'averageUtilization');
+    if (u) return `${u}%`;
+    return yamlValue(b, 'averageValue') ?? yamlValue(b, 'value');
+  };
+  const nameOf = (b: string) => yamlValue(b, 'name') ?? yamlValue(b, 'type') ?? 'metric';
+  const targets = yamlList(spec, 'metrics').map((b) => ({ name: nameOf(b), target: val(yamlSection(b, 'target') ?? b) }));
+  const currents = yamlList(status, 'currentMetrics').map((b) => ({ name: nameOf(b), current: val(yamlSection(b, 'current') ?? b) }));
+  const out: HpaMetric[] = targets.map((t) => ({ ...t, current: currents.find((c) => c.name === t.name)?.current }));
+  for (const c of currents) if (!out.some((o) => o.name === c.name)) out.push(c);
+  return out;
+}
+
+export const hpaRule: Rule = {
+  id: 'hpa',
+  matches: (a) => ['KubeHpaMaxedOut', 'KubeHpaReplicasMismatch', 'KubernetesHpaScaleMaximum', 'KubernetesHpaScaleInability'].includes(a.name),
+  plan(a, ev) {
+    if (!a.namespace || !a.hpa) return [];
+    const ns = a.namespace;
+    const calls: Call[] = [
+      { tool: 'get_resource', args: { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', name: a.hpa, namespace: ns }, why: `Read HPA ${ns}/${a.hpa}: min/max replicas, metric targets, current metrics and conditions.` },
+      { tool: 'get_events', args: { namespace: ns, involvedObjectName: a.hpa, limit: 20 }, why: `Read the HPA's events (scaling decisions, metric errors).` },
+    ];
+    const yaml = ev.output('get_resource', { kind: 'HorizontalPodAutoscaler', name: a.hpa, namespace: ns });
+    const ref = yamlSection(yaml, 'scaleTargetRef');
+    const kind = yamlValue(ref, 'kind');
+    const target = yamlValue(ref, 'name');
+    if (target && (kind === 'Deployment' || kind === 'StatefulSet')) {
+      calls.push({ tool: DESCRIBE[kind], args: { name: target, namespace: ns }, why: `Describe the scaled ${kind.toLowerCase()} ${target}: are its replicas healthy?` });
+    }
+    calls.push({ tool: 'top_pods', args: { namespace: ns, sortBy: 'cpu' }, why: `Current CPU/memory usage of the pods against their requests (what drives the HPA).` });
+    return calls;
+  },
+  analyse(a, ev) {
+    if (!a.namespace || !a.hpa) return missingLabels(a, 'horizontalpodautoscaler');
+    const ns = a.namespace;
+    const src = `get_resource HorizontalPodAutoscaler ${ns}/${a.hpa}`;
+    const yaml = ev.output('get_resource', { kind: 'HorizontalPodAutoscaler', name: a.hpa, namespace: ns });
+    if (!yaml) {
+      const err = ev.failure('get_resource', { kind: 'HorizontalPodAutoscaler', name: a.hpa, namespace: ns });
+      if (isNotFound(err)) return { resolved: true, summary: `${a.name}: HPA ${ns}/${a.hpa} no longer exists`, rootCause: `The HorizontalPodAutoscaler was deleted (${err}).`, quotes: quote(src, [err]), recommendations: [] };
+      return { resolved: false, summary: `${a.name}: HPA ${ns}/${a.hpa} could not be examined`, rootCause: `The HPA could not be read${err ? `: ${err}` : ''}.`, quotes: quote(src, [err]), recommendations: [`\`kubectl describe hpa -n ${ns} ${a.hpa}\``] };
+    }
+    const spec = yamlSection(yaml, 'spec');
+    const status = yamlSection(yaml, 'status');
+    const max = Number(yamlValue(spec, 'maxReplicas'));
+    const min = Number(yamlValue(spec, 'minReplicas') ?? 1);
+    const current = Number(yamlValue(status, 'currentReplicas'));
+    const desired = Number(yamlValue(status, 'desiredReplicas'));
+    const ref = yamlSection(yaml, 'scaleTargetRef');
+    const targetKind = yamlValue(ref, 'kind');
+    const targetName = yamlValue(ref, 'name');
+    const metrics = hpaMetrics(yaml);
+    const conds = yamlList(status, 'conditions').map((b) => ({ type: yamlValue(b, 'type'), status: yamlValue(b, 'status'), reason: yamlValue(b, 'reason'), message: yamlValue(b, 'message') }));
+    const limited = conds.find((c) => c.type === 'ScalingLimited' && c.status === 'True');
+    const inactive = conds.find((c) => (c.type === 'ScalingActive' || c.type === 'AbleToScale') && c.status === 'False');
+    const metricText = metrics.map((m) => `${m.name} at ${m.current ?? 'unknown'} against a target of ${m.target ?? 'unknown'}`).join('; ');
+    const quotes: Quote[] = quote(src, [
+      `maxReplicas: ${max}`,
+      `minReplicas: ${min}`,
+      `currentReplicas: ${current}`,
+      `desiredReplicas: ${desired}`,
+      ...metrics.map((m) => `metric ${m.name}: current ${m.current ?? '?'} / target ${m.target ?? '?'}`),
+      ...conds.filter((c) => c.status === 'True' && c.type === 'ScalingLimited').map((c) => `condition ScalingLimited=True (${c.reason}): ${c.message ?? ''}`),
+      ...(inactive ? [`condition ${inactive.type}=False (${inactive.reason}): ${inactive.message ?? ''}`] : []),
+    ]);
+    const targetDesc = targetKind && targetName && (targetKind === 'Deployment' || targetKind === 'StatefulSet') ? ev.output(DESCRIBE[targetKind], { name: targetName, namespace: ns }) : undefined;
+    const dg = worstPodDiagnosis(ev, ns, targetDesc);
+    const usage = parseTable(ev.output('top_pods', { namespace: ns }));
+    if (usage) quotes.push(...quote(`top_pods ${ns}`, usage.lines.slice(0, 4)));
+    if (a.name === 'KubeHpaMaxedOut' || a.name === 'KubernetesHpaScaleMaximum') {
+      if (Number.isFinite(current) && Number.isFinite(max) && current < max) {
+        return { resolved: true, summary: `${a.name}: HPA ${ns}/${a.hpa} is below its maximum now (${current}/${max})`, rootCause: `The HPA runs ${current} replicas, below its maximum of ${max}; the load that maxed it out has passed.`, quotes, recommendations: [] };
+      }
+      return {
+        resolved: false,
+        summary: `${a.name}: HPA ${ns}/${a.hpa} is pinned at its maximum of ${max} replicas${metrics[0]?.current ? ` (${metrics[0].name} ${metrics[0].current} vs target ${metrics[0].target})` : ''}`,
+        rootCause:
+          `HPA ${ns}/${a.hpa} scales ${targetKind ?? 'its target'}/${targetName ?? '?'} and runs at its maxReplicas (${current}/${max}${Number.isFinite(desired) ? `, desired ${desired}` : ''}): ` +
+          (metricText ? `${metricText}, so it would add replicas but may not.` : 'its metrics are above target.') +
+          (limited ? ` Condition ScalingLimited=True (${limited.reason}): ${limited.message ?? ''}.` : '') +
+          (dg && dg.problem !== 'healthy' ? ` Also, ${dg.cause}.` : ''),
+        quotes: [...quotes, ...(dg?.quotes ?? [])],
+        recommendations: [
+          `If the load is legitimate, raise the ceiling: \`kubectl patch hpa ${a.hpa} -n ${ns} -p '{"spec":{"maxReplicas":${Number.isFinite(max) ? Math.ceil(max * 1.5) : '<n>'}}}'\` (check node capacity and quotas first)`,
+          `Find out whether the load is expected (traffic increase) or abnormal (retry storm, a slow dependency, a hot loop after a release)`,
+          `Check per-pod efficiency: \`kubectl top pods -n ${ns}\` against requests; right-size requests so utilization targets are meaningful`,
+        ],
+      };
+    }
+    return {
+      resolved: Number.isFinite(current) && current === desired,
+      summary: `${a.name}: HPA ${ns}/${a.hpa} wants ${desired} replicas and has ${current}`,
+      rootCause:
+        `HPA ${ns}/${a.hpa} desires ${desired} replicas of ${targetKind ?? 'its target'}/${targetName ?? '?'} but ${current} exist (min ${min}, max ${max}).` +
+        (inactive ? ` ${inactive.type}=False (${inactive.reason}): ${inactive.message ?? ''}.` : '') +
+        (dg && dg.problem !== 'healthy' ? ` ${podCauseText(dg)}.` : '') +
+        (metricText ? ` Metrics: ${metricText}.` : ''),
+      quotes: [...quotes, ...(dg?.quotes ?? [])],
+      recommendations: [...(dg?.recommendations ?? []), `\`kubectl describe hpa -n ${ns} ${a.hpa}\``],
+    };
+  },
+};

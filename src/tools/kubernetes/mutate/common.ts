@@ -1,0 +1,49 @@
+// Shared pieces of the mutating tools: patch options, reading a workload by kind, field manager.
+import { PatchStrategy, setHeaderOptions, type V1DaemonSet, type V1Deployment, type V1StatefulSet } from '@kubernetes/client-node';
+import type { ToolContext } from '../context.js';
+import { k8s, type Target } from '../errors.js';
+
+/** Recorded as the field manager of every change the agent makes. */
+export const FIELD_MANAGER = 'alert-agent';
+
+export function mergePatch() {
+  return setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+}
+
+export function jsonPatch() {
+  return setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
+}
+
+export type WorkloadKind = 'Deployment' | 'StatefulSet' | 'DaemonSet';
+export type Workload = V1Deployment | V1StatefulSet | V1DaemonSet;
+
+export function workloadTarget(kind: string, verb: string, name: string, namespace: string): Target {
+  return { verb, resource: `${kind.toLowerCase()}s`, group: 'apps', kind: kind.toLowerCase(), name, namespace };
+}
+
+export async function readWorkload(ctx: ToolContext, kind: WorkloadKind, name: string, namespace: string): Promise<Workload> {
+  const t = workloadTarget(kind, 'get', name, namespace);
+  switch (kind) {
+    case 'Deployment':
+      return k8s(t, () => ctx.apps.readNamespacedDeployment({ name, namespace }));
+    case 'StatefulSet':
+      return k8s(t, () => ctx.apps.readNamespacedStatefulSet({ name, namespace }));
+    case 'DaemonSet':
+      return k8s(t, () => ctx.apps.readNamespacedDaemonSet({ name, namespace }));
+  }
+}
+
+/** Patches a workload (merge patch for objects, JSON patch for arrays of operations). */
+export async function patchWorkload(ctx: ToolContext, kind: WorkloadKind, name: string, namespace: string, body: object): Promise<Workload> {
+  const t = workloadTarget(kind, 'patch', name, namespace);
+  const opts = Array.isArray(body) ? jsonPatch() : mergePatch();
+  const req = { name, namespace, body, fieldManager: FIELD_MANAGER };
+  switch (kind) {
+    case 'Deployment':
+      return k8s(t, () => ctx.apps.patchNamespacedDeployment(req, opts));
+    case 'StatefulSet':
+      return k8s(t, () => ctx.apps.patchNamespacedStatefulSet(req, opts));
+    case 'DaemonSet':
+      return k8s(t, () => ctx.apps.patchNamespacedDaemonSet(req, opts));
+  }
+}

@@ -1,0 +1,131 @@
+// rollout_restart and rollback_deployment.
+import type { V1Deployment, V1PodTemplateSpec, V1ReplicaSet } from '@kubernetes/client-node';
+import { z } from 'zod';
+import { defineTool } from '../context.js';
+import { diffObjects } from '../diff.js';
+import { ToolError, invalidArgument, k8s } from '../errors.js';
+import { toPlain } from '../format.js';
+import { namespaceArg, objectName, workloadKind } from '../schemas.js';
+import { ownedReplicaSets, REVISION_ANNOTATION, revisionOf } from '../workloads.js';
+import { FIELD_MANAGER, jsonPatch, patchWorkload, readWorkload } from './common.js';
+
+export const RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';
+
+export const rolloutRestart = defineTool({
+  name: 'rollout_restart',
+  title: 'Restart a workload (rolling)',
+  description:
+    'Rolling restart of a Deployment, StatefulSet or DaemonSet, like `kubectl rollout restart`: sets the pod template annotation ' +
+    `${RESTARTED_AT} to now, so the controller replaces every pod following the workload's update strategy. Follow up with rollout_status.`,
+  inputSchema: { kind: workloadKind, name: objectName('workload'), namespace: namespaceArg('workload') },
+  destructive: true,
+  idempotent: false,
+  async run(a, ctx) {
+    const before = await readWorkload(ctx, a.kind, a.name, a.namespace);
+    if (a.kind === 'Deployment' && (before as V1Deployment).spec?.paused) {
+      throw new ToolError(`refused: deployment ${a.name} in namespace ${a.namespace} is paused, so a restart would not roll out; it must be resumed first`);
+    }
+    if (a.kind === 'StatefulSet' && (before.spec as { updateStrategy?: { type?: string } } | undefined)?.updateStrategy?.type === 'OnDelete') {
+      throw new ToolError(`refused: statefulset ${a.name} uses the OnDelete update strategy, so changing its template restarts nothing; delete its pods instead`);
+    }
+    const previous = before.spec?.template?.metadata?.annotations?.[RESTARTED_AT];
+    const stamp = new Date(ctx.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const after = await patchWorkload(ctx, a.kind, a.name, a.namespace, {
+      spec: { template: { metadata: { annotations: { [RESTARTED_AT]: stamp } } } },
+    });
+    const now = after.spec?.template?.metadata?.annotations?.[RESTARTED_AT];
+    return [
+      `restarted ${a.kind} ${a.namespace}/${a.name}:`,
+      `  spec.template.metadata.annotations["${RESTARTED_AT}"]: ${previous ?? '<unset>'} → ${now ?? '<unset>'}`,
+      `  generation: ${before.metadata?.generation ?? '?'} → ${after.metadata?.generation ?? '?'}`,
+      `The controller now replaces the pods according to the update strategy; check progress with rollout_status.`,
+    ].join('\n');
+  },
+});
+
+// What `kubectl rollout undo` keeps from the deployment rather than taking from the ReplicaSet.
+const ANNOTATIONS_TO_SKIP = new Set([
+  'kubectl.kubernetes.io/last-applied-configuration',
+  REVISION_ANNOTATION,
+  'deployment.kubernetes.io/revision-history',
+  'deployment.kubernetes.io/desired-replicas',
+  'deployment.kubernetes.io/max-replicas',
+  'deprecated.deployment.rollback.to',
+]);
+
+/** The ReplicaSet's pod template as the deployment's template (without the pod-template-hash label). */
+export function templateFromReplicaSet(rs: V1ReplicaSet): V1PodTemplateSpec {
+  const t = toPlain(rs.spec?.template ?? {}) as V1PodTemplateSpec & { metadata?: { labels?: Record<string, string> } };
+  if (t.metadata?.labels) {
+    delete t.metadata.labels['pod-template-hash'];
+  }
+  return t;
+}
+
+/** Which revision to go back to: the requested one, or the highest one below the current. */
+export function chooseRevision(rss: V1ReplicaSet[], current: number, toRevision: number | undefined): V1ReplicaSet {
+  const revisions = rss.map(revisionOf).filter((r) => r > 0);
+  const available = [...new Set(revisions)].sort((x, y) => y - x).join(', ') || '<none>';
+  if (toRevision !== undefined) {
+    const rs = rss.find((r) => revisionOf(r) === toRevision);
+    if (!rs) throw new ToolError(`not found: revision ${toRevision} (available revisions: ${available})`);
+    return rs;
+  }
+  const older = rss.filter((r) => revisionOf(r) > 0 && revisionOf(r) < current).sort((x, y) => revisionOf(y) - revisionOf(x));
+  if (!older.length) throw new ToolError(`no previous revision to roll back to (current revision ${current}; available revisions: ${available})`);
+  return older[0];
+}
+
+function sameTemplate(a: unknown, b: unknown): boolean {
+  return diffObjects(a, b, 1).length === 0;
+}
+
+export const rollbackDeployment = defineTool({
+  name: 'rollback_deployment',
+  title: 'Roll a deployment back',
+  description:
+    'Roll a Deployment back to an earlier revision, like `kubectl rollout undo`: copies the pod template of the ReplicaSet with that revision into the Deployment ' +
+    '(which then rolls out as a new revision). Defaults to the previous revision. See rollout_history for the revisions.',
+  inputSchema: {
+    name: objectName('deployment'),
+    namespace: namespaceArg('deployment'),
+    toRevision: z.number().int().min(1).optional().describe('Revision number to return to (from rollout_history). Omit for the previous revision.'),
+  },
+  destructive: true,
+  idempotent: false,
+  async run(a, ctx) {
+    const d = (await readWorkload(ctx, 'Deployment', a.name, a.namespace)) as V1Deployment;
+    if (d.spec?.paused) {
+      throw new ToolError(`refused: deployment ${a.name} in namespace ${a.namespace} is paused; a paused deployment cannot be rolled back until it is resumed`);
+    }
+    const rss = await ownedReplicaSets(ctx, d);
+    const current = Number(d.metadata?.annotations?.[REVISION_ANNOTATION]) || Math.max(0, ...rss.map(revisionOf));
+    if (a.toRevision !== undefined && a.toRevision === current) {
+      throw invalidArgument(`revision ${current} is the current revision of deployment ${a.name}; nothing to roll back to`);
+    }
+    const rs = chooseRevision(rss, current, a.toRevision);
+    const target = revisionOf(rs);
+    const template = templateFromReplicaSet(rs);
+    const beforeTemplate = toPlain(d.spec?.template ?? {});
+    if (sameTemplate(beforeTemplate, template)) {
+      return `no change: the pod template of revision ${target} (ReplicaSet ${rs.metadata?.name}) is the same as deployment ${a.namespace}/${a.name}'s current template`;
+    }
+    const annotations: Record<string, string> = {};
+    for (const [k, v] of Object.entries(d.metadata?.annotations ?? {})) if (ANNOTATIONS_TO_SKIP.has(k)) annotations[k] = v;
+    for (const [k, v] of Object.entries(rs.metadata?.annotations ?? {})) if (!ANNOTATIONS_TO_SKIP.has(k)) annotations[k] = v;
+    const patch = [
+      { op: 'replace', path: '/spec/template', value: template },
+      { op: 'replace', path: '/metadata/annotations', value: annotations },
+    ];
+    const after = await k8s({ verb: 'patch', resource: 'deployments', group: 'apps', kind: 'deployment', name: a.name, namespace: a.namespace }, () =>
+      ctx.apps.patchNamespacedDeployment({ name: a.name, namespace: a.namespace, body: patch, fieldManager: FIELD_MANAGER }, jsonPatch()),
+    );
+    const changes = diffObjects(beforeTemplate, after.spec?.template ?? {});
+    return [
+      `rolled back deployment ${a.namespace}/${a.name} from revision ${current} to the pod template of revision ${target} (ReplicaSet ${rs.metadata?.name}); the controller rolls it out as a new revision.`,
+      'Pod template changes (before → after):',
+      ...(changes.length ? changes.map((c) => `  spec.template.${c}`) : ['  <none visible>']),
+      'Check progress with rollout_status.',
+    ].join('\n');
+  },
+});

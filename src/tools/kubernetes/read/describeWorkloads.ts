@@ -1,0 +1,182 @@
+// describe_deployment, describe_statefulset, describe_daemonset, describe_job.
+import type { V1DaemonSet, V1Deployment, V1Job, V1StatefulSet } from '@kubernetes/client-node';
+import { defineTool } from '../context.js';
+import { k8s } from '../errors.js';
+import { eventsSection } from '../events.js';
+import { age, kv, when } from '../format.js';
+import { conditionLines, ownerString, podTemplateLines, templateImages } from '../podFormat.js';
+import { namespaceArg, objectName } from '../schemas.js';
+import { ownedPods, ownedReplicaSets, optional, podsSection, REVISION_ANNOTATION, revisionOf, selectorString } from '../workloads.js';
+
+const n = (v: number | undefined) => v ?? 0;
+
+export function formatDeployment(d: V1Deployment, now: number): string[] {
+  const m = d.metadata ?? {};
+  const s = d.status ?? {};
+  const spec = d.spec;
+  const strategy = spec?.strategy?.type ?? 'RollingUpdate';
+  const ru = spec?.strategy?.rollingUpdate;
+  return [
+    `Deployment: ${m.namespace}/${m.name}`,
+    `Replicas: desired ${spec?.replicas ?? 1} | updated ${n(s.updatedReplicas)} | ready ${n(s.readyReplicas)} | available ${n(s.availableReplicas)} | unavailable ${n(s.unavailableReplicas)} | total ${n(s.replicas)}`,
+    `Generation: ${m.generation ?? '?'} (observed ${s.observedGeneration ?? '?'})   Revision: ${m.annotations?.[REVISION_ANNOTATION] ?? '?'}   Paused: ${spec?.paused ?? false}`,
+    `Strategy: ${strategy}${strategy === 'RollingUpdate' ? ` (maxSurge ${ru?.maxSurge ?? '25%'}, maxUnavailable ${ru?.maxUnavailable ?? '25%'})` : ''}   Progress deadline: ${spec?.progressDeadlineSeconds ?? 600}s   Min ready: ${spec?.minReadySeconds ?? 0}s`,
+    `Selector: ${selectorString(spec?.selector) || '<none>'}`,
+    `Created: ${when(m.creationTimestamp, now)}`,
+    `Labels: ${kv(m.labels)}`,
+    ...conditionLines(s.conditions, now),
+    ...podTemplateLines(spec?.template),
+  ];
+}
+
+export const describeDeployment = defineTool({
+  name: 'describe_deployment',
+  title: 'Describe a deployment',
+  description:
+    'kubectl-describe-like summary of a Deployment: replicas desired/updated/ready/available, conditions (e.g. Progressing=False ProgressDeadlineExceeded), ' +
+    'strategy, pod template (images, resources, probes, env), its ReplicaSets by revision, one line per pod (status, restarts, last termination), and the last 10 events.',
+  inputSchema: { name: objectName('deployment'), namespace: namespaceArg('deployment') },
+  async run(a, ctx) {
+    const d = await k8s({ verb: 'get', resource: 'deployments', group: 'apps', name: a.name, namespace: a.namespace }, () =>
+      ctx.apps.readNamespacedDeployment({ name: a.name, namespace: a.namespace }),
+    );
+    const now = ctx.now();
+    const out = formatDeployment(d, now);
+    const current = d.metadata?.annotations?.[REVISION_ANNOTATION];
+    let rsUids: Array<string | undefined> = [];
+    out.push(
+      ...(await optional('ReplicaSets', async () => {
+        const rss = await ownedReplicaSets(ctx, d);
+        rsUids = rss.map((r) => r.metadata?.uid);
+        if (!rss.length) return ['ReplicaSets: <none>'];
+        return [
+          'ReplicaSets (newest revision first):',
+          ...rss.slice(0, 10).map((rs) => {
+            const rev = String(revisionOf(rs));
+            const mark = rev === current ? ' (current)' : '';
+            return `  ${rs.metadata?.name}  revision=${rev}${mark}  desired=${rs.spec?.replicas ?? 0} current=${n(rs.status?.replicas)} ready=${n(rs.status?.readyReplicas)} available=${n(rs.status?.availableReplicas)}  age=${age(rs.metadata?.creationTimestamp, now)}  images=${templateImages(rs.spec?.template)}`;
+          }),
+          ...(rss.length > 10 ? [`  ... ${rss.length - 10} older`] : []),
+        ];
+      })),
+    );
+    out.push(...(await optional('Pods', async () => podsSection(await ownedPods(ctx, a.namespace, d.spec?.selector, rsUids), now))));
+    out.push(...(await eventsSection(ctx, { kind: 'Deployment', name: a.name, namespace: a.namespace, uid: d.metadata?.uid })));
+    return out.join('\n');
+  },
+});
+
+export function formatStatefulSet(s: V1StatefulSet, now: number): string[] {
+  const m = s.metadata ?? {};
+  const st = s.status ?? { replicas: 0 };
+  const spec = s.spec;
+  const strategy = spec?.updateStrategy?.type ?? 'RollingUpdate';
+  const partition = spec?.updateStrategy?.rollingUpdate?.partition;
+  const out = [
+    `StatefulSet: ${m.namespace}/${m.name}`,
+    `Replicas: desired ${spec?.replicas ?? 1} | current ${n(st.currentReplicas)} | updated ${n(st.updatedReplicas)} | ready ${n(st.readyReplicas)} | available ${n(st.availableReplicas)} | total ${n(st.replicas)}`,
+    `Generation: ${m.generation ?? '?'} (observed ${st.observedGeneration ?? '?'})   Current revision: ${st.currentRevision ?? '?'}   Update revision: ${st.updateRevision ?? '?'}`,
+    `Update strategy: ${strategy}${partition ? ` (partition ${partition})` : ''}   Pod management: ${spec?.podManagementPolicy ?? 'OrderedReady'}   Service: ${spec?.serviceName ?? '<none>'}`,
+    `Selector: ${selectorString(spec?.selector) || '<none>'}`,
+    `Created: ${when(m.creationTimestamp, now)}`,
+    `Labels: ${kv(m.labels)}`,
+  ];
+  const claims = spec?.volumeClaimTemplates ?? [];
+  if (claims.length) {
+    out.push(
+      `Volume claim templates: ${claims
+        .map((c) => `${c.metadata?.name} (${c.spec?.storageClassName ?? 'default class'}, ${c.spec?.resources?.requests?.storage ?? '?'}, ${(c.spec?.accessModes ?? []).join('/')})`)
+        .join('; ')}`,
+    );
+  }
+  out.push(...conditionLines(st.conditions, now), ...podTemplateLines(spec?.template));
+  return out;
+}
+
+export const describeStatefulSet = defineTool({
+  name: 'describe_statefulset',
+  title: 'Describe a statefulset',
+  description:
+    'kubectl-describe-like summary of a StatefulSet: replicas desired/current/updated/ready, current vs update revision, update strategy, ' +
+    'volume claim templates, pod template, one line per pod, and the last 10 events.',
+  inputSchema: { name: objectName('statefulset'), namespace: namespaceArg('statefulset') },
+  async run(a, ctx) {
+    const s = await k8s({ verb: 'get', resource: 'statefulsets', group: 'apps', name: a.name, namespace: a.namespace }, () =>
+      ctx.apps.readNamespacedStatefulSet({ name: a.name, namespace: a.namespace }),
+    );
+    const now = ctx.now();
+    const out = formatStatefulSet(s, now);
+    out.push(...(await optional('Pods', async () => podsSection(await ownedPods(ctx, a.namespace, s.spec?.selector, [s.metadata?.uid]), now))));
+    out.push(...(await eventsSection(ctx, { kind: 'StatefulSet', name: a.name, namespace: a.namespace, uid: s.metadata?.uid })));
+    return out.join('\n');
+  },
+});
+
+export function formatDaemonSet(d: V1DaemonSet, now: number): string[] {
+  const m = d.metadata ?? {};
+  const st = d.status;
+  const strategy = d.spec?.updateStrategy?.type ?? 'RollingUpdate';
+  return [
+    `DaemonSet: ${m.namespace}/${m.name}`,
+    `Nodes: desired ${n(st?.desiredNumberScheduled)} | current ${n(st?.currentNumberScheduled)} | updated ${n(st?.updatedNumberScheduled)} | ready ${n(st?.numberReady)} | available ${n(st?.numberAvailable)} | unavailable ${n(st?.numberUnavailable)} | misscheduled ${n(st?.numberMisscheduled)}`,
+    `Generation: ${m.generation ?? '?'} (observed ${st?.observedGeneration ?? '?'})   Update strategy: ${strategy}${strategy === 'RollingUpdate' ? ` (maxUnavailable ${d.spec?.updateStrategy?.rollingUpdate?.maxUnavailable ?? 1})` : ''}`,
+    `Selector: ${selectorString(d.spec?.selector) || '<none>'}`,
+    `Created: ${when(m.creationTimestamp, now)}`,
+    `Labels: ${kv(m.labels)}`,
+    ...conditionLines(st?.conditions, now),
+    ...podTemplateLines(d.spec?.template),
+  ];
+}
+
+export const describeDaemonSet = defineTool({
+  name: 'describe_daemonset',
+  title: 'Describe a daemonset',
+  description:
+    'kubectl-describe-like summary of a DaemonSet: desired/current/updated/ready/available/misscheduled node counts, update strategy, pod template, one line per pod, and the last 10 events.',
+  inputSchema: { name: objectName('daemonset'), namespace: namespaceArg('daemonset') },
+  async run(a, ctx) {
+    const d = await k8s({ verb: 'get', resource: 'daemonsets', group: 'apps', name: a.name, namespace: a.namespace }, () =>
+      ctx.apps.readNamespacedDaemonSet({ name: a.name, namespace: a.namespace }),
+    );
+    const now = ctx.now();
+    const out = formatDaemonSet(d, now);
+    out.push(...(await optional('Pods', async () => podsSection(await ownedPods(ctx, a.namespace, d.spec?.selector, [d.metadata?.uid]), now))));
+    out.push(...(await eventsSection(ctx, { kind: 'DaemonSet', name: a.name, namespace: a.namespace, uid: d.metadata?.uid })));
+    return out.join('\n');
+  },
+});
+
+export function formatJob(j: V1Job, now: number): string[] {
+  const m = j.metadata ?? {};
+  const st = j.status ?? {};
+  const spec = j.spec;
+  const out = [
+    `Job: ${m.namespace}/${m.name}`,
+    `Controlled by: ${ownerString(m.ownerReferences)}`,
+    `Completions: ${n(st.succeeded)}/${spec?.completions ?? 1} succeeded   Active: ${n(st.active)}   Failed: ${n(st.failed)}${st.ready !== undefined ? `   Ready: ${st.ready}` : ''}`,
+    `Parallelism: ${spec?.parallelism ?? 1}   Backoff limit: ${spec?.backoffLimit ?? 6}   Completion mode: ${spec?.completionMode ?? 'NonIndexed'}${spec?.activeDeadlineSeconds ? `   Active deadline: ${spec.activeDeadlineSeconds}s` : ''}${spec?.suspend ? '   Suspended: true' : ''}`,
+    `Created: ${when(m.creationTimestamp, now)}${st.startTime ? `   Started: ${when(st.startTime, now)}` : ''}${st.completionTime ? `   Completed: ${when(st.completionTime, now)}` : ''}`,
+    `Selector: ${selectorString(spec?.selector) || '<none>'}`,
+    ...conditionLines(st.conditions, now),
+    ...podTemplateLines(spec?.template),
+  ];
+  return out;
+}
+
+export const describeJob = defineTool({
+  name: 'describe_job',
+  title: 'Describe a job',
+  description:
+    'kubectl-describe-like summary of a Job: succeeded/active/failed counts, backoff limit, conditions (e.g. Failed BackoffLimitExceeded, DeadlineExceeded), start/completion time, pod template, one line per pod, and the last 10 events.',
+  inputSchema: { name: objectName('job'), namespace: namespaceArg('job') },
+  async run(a, ctx) {
+    const j = await k8s({ verb: 'get', resource: 'jobs', group: 'batch', name: a.name, namespace: a.namespace }, () =>
+      ctx.batch.readNamespacedJob({ name: a.name, namespace: a.namespace }),
+    );
+    const now = ctx.now();
+    const out = formatJob(j, now);
+    out.push(...(await optional('Pods', async () => podsSection(await ownedPods(ctx, a.namespace, j.spec?.selector, [j.metadata?.uid]), now))));
+    out.push(...(await eventsSection(ctx, { kind: 'Job', name: a.name, namespace: a.namespace, uid: j.metadata?.uid })));
+    return out.join('\n');
+  },
+});

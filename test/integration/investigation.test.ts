@@ -1,0 +1,159 @@
+// The whole loop on the real control plane: AlertManager → webhook → AlertIncident → reconcile steps with
+// the scripted LLM (through the real openai client) and the built-in Kubernetes tools → report in status.
+import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
+import type { Operator } from '../../src/operator.js';
+import { startAlertmanager, type Alertmanager } from '../bed/alertmanager.js';
+import { startScriptedLlm, type Reply, type ScriptedLlm } from '../bed/scriptedLlm.js';
+import { IncidentReconciler } from '../../src/controller/reconciler.js';
+import { alert, createNamespace, eventually, finished, kubeConfig, kubectl, listIncidents, payload, post, startTestOperator, waitForIncident } from './harness.js';
+
+let llm: ScriptedLlm;
+let op: Operator;
+let am: Alertmanager;
+let ns: string;
+let requests: string[] = [];
+/** Per-alert scripts: the responder picks the script by the alert named in the request. */
+const scripts = new Map<string, Reply[]>();
+
+const tool = (name: string, args: object): Reply => ({ toolCalls: [{ name, arguments: args }] });
+const resolve = (summary: string, root = 'see evidence'): Reply => ({ content: 'Concluding.', toolCalls: [{ name: 'resolve_incident', arguments: { summary, root_cause: root } }] });
+const escalate = (summary: string): Reply => ({ toolCalls: [{ name: 'escalate_incident', arguments: { summary, root_cause: 'unknown' } }] });
+const report = (text = '## Summary\n\nScripted report.\n\n## Root cause\n\nScripted.'): Reply => ({ content: text });
+
+beforeAll(async () => {
+  ns = await createNamespace('inv');
+  llm = await startScriptedLlm();
+  llm.setResponder((body) => {
+    const user = String(body.messages?.[1]?.content ?? '');
+    const name = /^Alert: (\S+)/.exec(user)?.[1] ?? '';
+    const script = scripts.get(name);
+    if (!script?.length) return { fault: 'http500' } as Reply;
+    return script.shift()!;
+  });
+  op = await startTestOperator({
+    namespace: ns,
+    onKubeRequest: (method) => requests.push(method),
+    env: { OPENAI_BASE_URL: llm.baseURL, OPENAI_API_KEY: 'test-key', LLM_MAX_ATTEMPTS: '2', POLICY_MODE: 'observe', MAX_STEPS: '6', TOOL_OUTPUT_MAX_BYTES: '4096' },
+  });
+  am = await startAlertmanager({ webhookUrl: op.webhookUrl, groupWait: '1s', groupInterval: '1s' });
+  // A crash-looping pod (kwok plays the kubelet) for the tools to look at.
+  const kc = kubeConfig();
+  await kc.makeApiClient(CoreV1Api).createNamespacedPod({
+    namespace: ns,
+    body: {
+      metadata: { name: 'web-1', labels: { app: 'web', 'alertagent.test/scenario': 'crashloop' } },
+      spec: { containers: [{ name: 'web', image: 'example/web:1.0', resources: { limits: { memory: '128Mi' } } }] },
+    },
+  });
+  void AppsV1Api;
+});
+
+afterAll(async () => {
+  await am?.stop();
+  await op?.stop();
+  await llm?.stop();
+});
+
+describe('an alert from AlertManager to a report', () => {
+  it('becomes one AlertIncident; the LLM calls two tools and resolves; the status holds every step and the report', async () => {
+    scripts.set('KubePodCrashLooping', [
+      tool('kubernetes__describe_pod', { name: 'web-1', namespace: ns }),
+      tool('kubernetes__get_events', { namespace: ns, involvedObjectName: 'web-1' }),
+      resolve('web-1 is crash looping: its container exits with code 1', 'the container web exits with an error at start'),
+      report(),
+    ]);
+    await am.postAlerts([{ labels: { alertname: 'KubePodCrashLooping', namespace: ns, pod: 'web-1', severity: 'warning' }, annotations: { summary: 'Pod web-1 is crash looping' } }]);
+    const inc = await waitForIncident(ns, (i) => i.spec.alertname === 'KubePodCrashLooping' && finished(i));
+    expect(await listIncidents(ns).then((l) => l.filter((i) => i.spec.alertname === 'KubePodCrashLooping'))).toHaveLength(1);
+    const s = inc.status!;
+    expect(s).toMatchObject({ phase: 'Reported', outcome: 'Resolved', investigator: 'llm', summary: 'web-1 is crash looping: its container exits with code 1' });
+    expect(s.steps!.map((x) => [x.action, x.tool, x.state])).toEqual([
+      ['callTool', 'describe_pod', 'Succeeded'],
+      ['callTool', 'get_events', 'Succeeded'],
+      ['resolve', undefined, 'Done'],
+    ]);
+    expect(s.steps![0].result!.output).toContain('web-1');
+    expect(s.report).toContain('Scripted report');
+    expect(s.report).toContain('## Timeline');
+    expect(s.usage!.llmCalls).toBe(4);
+    expect(s.conditions!.find((c) => c.type === 'Reported')).toMatchObject({ status: 'True', reason: 'Resolved' });
+    expect(inc.spec.receiver).toBeTruthy();
+    expect(inc.spec.groupKey).toBeTruthy();
+    // What the model was offered: the built-in tools with their schemas, plus the two conclusions.
+    const first = llm.requests.find((r) => String(r.body.messages[1].content).includes('KubePodCrashLooping'))!.body;
+    const names = first.tools.map((t: { function: { name: string } }) => t.function.name);
+    expect(names).toEqual(expect.arrayContaining(['kubernetes__describe_pod', 'kubernetes__get_events', 'resolve_incident', 'escalate_incident']));
+    // kubectl shows it as a person would see it.
+    const get = await kubectl(['get', 'alertincidents', '-n', ns, '-o', 'wide']);
+    expect(get.stdout).toMatch(/NAME\s+ALERT\s+SEVERITY\s+ALERT-NS\s+PHASE\s+OUTCOME\s+AGE\s+SUMMARY/);
+    expect(get.stdout).toMatch(new RegExp(`${inc.metadata.name}\\s+KubePodCrashLooping\\s+warning\\s+${ns}\\s+Reported\\s+Resolved`));
+    const describe = await kubectl(['describe', 'inc', '-n', ns, inc.metadata.name]);
+    expect(describe.stdout).toContain('Scripted report');
+    expect(describe.stdout).toMatch(/InvestigationStarted/);
+    expect(describe.stdout).toMatch(/Normal\s+Resolved/);
+  });
+
+  it('reconciling a finished incident writes nothing to the API server', async () => {
+    const [inc] = (await listIncidents(ns)).filter((i) => i.spec.alertname === 'KubePodCrashLooping');
+    await op.queue.idle();
+    requests = [];
+    await op.reconciler.reconcile(IncidentReconciler.key(ns, inc.metadata.name));
+    await op.reconciler.reconcile(IncidentReconciler.key(ns, inc.metadata.name));
+    expect(requests.filter((m) => m !== 'GET')).toEqual([]);
+  });
+});
+
+describe('LLM faults', () => {
+  const fire = (name: string) => post(op.webhookUrl, payload([alert({ alertname: name, namespace: ns })]));
+
+  it('a 500 then success: retried, and the investigation completes', async () => {
+    scripts.set('LlmFlaky', [{ fault: 'http500' }, escalate('needs a person'), report()]);
+    await fire('LlmFlaky');
+    const inc = await waitForIncident(ns, (i) => i.spec.alertname === 'LlmFlaky' && finished(i));
+    expect(inc.status).toMatchObject({ phase: 'Reported', outcome: 'NeedsManualIntervention' });
+    expect(inc.status!.attempts).toBeUndefined();
+  });
+
+  it('always 500: fails with a reason a person understands, after bounded attempts', async () => {
+    scripts.set('LlmDown', []);
+    await fire('LlmDown');
+    const inc = await waitForIncident(ns, (i) => i.spec.alertname === 'LlmDown' && finished(i));
+    expect(inc.status!.phase).toBe('Failed');
+    expect(inc.status!.failureReason).toMatch(/LLMUnavailable: LLM unavailable: 500 .*gave up after 2 attempts/);
+    expect(inc.status!.conditions!.find((c) => c.type === 'Reported')).toMatchObject({ status: 'False', reason: 'Failed' });
+    const events = await kubectl(['get', 'events', '-n', ns, '--field-selector', `involvedObject.name=${inc.metadata.name}`]);
+    expect(events.stdout).toMatch(/Retrying/);
+    expect(events.stdout).toMatch(/LLMUnavailable/);
+  });
+
+  it('garbage JSON and a call to an unknown tool become steps fed back to the model', async () => {
+    scripts.set('LlmGarbage', [{ fault: 'malformed' }, tool('kubectl_delete_everything', { all: true }), resolve('fine after all'), report()]);
+    await fire('LlmGarbage');
+    const inc = await waitForIncident(ns, (i) => i.spec.alertname === 'LlmGarbage' && finished(i));
+    expect(inc.status!.phase).toBe('Reported');
+    const [garbage, unknown] = inc.status!.steps!;
+    expect(garbage).toMatchObject({ action: 'invalid', result: { ok: false, error: expect.stringMatching(/not valid JSON/) } });
+    expect(unknown).toMatchObject({ action: 'invalid', result: { error: expect.stringContaining('no tool named "kubectl_delete_everything"') } });
+    // The model saw what was wrong with its reply.
+    const last = llm.requests.filter((r) => String(r.body.messages[1].content).includes('LlmGarbage')).at(-2)!.body;
+    expect(JSON.stringify(last.messages)).toContain('no tool named');
+  });
+
+  it('budget exhausted: reported as needing manual intervention with what was found', async () => {
+    scripts.set('LlmEndless', Array.from({ length: 10 }, () => tool('kubernetes__get_events', { namespace: ns })).concat([report()]));
+    await fire('LlmEndless');
+    const inc = await waitForIncident(ns, (i) => i.spec.alertname === 'LlmEndless' && finished(i));
+    expect(inc.status).toMatchObject({ phase: 'Reported', outcome: 'NeedsManualIntervention' });
+    expect(inc.status!.steps).toHaveLength(6);
+    expect(inc.status!.report).toContain('step budget (6 steps)');
+  });
+
+  it('observe: a mutating call is not run and becomes a recommendation', async () => {
+    scripts.set('WantsScale', [tool('kubernetes__delete_pod', { name: 'web-1', namespace: ns }), escalate('pod needs a restart'), report()]);
+    await fire('WantsScale');
+    const inc = await waitForIncident(ns, (i) => i.spec.alertname === 'WantsScale' && finished(i));
+    expect(inc.status!.steps![0]).toMatchObject({ state: 'Blocked', mutating: true });
+    expect(inc.status!.report).toContain('Would have run `kubernetes__delete_pod`');
+    await eventually(async () => (await kubectl(['get', 'pod', '-n', ns, 'web-1'])).code === 0);
+  });
+});

@@ -1,0 +1,117 @@
+// The webhook against the real apiserver: idempotent intake, counts, concurrency, and bad input.
+import type { Operator } from '../../src/operator.js';
+import { alert, createNamespace, listIncidents, payload, post, startTestOperator } from './harness.js';
+
+let op: Operator;
+let ns: string;
+
+beforeAll(async () => {
+  ns = await createNamespace('webhook');
+  op = await startTestOperator({ namespace: ns, controller: false, env: { WEBHOOK_MAX_BODY_BYTES: String(4 * 1024 * 1024) } });
+});
+afterAll(async () => op?.stop());
+
+describe('POST /api/v1/alerts', () => {
+  it('stores one incident per alert, and the same notification 5 times plus 2 at once leaves one object with count 7', async () => {
+    const a = alert({ alertname: 'KubePodCrashLooping', namespace: 'shop', pod: 'web-1' });
+    for (let i = 0; i < 5; i++) expect((await post(op.webhookUrl, payload([a]))).status).toBe(200);
+    const both = await Promise.all([post(op.webhookUrl, payload([a])), post(op.webhookUrl, payload([a]))]);
+    expect(both.map((r) => r.status)).toEqual([200, 200]);
+    const mine = (await listIncidents(ns)).filter((i) => i.spec.fingerprint === a.fingerprint);
+    expect(mine).toHaveLength(1);
+    expect(mine[0].spec.notifications?.count).toBe(7);
+    expect(mine[0].metadata.name).toMatch(/^kube-pod-crash-looping-[0-9a-f]{10}$/);
+    expect(mine[0].spec).toMatchObject({ alertname: 'KubePodCrashLooping', severity: 'warning', status: 'firing', receiver: 'alert-agent', externalURL: 'http://alertmanager.test' });
+  });
+
+  it('a resolved notification updates the incident; a re-fire after resolution makes a new one', async () => {
+    const a = alert({ alertname: 'KubeJobFailed', namespace: 'batch', job_name: 'nightly' });
+    await post(op.webhookUrl, payload([a]));
+    const r = await post(op.webhookUrl, payload([{ ...a, status: 'resolved', endsAt: '2026-11-26T07:30:00Z' }], { status: 'resolved' }));
+    expect(r.status).toBe(200);
+    let mine = (await listIncidents(ns)).filter((i) => i.spec.fingerprint === a.fingerprint);
+    expect(mine).toHaveLength(1);
+    expect(mine[0].spec).toMatchObject({ status: 'resolved', endsAt: '2026-11-26T07:30:00Z', notifications: { count: 2 } });
+    await post(op.webhookUrl, payload([{ ...a, startsAt: '2026-11-26T09:00:00Z' }]));
+    mine = (await listIncidents(ns)).filter((i) => i.spec.fingerprint === a.fingerprint);
+    expect(mine).toHaveLength(2);
+    expect(mine.map((i) => i.spec.status).sort()).toEqual(['firing', 'resolved']);
+  });
+
+  it('stores label and annotation values of any content: unicode, quotes, 10 KB', async () => {
+    const weird = 'ünïcødé 🔥 "quoted" \'single\' \\ back\\slash\n newline <tag> {{ template }} ${env} `tick`';
+    const long = 'x'.repeat(10 * 1024);
+    const a = alert({ alertname: 'Ünïcødé Alert "quoted"', namespace: 'shop', weird, long }, { annotations: { description: weird + long } });
+    const r = await post(op.webhookUrl, payload([a]));
+    expect(r.status).toBe(200);
+    const [inc] = (await listIncidents(ns)).filter((i) => i.spec.fingerprint === a.fingerprint);
+    expect(inc.spec.labels.weird).toBe(weird);
+    expect(inc.spec.labels.long).toBe(long);
+    expect(inc.spec.annotations.description).toBe(weird + long);
+    expect(inc.metadata.name).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+  });
+
+  it('stores many alerts of one payload, and answers only when all are stored', async () => {
+    const alerts = Array.from({ length: 50 }, (_, i) => alert({ alertname: 'TargetDown', job: `job-${i}` }));
+    const r = await post(op.webhookUrl, payload(alerts));
+    expect(r).toMatchObject({ status: 200, body: { stored: 50, created: 50 } });
+    const fps = new Set(alerts.map((a) => a.fingerprint));
+    expect((await listIncidents(ns)).filter((i) => fps.has(i.spec.fingerprint))).toHaveLength(50);
+  });
+
+  describe('bad input gets a clear 4xx, stores nothing, and the process stays up', () => {
+    let before: number;
+    beforeEach(async () => {
+      before = (await listIncidents(ns)).length;
+    });
+    afterEach(async () => {
+      expect((await listIncidents(ns)).length).toBe(before);
+      expect((await fetch(op.webhookUrl.replace('/api/v1/alerts', '/healthz'))).status).toBe(200);
+    });
+
+    it('malformed JSON → 400', async () => {
+      const r = await post(op.webhookUrl, '{"version": "4", "alerts": [');
+      expect(r.status).toBe(400);
+      expect(r.body.error).toMatch(/malformed JSON/);
+    });
+    it('wrong schema → 400 naming the field', async () => {
+      const r = await post(op.webhookUrl, payload([alert({ alertname: 'X' }, { startsAt: 'not a time' })]));
+      expect(r.status).toBe(400);
+      expect(r.body.error).toContain('alerts[0].startsAt');
+    });
+    it('a bad alert among good ones stores none of them', async () => {
+      const r = await post(op.webhookUrl, payload([alert({ alertname: 'Good' }), alert({ alertname: 'Bad' }, { status: 'weird' })]));
+      expect(r.status).toBe(400);
+      expect(r.body.error).toContain('alerts[1].status');
+    });
+    it('empty alerts → 400', async () => {
+      const r = await post(op.webhookUrl, payload([]));
+      expect(r.status).toBe(400);
+      expect(r.body.error).toContain('no alerts');
+    });
+    it('a 10 MB body → 413', async () => {
+      const r = await post(op.webhookUrl, payload([alert({ alertname: 'Huge' }, { annotations: { d: 'x'.repeat(10 * 1024 * 1024) } })]));
+      expect(r.status).toBe(413);
+      expect(r.body.error).toMatch(/larger than/);
+    });
+    it('not JSON at all → 400', async () => {
+      const r = await post(op.webhookUrl, 'hello');
+      expect(r.status).toBe(400);
+    });
+  });
+});
+
+describe('bearer token', () => {
+  let secured: Operator;
+  beforeAll(async () => {
+    secured = await startTestOperator({ namespace: ns, controller: false, env: { WEBHOOK_BEARER_TOKEN: 's3cret-token' } });
+  });
+  afterAll(async () => secured?.stop());
+
+  it('answers 401 without the token and 200 with it', async () => {
+    const body = payload([alert({ alertname: 'Auth' })]);
+    expect((await post(secured.webhookUrl, body)).status).toBe(401);
+    expect((await post(secured.webhookUrl, body, { authorization: 'Bearer wrong' })).status).toBe(401);
+    expect((await post(secured.webhookUrl, body, { authorization: 'Bearer s3cret-token' })).status).toBe(200);
+  });
+});
