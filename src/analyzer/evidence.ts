@@ -274,6 +274,8 @@ export function eventsBy(texts: Array<string | undefined>, reason: RegExp, objec
   for (const t of texts) {
     for (const e of parseEvents(t)) {
       if (!reason.test(e.reason)) continue;
+      // The operator's own events about AlertIncidents are not evidence about the cluster.
+      if (e.object && /(^|\/)AlertIncident\//.test(e.object)) continue;
       if (object && e.object && !e.object.endsWith(`/${object}`) && e.object !== object) continue;
       const k = `${e.reason}|${e.message}`;
       if (seen.has(k)) continue;
@@ -644,7 +646,7 @@ export function exitCodeMeaning(code: number | undefined): string {
 export function schedulingHints(message: string): string[] {
   const out: string[] = [];
   if (/Insufficient (cpu|memory|ephemeral-storage|pods|[a-z0-9./-]+)/i.test(message)) {
-    const res = unique([...message.matchAll(/Insufficient ([a-z0-9./-]+)/gi)].map((m) => m[1]));
+    const res = unique([...message.matchAll(/Insufficient ([a-z0-9./-]+)/gi)].map((m) => m[1].replace(/\.+$/, '')));
     out.push(`no node has enough allocatable ${res.join('/')} for the pod's requests: lower the requests or add node capacity (check \`kubectl describe nodes\` for allocated resources)`);
   }
   if (/didn't match Pod's node affinity|node\(s\) didn't match node selector|node affinity\/selector/i.test(message)) {

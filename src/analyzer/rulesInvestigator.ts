@@ -155,7 +155,7 @@ function conclude(an: Analysis, mutation: Observation | undefined, tag: string):
   }
   if (notes.length) rootCause = `${rootCause} ${notes.join('. ')}.`;
   const calls = ev.obs.filter((o) => !o.mutating).length;
-  const reasoning = `${tag} ${resolved ? 'The problem is gone' : 'A person must act'}: ${clip(summary, 300)} (${calls} evidence call${calls === 1 ? '' : 's'}).`;
+  const reasoning = `${tag} ${resolved ? 'the problem is gone' : 'a person must act'} (concluded from ${calls} evidence call${calls === 1 ? '' : 's'})`;
   return { kind: resolved ? 'resolve' : 'escalate', summary, rootCause, reasoning };
 }
 

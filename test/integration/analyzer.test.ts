@@ -203,6 +203,32 @@ describe('the rule-based analyzer on the test bed', () => {
     expect(inc.status?.rootCause).toContain('CrashLoopBackOff');
   });
 
+  it('TargetDown: the service has no ready endpoints because its pod crash-loops', async () => {
+    await core.createNamespacedService({ namespace: ns, body: { metadata: { name: 'web-metrics' }, spec: { selector: { app: 'web-crash' }, ports: [{ name: 'metrics', port: 9090 }] } } });
+    await eventually(async () => {
+      const r = await kubectl(['get', 'endpoints', 'web-metrics', '-n', ns, '-o', 'jsonpath={.subsets[0].notReadyAddresses[0].ip}']);
+      return r.code === 0 && r.stdout.trim() !== '';
+    }, 30_000);
+    await fire({ alertname: 'TargetDown', namespace: ns, job: 'web-metrics', service: 'web-metrics' }, { description: `100% of the web-metrics/web-metrics targets in ${ns} namespace are down.` });
+    const inc = await reported('TargetDown');
+    expect(tools(inc).slice(0, 4)).toEqual(['get_resource:Succeeded', 'get_resource:Succeeded', 'list_resources:Succeeded', 'describe_pod:Succeeded']);
+    expect(inc.status?.rootCause).toContain(`Service ${ns}/web-metrics are down because its pods are not ready (0 ready, 1 not ready)`);
+    expect(inc.status?.rootCause).toContain('CrashLoopBackOff');
+    expect(inc.status!.report).toContain('selector: app=web-crash');
+  });
+
+  it('KubePersistentVolumeFillingUp on a claim that is not even bound: names the Pending phase', async () => {
+    await core.createNamespacedPersistentVolumeClaim({
+      namespace: ns,
+      body: { metadata: { name: 'data-db-0' }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'no-such-class', resources: { requests: { storage: '10Gi' } } } },
+    });
+    await fire({ alertname: 'KubePersistentVolumeFillingUp', namespace: ns, persistentvolumeclaim: 'data-db-0' }, { description: `The PersistentVolume claimed by data-db-0 in Namespace ${ns} is only 3% free.` });
+    const inc = await reported('KubePersistentVolumeFillingUp');
+    expect(tools(inc)).toEqual(['describe_pvc:Succeeded', 'get_events:Succeeded', 'get_resource:Failed']);
+    expect(inc.status?.rootCause).toContain(`PersistentVolumeClaim ${ns}/data-db-0 is Pending, not Bound`);
+    expect(inc.status!.report).toContain('StorageClass: no-such-class');
+  });
+
   it('a crash-loop alert for a pod that no longer exists resolves', async () => {
     await fire({ alertname: 'KubePodCrashLooping', namespace: ns, pod: 'web-gone-123' });
     const inc = await waitForIncident(ns, (i) => i.spec.alertname === 'KubePodCrashLooping' && i.spec.labels.pod === 'web-gone-123' && finished(i), 90_000);

@@ -112,3 +112,21 @@ export async function post(url: string, body: unknown, headers: Record<string, s
   }
   return { status: res.status, body: parsed };
 }
+
+/**
+ * A scripted-LLM responder that answers by the alert in the request and the conversation's position
+ * (how many tool results it already holds), so retries and restarts get the same answer a
+ * deterministic model would give. The report request gets `report`.
+ */
+export function byPosition(scripts: Record<string, ReplyLike[]>, report: ReplyLike = { content: '## Summary\n\nScripted report.' }) {
+  return (body: { messages: Array<{ role: string; content?: unknown }> }): ReplyLike => {
+    const msgs = body.messages;
+    if (String(msgs.at(-1)?.content ?? '').includes('The investigation is over')) return report;
+    const name = /^Alert: (\S+)/.exec(String(msgs[1]?.content ?? ''))?.[1] ?? '';
+    const script = scripts[name];
+    if (!script) return { fault: 'http500' };
+    const done = msgs.filter((m) => m.role === 'tool').length;
+    return script[Math.min(done, script.length - 1)];
+  };
+}
+type ReplyLike = import('../bed/scriptedLlm.js').Reply;

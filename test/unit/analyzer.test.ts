@@ -358,6 +358,20 @@ describe('RulesInvestigator', () => {
     expect(await report(r)).toContain('imagePullSecrets');
   });
 
+  it('KubeContainerWaiting: a missing Secret (CreateContainerConfigError) and a volume that cannot be mounted', async () => {
+    const waiting = (state: string, events: string[] = []) =>
+      podDescribe({ name: 'w', status: 'CreateContainerConfigError', phase: 'Pending', conditions: ['PodScheduled=True'], containers: ['  app:', `    State: ${state}`, '    Ready: false   Restarts: 0', '    Image: registry.example/app:1'].join('\n'), events });
+    const cfg = await run({ alertname: 'KubeContainerWaiting', labels: { namespace: 'shop', pod: 'w' } }, { describe_pod: waiting('Waiting: CreateContainerConfigError — secret "web-db" not found') });
+    expect(conclusion(cfg.decision).rootCause).toContain('CreateContainerConfigError): secret "web-db" not found');
+    expect(await report(cfg)).toContain('Create the missing secret "web-db" in namespace shop');
+
+    const mount = await run(
+      { alertname: 'KubeContainerWaiting', labels: { namespace: 'shop', pod: 'w' } },
+      { describe_pod: waiting('Waiting: ContainerCreating', ['5s ago  Warning  FailedMount (x6): MountVolume.SetUp failed for volume "certs" : secret "web-tls" not found']) },
+    );
+    expect(conclusion(mount.decision).rootCause).toContain('a volume cannot be mounted (FailedMount): MountVolume.SetUp failed for volume "certs" : secret "web-tls" not found');
+  });
+
   it('Pending pod (FailedScheduling): quotes the scheduler message and what to change', async () => {
     const pod = 'big-6f7d8c9b5-abcde';
     const msg = '0/3 nodes are available: 3 Insufficient memory. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.';
@@ -788,7 +802,7 @@ describe('RulesInvestigator', () => {
       },
     );
     expect(r.calls.map((c) => c.split(' ')[0])).toEqual(['describe_pod', 'get_pod_logs', 'describe_deployment', 'get_events']);
-    expect(r.calls[3]).toBe('get_events {"namespace":"shop","type":"Warning","limit":20}');
+    expect(r.calls[3]).toBe('get_events {"namespace":"shop","type":"Warning","limit":40}');
     const c = conclusion(r.decision);
     expect(c.kind).toBe('escalate');
     expect(c.summary).toBe('No rule for alert PaymentsLatencyHigh: needs manual intervention');

@@ -228,7 +228,11 @@ export function diagnosePod(ev: Evidence, ns: string, pod: string, containerName
     const cause =
       `container ${oc.name} of pod ${ns}/${pod} was OOMKilled (exit code ${exit ?? 137}): it needed more memory than ` +
       (limit ? `its memory limit of ${limit}` : 'the node could give it (the container has no memory limit, so the node ran out of memory)') +
-      (used ? `; current usage ${used}${usage.row?.['MEMORY-LIMIT'] && usage.row['MEMORY-LIMIT'] !== '-' ? ` (limit column: ${usage.row['MEMORY-LIMIT']})` : ''}` : '') +
+      (used
+        ? `; current usage ${used}${usage.row?.['MEMORY-LIMIT'] && usage.row['MEMORY-LIMIT'] !== '-' ? ` (limit column: ${usage.row['MEMORY-LIMIT']})` : ''}`
+        : usage.error
+          ? `; current usage is unknown (${clip(usage.error.split(/[;(]/)[0].trim(), 80)})`
+          : '') +
       (oc.restarts ? `; it has restarted ${oc.restarts} times` : '');
     return d(
       'oomKilled',
@@ -281,7 +285,7 @@ export function diagnosePod(ev: Evidence, ns: string, pod: string, containerName
     const cause =
       `${c.init ? 'init ' : ''}${ctr} ${what}: its last run ended with exit code ${exit ?? '?'}${reason ? ` (reason ${reason}${meaning ? `; ${meaning}` : ''})` : meaning ? ` (${meaning})` : ''}` +
       (c.restarts ? ` after ${c.restarts} restarts` : '') +
-      (logs.lines.length ? `; last log lines: ${logs.lines.slice(-3).map((l) => `"${clip(l, 160)}"`).join(' ')}` : logs.error ? `; its logs could not be read (${logs.error})` : '') +
+      (logs.lines.length ? `; last log lines: ${logs.lines.slice(-3).map((l) => `"${clip(l, 160)}"`).join(' ')}` : logs.error ? `; its logs could not be read (${clip(logs.error.split(/[:(]/)[0].trim(), 80)})` : '') +
       (c.lastMessage ? `; termination message: "${clip(c.lastMessage, 200)}"` : '');
     return d(
       'crashLoop',
@@ -322,10 +326,24 @@ export function diagnosePod(ev: Evidence, ns: string, pod: string, containerName
     return d('healthy', `pod ${ns}/${pod} is ${info.status} and ready now${info.restarts ? ` (${info.restarts} restarts so far)` : ''}`, quote(src, statusLines), []);
   }
 
-  if (c?.state === 'Waiting') {
+  const mountEvents = events.filter((e) => /FailedMount|FailedAttachVolume|FailedMapVolume/.test(e.reason));
+  if (c?.state === 'Waiting' && mountEvents.length) {
     return d(
       'notStarted',
-      `${ctr} is waiting to start: ${c.reason ?? 'unknown reason'}${c.message ? ` — ${clip(c.message, 260)}` : ''}`,
+      `${ctr} cannot start because a volume cannot be mounted (${mountEvents[0].reason}): ${clip(mountEvents[0].message, 300)}`,
+      [...cQuote(), ...evQuote(mountEvents)],
+      [
+        `Check the volume named in the message (missing Secret/ConfigMap, unbound or still-attached PVC): \`kubectl describe pod -n ${ns} ${pod}\``,
+        `For an RWO volume still attached elsewhere, find the old pod or VolumeAttachment: \`kubectl get volumeattachments\``,
+      ],
+    );
+  }
+
+  if (c?.state === 'Waiting') {
+    const warn = events.find((e) => e.type === 'Warning');
+    return d(
+      'notStarted',
+      `${ctr} is waiting to start: ${c.reason ?? 'unknown reason'}${c.message ? ` — ${clip(c.message, 260)}` : ''}${warn ? `; latest warning: ${warn.reason}: ${clip(warn.message, 200)}` : ''}`,
       [...cQuote(), ...evQuote(events.filter((e) => e.type === 'Warning'))],
       [`Look at the pod's events for the reason it does not start: \`kubectl describe pod -n ${ns} ${pod}\``],
     );
@@ -384,8 +402,14 @@ function podMissingLabels(a: AlertInfo): Finding {
 }
 
 function alertDescription(a: AlertInfo): Quote[] {
-  const text = a.annotations.description ?? a.annotations.message ?? a.annotations.summary;
+  const text = a.annotations.description ?? a.annotations.message;
   return text ? [{ source: 'alert annotation', lines: [clip(text, 400)] }] : [];
+}
+
+/** "cause text" → "Cause text." (no doubled period). */
+export function sentence(s: string): string {
+  const t = s.trim().replace(/[.\s]+$/, '');
+  return `${t.charAt(0).toUpperCase()}${t.slice(1)}.`;
 }
 
 /** A finding from a pod diagnosis, worded for the alert. */
@@ -420,7 +444,7 @@ export function podFinding(a: AlertInfo, dg: PodDiagnosis, what: string): Findin
   return {
     resolved: false,
     summary: `${what}: pod ${dg.namespace}/${dg.pod}${dg.container ? ` (container ${dg.container})` : ''} ${label[dg.problem]}`,
-    rootCause: `${dg.cause.charAt(0).toUpperCase()}${dg.cause.slice(1)}.`,
+    rootCause: sentence(dg.cause),
     quotes: [...dg.quotes, ...alertDescription(a)],
     recommendations: dg.recommendations,
   };

@@ -2,7 +2,7 @@
 // Service still exist, does it have ready endpoints, and if not, what is wrong with its pods.
 import { clip, isNotFound, parsePodLines, worstPod, type Evidence } from '../evidence.js';
 import { yamlList, yamlMap, yamlSection } from '../yaml.js';
-import { diagnosePod, podPlan } from './pods.js';
+import { diagnosePod, podPlan, sentence } from './pods.js';
 import { quote, type AlertInfo, type Call, type Quote, type Rule } from './types.js';
 
 function serviceName(a: AlertInfo): string | undefined {
@@ -117,7 +117,7 @@ export const targetDownRule: Rule = {
       return {
         resolved: false,
         summary: `${a.name}: Service ${ns}/${svc} has ${ep.ready} ready endpoint(s); pod ${dg.pod} is unhealthy (${dg.problem})`,
-        rootCause: `The targets behind Service ${ns}/${svc} are down because its pods are not ready (${ep.ready} ready, ${ep.notReady} not ready). ${dg.cause.charAt(0).toUpperCase()}${dg.cause.slice(1)}.`,
+        rootCause: `The targets behind Service ${ns}/${svc} are down because its pods are not ready (${ep.ready} ready, ${ep.notReady} not ready). ${sentence(dg.cause)}`,
         quotes,
         recommendations: dg.recommendations,
       };

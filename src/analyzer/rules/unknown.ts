@@ -1,7 +1,7 @@
 // An alert no rule knows: gather evidence about whatever object its labels name, then hand it to a
 // person with what was seen.
 import { clip, condition, eventsBy, parseConditions } from '../evidence.js';
-import { diagnosePod, podPlan } from './pods.js';
+import { diagnosePod, podPlan, sentence } from './pods.js';
 import { quote, type AlertInfo, type Call, type Quote, type Rule } from './types.js';
 
 function objectCalls(a: AlertInfo): Call[] {
@@ -27,7 +27,7 @@ export const unknownRule: Rule = {
     const calls: Call[] = [];
     if (a.namespace && a.pod) calls.push(...podPlan(ev, a.namespace, a.pod, { container: a.container, events: false }));
     calls.push(...objectCalls(a));
-    if (a.namespace) calls.push({ tool: 'get_events', args: { namespace: a.namespace, type: 'Warning', limit: 20 }, why: `Read the recent warning events in namespace ${a.namespace}.` });
+    if (a.namespace) calls.push({ tool: 'get_events', args: { namespace: a.namespace, type: 'Warning', limit: 40 }, why: `Read the recent warning events in namespace ${a.namespace}.` });
     return calls;
   },
   analyse(a, ev) {
@@ -36,7 +36,7 @@ export const unknownRule: Rule = {
     const recs: string[] = [];
     if (a.namespace && a.pod) {
       const dg = diagnosePod(ev, a.namespace, a.pod, a.container);
-      notes.push(`${dg.cause.charAt(0).toUpperCase()}${dg.cause.slice(1)}.`);
+      notes.push(sentence(dg.cause));
       quotes.push(...dg.quotes);
       recs.push(...dg.recommendations);
     }
@@ -54,7 +54,14 @@ export const unknownRule: Rule = {
       if (conds.length) notes.push(`${what}: ${conds.map((x) => `${x.type}=${x.status}${x.reason ? ` (${x.reason})` : ''}`).join(', ')}.`);
       else if (condition(parseConditions(out), 'Ready')?.status === 'True') notes.push(`${what} is Ready.`);
     }
-    const warnings = a.namespace ? eventsBy(ev.outputs('get_events').map((o) => o.output), /.*/).filter((e) => e.type === 'Warning') : [];
+    // One warning per object and reason (the newest), so one noisy object does not hide the others.
+    const seen = new Set<string>();
+    const warnings = (a.namespace ? eventsBy(ev.outputs('get_events').map((o) => o.output), /.*/).filter((e) => e.type === 'Warning') : []).filter((e) => {
+      const k = `${e.reason}|${e.object ?? e.message}`;
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    });
     if (warnings.length) {
       quotes.push(...quote(`warning events in namespace ${a.namespace}`, warnings.slice(0, 5).map((e) => e.line)));
       notes.push(`Recent warnings in ${a.namespace}: ${warnings.slice(0, 3).map((e) => `${e.reason}${e.object ? ` on ${e.object}` : ''}: ${clip(e.message, 120)}`).join('; ')}.`);

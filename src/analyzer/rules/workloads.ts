@@ -15,7 +15,7 @@ import {
   type Evidence,
 } from '../evidence.js';
 import { yamlList, yamlSection, yamlValue } from '../yaml.js';
-import { diagnosePod, podPlan, type PodDiagnosis } from './pods.js';
+import { diagnosePod, podPlan, sentence, type PodDiagnosis } from './pods.js';
 import { quote, type AlertInfo, type Call, type Finding, type Quote, type Rule } from './types.js';
 
 type Kind = 'Deployment' | 'StatefulSet' | 'DaemonSet';
@@ -92,7 +92,7 @@ function failedCreate(ev: Evidence, ns: string, desc: string | undefined, src: s
 
 function podCauseText(dg: PodDiagnosis | undefined): string {
   if (!dg) return '';
-  return dg.cause.charAt(0).toUpperCase() + dg.cause.slice(1);
+  return sentence(dg.cause).replace(/\.$/, '');
 }
 
 // ── Deployments, StatefulSets, DaemonSets ─────────────────────────────────────────────────────────
@@ -222,7 +222,7 @@ export const workloadRule: Rule = {
     const finding: Finding = {
       resolved: false,
       summary: `${a.name}: ${what} has ${c.available ?? c.ready ?? '?'}/${c.desired ?? '?'} available — ${summaryCause}`,
-      rootCause: `The ${state}${deadlineText}. ${cause}.`,
+      rootCause: `The ${state}${deadlineText.replace(/\.$/, '')}. ${sentence(cause)}`,
       quotes: [...quotes, ...(a.annotations.description ? [{ source: 'alert annotation', lines: [clip(a.annotations.description, 400)] }] : [])],
       recommendations: [...new Set(recs)],
     };
