@@ -2,6 +2,8 @@
 // finishes from its status alone, no step is repeated and none is lost.
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
 import { PROJECT_ROOT, freePort } from '../bed/controlPlane.js';
 import { startScriptedLlm, type Reply, type ScriptedLlm } from '../bed/scriptedLlm.js';
 import { alert, applyCrd, bed, createNamespace, eventually, finished, listIncidents, payload, post, waitForIncident } from './harness.js';
@@ -10,7 +12,7 @@ let llm: ScriptedLlm;
 let ns: string;
 const procs: ChildProcess[] = [];
 
-async function startProcess(): Promise<{ child: ChildProcess; webhook: string }> {
+async function startProcess(extraEnv: Record<string, string> = {}): Promise<{ child: ChildProcess; webhook: string; output: () => string }> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'src', 'main.ts')], {
     cwd: PROJECT_ROOT,
@@ -27,6 +29,7 @@ async function startProcess(): Promise<{ child: ChildProcess; webhook: string }>
       LLM_MAX_RETRIES: '0',
       SERVERS_CONFIG: '/nonexistent.json',
       LOG_FORMAT: 'json',
+      ...extraEnv,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -38,7 +41,7 @@ async function startProcess(): Promise<{ child: ChildProcess; webhook: string }>
   await eventually(async () => (await fetch(`${webhook}/readyz`).catch(() => undefined))?.ok, 30_000).catch((e) => {
     throw new Error(`operator did not become ready: ${e}\n${out}`);
   });
-  return { child, webhook: `${webhook}/api/v1/alerts` };
+  return { child, webhook: `${webhook}/api/v1/alerts`, output: () => out };
 }
 
 beforeAll(async () => {
@@ -50,6 +53,12 @@ beforeAll(async () => {
   llm.setResponder((body) => {
     const msgs = body.messages as Array<{ role: string; content?: string }>;
     if (String(msgs.at(-1)?.content ?? '').includes('The investigation is over')) return { content: '## Summary\n\nRestart-proof.' };
+    if (String(msgs[1]?.content).includes('MutateOnce')) {
+      const n = msgs.filter((m) => m.role === 'tool').length;
+      return n === 0
+        ? { toolCalls: [{ name: 'fx__mark', arguments: { id: 'restart-me', ms: 4000 } }] }
+        : { toolCalls: [{ name: 'escalate_incident', arguments: { summary: 'check whether the action ran', root_cause: 'unknown' } }] };
+    }
     const done = msgs.filter((m) => m.role === 'tool').length;
     const replies: Reply[] = [
       { toolCalls: [{ name: 'kubernetes__get_events', arguments: { namespace: ns } }] },
@@ -76,8 +85,9 @@ it('continues after SIGKILL between steps without repeating or losing a step', a
   await new Promise((r) => first.child.once('exit', r));
   const asked = llm.requests.length;
 
-  await startProcess();
+  const second = await startProcess();
   const inc = await waitForIncident(ns, (i) => finished(i), 60_000);
+  second.child.kill('SIGTERM');
   expect(inc.status!.phase).toBe('Reported');
   expect(inc.status!.steps!.map((s) => [s.index, s.action, s.tool ?? null, s.state])).toEqual([
     [1, 'callTool', 'get_events', 'Succeeded'],
@@ -87,5 +97,30 @@ it('continues after SIGKILL between steps without repeating or losing a step', a
   // The restarted operator continued the same conversation: its first question already held step 1.
   const resumed = llm.requests[asked].body.messages as Array<{ role: string }>;
   expect(resumed.filter((m) => m.role === 'tool')).toHaveLength(1);
-  expect((await listIncidents(ns)).length).toBe(1);
+  expect((await listIncidents(ns)).filter((i) => i.spec.alertname === 'RestartMe').length).toBe(1);
+});
+
+it('a mutating action whose intent is stored is never run again after a restart: its outcome is Unknown', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mutate-once-'));
+  const markFile = path.join(dir, 'marks');
+  writeFileSync(markFile, '');
+  const serversConfig = path.join(dir, 'servers_config.json');
+  const fixture = { command: process.execPath, args: ['--import', 'tsx', path.join(PROJECT_ROOT, 'test', 'fixtures', 'mcpTestServer.ts')], cwd: PROJECT_ROOT, env: { MARK_FILE: markFile } };
+  writeFileSync(serversConfig, JSON.stringify({ mcpServers: { fx: fixture } }));
+  const env = { SERVERS_CONFIG: serversConfig, POLICY_MODE: 'auto', POLICY_ALLOWED_TOOLS: 'fx__mark' };
+  const first = await startProcess(env);
+  await post(first.webhook, payload([alert({ alertname: 'MutateOnce', namespace: ns })]));
+  // The intent is on record and the action has started (the fixture wrote its mark): kill now.
+  await waitForIncident(ns, (i) => i.spec.alertname === 'MutateOnce' && i.status?.steps?.[0]?.state === 'Running', 20_000).catch(async (e) => {
+    throw new Error(`${e}\n${JSON.stringify((await listIncidents(ns)).map((i) => i.status))}\n${first.output()}`);
+  });
+  await eventually(async () => readFileSync(markFile, 'utf8').includes('restart-me'));
+  first.child.kill('SIGKILL');
+  await new Promise((r) => first.child.once('exit', r));
+
+  await startProcess(env);
+  const inc = await waitForIncident(ns, (i) => i.spec.alertname === 'MutateOnce' && finished(i), 60_000);
+  expect(inc.status!.steps![0]).toMatchObject({ tool: 'mark', mutating: true, state: 'Unknown' });
+  expect(inc.status!.report).toContain('outcome unknown');
+  expect(readFileSync(markFile, 'utf8').trim().split('\n')).toEqual(['restart-me']);
 });
