@@ -77,6 +77,9 @@ export const ConfigSchema = z.object({
 
   LEADER_ELECTION: bool.default('false'),
   LEADER_ELECTION_ID: z.string().default('alert-agent-leader'),
+  LEADER_ELECTION_LEASE_DURATION: duration('15s'),
+  LEADER_ELECTION_RENEW_DEADLINE: duration('10s'),
+  LEADER_ELECTION_RETRY_PERIOD: duration('2s'),
   POD_NAME: z.string().optional(),
   RETENTION_TTL: duration('7d'),
   RETENTION_MAX: int(1000, 1),

@@ -16,7 +16,10 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT, inCluster: !!config.KUBERNETES_SERVICE_HOST });
-  const operator = await startOperator(config, log);
+  const operator = await startOperator(config, log, {
+    // Like controller-runtime: a replica that lost its lease exits, and Kubernetes starts it afresh.
+    onLeadershipLost: () => process.exit(1),
+  });
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

@@ -1,6 +1,7 @@
 // Wiring: config → clients → webhook server + controller + metrics. The only place that knows every part.
 import { once } from 'node:events';
 import { readFileSync, readdirSync } from 'node:fs';
+import { hostname } from 'node:os';
 import * as path from 'node:path';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +12,8 @@ import { IncidentStore } from './incident/store.js';
 import { IncidentReconciler, UNFINISHED_SELECTOR } from './controller/reconciler.js';
 import { WorkQueue } from './controller/queue.js';
 import { IncidentWatcher } from './controller/watcher.js';
+import { LeaderElector } from './controller/leader.js';
+import { Retention } from './controller/retention.js';
 import { InvestigationEngine } from './investigation/engine.js';
 import { LlmInvestigator } from './investigation/llmInvestigator.js';
 import type { Investigator } from './investigation/types.js';
@@ -33,6 +36,9 @@ export interface Operator {
   queue: WorkQueue;
   reconciler: IncidentReconciler;
   tools: ToolManager;
+  retention: Retention;
+  /** True while this replica runs the controller (always, without leader election). */
+  leading(): boolean;
   /** Stops taking work, lets the step in flight finish, closes servers and MCP connections. */
   stop(): Promise<void>;
 }
@@ -45,6 +51,8 @@ export interface OperatorOverrides {
   onKubeRequest?: (method: string, url: string) => void;
   /** Run the controller (default true); false serves only the webhook. */
   controller?: boolean;
+  /** Called when this replica loses the leader lease; main.ts exits so that Kubernetes restarts it. */
+  onLeadershipLost?: () => void;
 }
 
 export async function startOperator(config: Config, log: Logger, o: OperatorOverrides = {}): Promise<Operator> {
@@ -113,7 +121,7 @@ export async function startOperator(config: Config, log: Logger, o: OperatorOver
     bearerToken: config.WEBHOOK_BEARER_TOKEN,
     maxBodyBytes: config.WEBHOOK_MAX_BODY_BYTES,
     ready: async () => {
-      if (runController && !watcher.synced) return false;
+      if (controllerRunning && !watcher.synced) return false;
       await store.list({ namespace: config.NAMESPACE, limit: 1 });
       return true;
     },
@@ -129,9 +137,46 @@ export async function startOperator(config: Config, log: Logger, o: OperatorOver
   const metricsServer = metricsApp.listen(config.METRICS_PORT, config.WEBHOOK_HOST);
   await once(metricsServer, 'listening');
 
-  if (runController) {
+  const retention = new Retention({ store, log, metrics, namespace: watchNamespace, ttlMs: config.RETENTION_TTL, max: config.RETENTION_MAX });
+  let controllerRunning = false;
+  const startController = async () => {
+    controllerRunning = true;
     queue.start((key) => reconciler.reconcile(key));
     await watcher.start();
+    retention.start();
+  };
+  const stopController = async () => {
+    controllerRunning = false;
+    watcher.stop();
+    retention.stop();
+    await queue.shutdown();
+  };
+  let elector: LeaderElector | undefined;
+  if (runController && config.LEADER_ELECTION) {
+    // Every replica serves the webhook; only the lease holder reconciles.
+    elector = new LeaderElector({
+      kc,
+      namespace: config.NAMESPACE,
+      name: config.LEADER_ELECTION_ID,
+      identity: config.POD_NAME ?? `${hostname()}-${process.pid}`,
+      log,
+      leaseDurationMs: config.LEADER_ELECTION_LEASE_DURATION,
+      renewDeadlineMs: config.LEADER_ELECTION_RENEW_DEADLINE,
+      retryPeriodMs: config.LEADER_ELECTION_RETRY_PERIOD,
+      onStartedLeading: () => {
+        metrics.isLeader.set(1);
+        log.info('became leader: reconciling');
+        void startController();
+      },
+      onStoppedLeading: () => {
+        metrics.isLeader.set(0);
+        log.error('lost the leader lease: stopping the controller');
+        void stopController().then(() => o.onLeadershipLost?.());
+      },
+    });
+    elector.start();
+  } else if (runController) {
+    await startController();
   }
   const url = (s: Server) => `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
   log.info('alert-agent started', {
@@ -150,9 +195,14 @@ export async function startOperator(config: Config, log: Logger, o: OperatorOver
     queue,
     reconciler,
     tools,
+    retention,
+    leading: () => controllerRunning,
     async stop() {
-      watcher.stop();
-      await queue.shutdown();
+      // Stop taking work, let the step in flight finish and persist, then hand the lease over at once.
+      webhookServer.close();
+      await stopController();
+      await elector?.release().catch(() => undefined);
+      elector?.stop();
       webhookServer.closeAllConnections();
       metricsServer.closeAllConnections();
       await Promise.all([new Promise((r) => webhookServer.close(r)), new Promise((r) => metricsServer.close(r))]);

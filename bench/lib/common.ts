@@ -236,6 +236,7 @@ export function percentile(sorted: number[], p: number): number {
 
 export function fmt(n: number, digits = 2): string {
   if (!Number.isFinite(n)) return String(n);
+  if (Number.isInteger(n)) return String(n);
   if (Math.abs(n) >= 1000) return n.toFixed(0);
   if (Math.abs(n) >= 100) return n.toFixed(Math.min(digits, 1));
   return n.toFixed(digits);

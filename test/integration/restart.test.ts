@@ -1,47 +1,22 @@
 // The operator is a real process, killed with SIGKILL between steps and started again: the incident
 // finishes from its status alone, no step is repeated and none is lost.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
-import { PROJECT_ROOT, freePort } from '../bed/controlPlane.js';
+import { PROJECT_ROOT } from '../bed/controlPlane.js';
+import { startOperatorProcess, type OperatorProcess } from './processes.js';
 import { startScriptedLlm, type Reply, type ScriptedLlm } from '../bed/scriptedLlm.js';
-import { alert, applyCrd, bed, createNamespace, eventually, finished, listIncidents, payload, post, waitForIncident } from './harness.js';
+import { alert, applyCrd, createNamespace, eventually, finished, listIncidents, payload, post, waitForIncident } from './harness.js';
 
 let llm: ScriptedLlm;
 let ns: string;
 const procs: ChildProcess[] = [];
 
-async function startProcess(extraEnv: Record<string, string> = {}): Promise<{ child: ChildProcess; webhook: string; output: () => string }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'src', 'main.ts')], {
-    cwd: PROJECT_ROOT,
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      KUBECONFIG: bed().kubeconfigPath,
-      NAMESPACE: ns,
-      WEBHOOK_PORT: String(port),
-      WEBHOOK_HOST: '127.0.0.1',
-      METRICS_PORT: String(await freePort()),
-      OPENAI_BASE_URL: llm.baseURL,
-      OPENAI_API_KEY: 'test-key',
-      LLM_MAX_RETRIES: '0',
-      SERVERS_CONFIG: '/nonexistent.json',
-      LOG_FORMAT: 'json',
-      ...extraEnv,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  procs.push(child);
-  const webhook = `http://127.0.0.1:${port}`;
-  await eventually(async () => (await fetch(`${webhook}/readyz`).catch(() => undefined))?.ok, 30_000).catch((e) => {
-    throw new Error(`operator did not become ready: ${e}\n${out}`);
-  });
-  return { child, webhook: `${webhook}/api/v1/alerts`, output: () => out };
+async function startProcess(extraEnv: Record<string, string> = {}): Promise<OperatorProcess> {
+  const p = await startOperatorProcess({ NAMESPACE: ns, OPENAI_BASE_URL: llm.baseURL, OPENAI_API_KEY: 'test-key', LLM_MAX_RETRIES: '0', ...extraEnv });
+  procs.push(p.child);
+  return p;
 }
 
 beforeAll(async () => {

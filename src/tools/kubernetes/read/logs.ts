@@ -79,9 +79,11 @@ export const getPodLogs = defineTool({
     } catch (err) {
       const code = httpCode(err);
       const target = { verb: 'get', resource: 'pods/log', kind: 'pod', name: a.name, namespace: a.namespace };
-      if (code === 400 || code === 403 || code === 404 || code === 401) throw new ToolError(describeApiError(err, target), code);
-      // The API server proxies logs from the node's kubelet; anything else means that did not work.
-      const detail = describeApiError(err, target).replace(/^Kubernetes API error /, '');
+      if (code === undefined || code === 400 || code === 401 || code === 403 || code === 404 || code === 429) {
+        throw new ToolError(describeApiError(err, target), code);
+      }
+      // The API server proxies logs from the node's kubelet; a server-side failure means that did not work.
+      const detail = describeApiError(err, target).replace(/^Kubernetes API error \(HTTP (\d+)\): /, 'HTTP $1: ');
       throw new ToolError(
         `logs unavailable: the API server could not fetch logs for ${container} from the kubelet on node ${pod.spec?.nodeName} (${clip(detail, 400)}). ` +
           'Use describe_pod (container state, last termination reason, exit code) and get_events instead.',
