@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ApiextensionsV1Api, KubeConfig, loadYaml, VersionApi, type V1CustomResourceDefinition } from '@kubernetes/client-node';
+import { ApiextensionsV1Api, CoreV1Api, KubeConfig, loadYaml, VersionApi, type V1CustomResourceDefinition } from '@kubernetes/client-node';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/observability/logger.js';
 import { startOperator } from '../src/operator.js';
@@ -41,8 +41,46 @@ async function ensureCrd(kc: KubeConfig): Promise<void> {
   }
 }
 
+function argValue(flag: string): string | undefined {
+  const i = process.argv.indexOf(flag);
+  return i > 0 ? process.argv[i + 1] : undefined;
+}
+
+/** A broken workload (a kwok pod in CrashLoopBackOff) and the alert Prometheus would fire for it. */
+async function runDemo(kc: KubeConfig, am: Alertmanager, incidentNs: string, kubeconfigHint: string): Promise<void> {
+  const ns = 'demo';
+  const core = kc.makeApiClient(CoreV1Api);
+  await core.createNamespace({ body: { metadata: { name: ns } } }).catch(() => undefined);
+  await core
+    .createNamespacedPod({
+      namespace: ns,
+      body: {
+        metadata: { name: 'checkout-7d9f', labels: { app: 'checkout', 'alertagent.test/scenario': 'crashloop' } },
+        spec: { containers: [{ name: 'checkout', image: 'shop/checkout:1.4.2', resources: { limits: { memory: '256Mi' } } }] },
+      },
+    })
+    .catch(() => undefined);
+  // Let kwok put it into CrashLoopBackOff before the alert fires, as a real cluster would.
+  for (let i = 0; i < 50; i++) {
+    const pod = await core.readNamespacedPod({ name: 'checkout-7d9f', namespace: ns });
+    if (pod.status?.containerStatuses?.some((c) => c.state?.waiting?.reason === 'CrashLoopBackOff')) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  await am.postAlerts([
+    {
+      labels: { alertname: 'KubePodCrashLooping', namespace: ns, pod: 'checkout-7d9f', container: 'checkout', severity: 'warning' },
+      annotations: { summary: 'Pod demo/checkout-7d9f is crash looping.', runbook_url: 'https://runbooks.prometheus-operator.dev/runbooks/kubernetes/kubepodcrashlooping' },
+    },
+  ]);
+  say('');
+  say('Demo: pod demo/checkout-7d9f is in CrashLoopBackOff and AlertManager fired KubePodCrashLooping.');
+  say(`  ${kubeconfigHint}kubectl get alertincidents -n ${incidentNs} -w`);
+}
+
 async function main(): Promise<void> {
-  const local = process.argv.includes('--local');
+  const demo = process.argv.includes('--demo');
+  const local = process.argv.includes('--local') || demo;
+  const bedDir = argValue('--dir') ?? path.join(PROJECT_ROOT, '.bed');
   let kc = new KubeConfig();
   let bed: ControlPlane | undefined;
   let am: Alertmanager | undefined;
@@ -56,7 +94,7 @@ async function main(): Promise<void> {
     say(`Using the cluster of the current kubeconfig: ${kc.getCurrentCluster()?.server}`);
   } else {
     say('No cluster configured: starting a local control plane (etcd, kube-apiserver, controller-manager, scheduler, kwok)...');
-    bed = await startControlPlane({ dir: path.join(PROJECT_ROOT, '.bed'), controllerManager: true, scheduler: true, kwok: true, handleSignals: false, log: (m) => say(`  ${m}`) });
+    bed = await startControlPlane({ dir: bedDir, controllerManager: true, scheduler: true, kwok: true, handleSignals: false, log: (m) => say(`  ${m}`) });
     kc = new KubeConfig();
     kc.loadFromFile(bed.kubeconfigPath);
     process.env.KUBECONFIG = bed.kubeconfigPath;
@@ -66,7 +104,7 @@ async function main(): Promise<void> {
   const config = loadConfig({ NAMESPACE: 'default', ...process.env });
   const log = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT === 'auto' ? 'text' : config.LOG_FORMAT });
   const op = await startOperator(config, log, { kubeConfig: kc });
-  if (bed) am = await startAlertmanager({ webhookUrl: op.webhookUrl, dir: path.join(PROJECT_ROOT, '.bed', 'alertmanager') });
+  if (bed) am = await startAlertmanager({ webhookUrl: op.webhookUrl, dir: path.join(bedDir, 'alertmanager') });
 
   const kubeconfigHint = bed ? `KUBECONFIG=${bed.kubeconfigPath} ` : '';
   say('');
@@ -87,6 +125,7 @@ async function main(): Promise<void> {
   say(`  ${kubeconfigHint}kubectl describe alertincident -n ${config.NAMESPACE} <name>`);
   say('');
   say('Ctrl-C stops everything this command started.');
+  if (demo && am) await runDemo(kc, am, config.NAMESPACE, kubeconfigHint);
 
   let stopping = false;
   const stop = async () => {
