@@ -20,9 +20,12 @@ afterAll(async () => {
   await op?.stop();
 });
 
-it('answers 503 while the API server is down; AlertManager retries and the alert is stored after', async () => {
+it('answers 503 (and /readyz fails) while the API server is down; AlertManager retries and the alert is stored after', async () => {
+  const readyz = op.webhookUrl.replace('/api/v1/alerts', '/readyz');
+  expect((await fetch(readyz)).status).toBe(200);
   await stopApiserver();
   try {
+    expect((await fetch(readyz)).status).toBe(503);
     await am.postAlerts([{ labels: { alertname: 'StoredLater', namespace: ns, severity: 'critical' } }]);
     await eventually(async () => {
       const text = await (await fetch(op.metricsUrl)).text();
@@ -31,6 +34,7 @@ it('answers 503 while the API server is down; AlertManager retries and the alert
   } finally {
     await startApiserver();
   }
+  await eventually(async () => (await fetch(readyz)).status === 200, 30_000);
   const inc = await eventually(async () => (await listIncidents(ns)).find((i) => i.spec.alertname === 'StoredLater'), 60_000, 500);
   expect(inc.spec.severity).toBe('critical');
 });
