@@ -2,7 +2,7 @@
 // the result through the status subresource (conflict-safe), record Events, and say when to come back.
 import { isDeepStrictEqual } from 'node:util';
 import { withConditions } from '../incident/conditions.js';
-import { IncidentStore, isConflict, isNotFound } from '../incident/store.js';
+import { IncidentStore, apiErrorMessage, isConflict, isNotFound } from '../incident/store.js';
 import { AlertIncident, LABELS, isFinished, type IncidentStatus } from '../incident/types.js';
 import type { Advance, IncidentEvent, InvestigationEngine, Write } from '../investigation/engine.js';
 import type { EventRecorder } from '../observability/events.js';
@@ -107,7 +107,7 @@ export class IncidentReconciler {
         return {};
       }
       this.d.metrics?.reconcileTotal.inc({ result: 'error' });
-      log.error('reconcile failed', { error: err instanceof Error ? err.message : String(err) });
+      log.error('reconcile failed', { error: apiErrorMessage(err) });
       throw err;
     } finally {
       this.d.metrics?.reconcileDuration.observe((performance.now() - started) / 1000);

@@ -1,7 +1,7 @@
 // Retention: finished incidents are deleted after a TTL, and at most `max` are kept (oldest first).
 // Only finished ones (label alertagent.io/finished=true, phase Reported or Failed) are ever candidates,
 // so an investigation in progress is never deleted. Pages through the list to keep memory flat.
-import type { IncidentStore } from '../incident/store.js';
+import { apiErrorMessage, type IncidentStore } from '../incident/store.js';
 import { LABELS } from '../incident/types.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -30,7 +30,7 @@ export class Retention {
   constructor(private readonly o: RetentionOptions) {}
 
   start(): void {
-    const run = () => this.sweep().catch((err) => this.o.log.warn('retention sweep failed', { error: String(err) }));
+    const run = () => this.sweep().catch((err) => this.o.log.warn('retention sweep failed', { error: apiErrorMessage(err) }));
     void run();
     this.timer = setInterval(run, this.o.intervalMs ?? 10 * 60_000);
     this.timer.unref();

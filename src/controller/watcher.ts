@@ -5,7 +5,7 @@
 import { KubeConfig, Watch } from '@kubernetes/client-node';
 import type { Logger } from '../observability/logger.js';
 import { GROUP, PLURAL, VERSION } from '../incident/types.js';
-import type { IncidentStore } from '../incident/store.js';
+import { apiErrorMessage, type IncidentStore } from '../incident/store.js';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
@@ -43,13 +43,13 @@ export class IncidentWatcher {
         break;
       } catch (err) {
         if (this.stopped) return;
-        this.o.log.warn('initial list failed; retrying', { error: String((err as Error)?.message ?? err).slice(0, 300), attempt });
+        this.o.log.warn('initial list failed; retrying', { error: apiErrorMessage(err), attempt });
         await new Promise((r) => setTimeout(r, Math.min(10_000, 250 * 2 ** attempt)));
       }
     }
     void this.watch();
     this.relistTimer = setInterval(() => {
-      this.relist().catch((err) => this.o.log.warn('periodic relist failed', { error: String(err) }));
+      this.relist().catch((err) => this.o.log.warn('periodic relist failed', { error: apiErrorMessage(err) }));
     }, this.o.relistMs ?? 600_000);
     this.relistTimer.unref();
   }
@@ -134,7 +134,7 @@ export class IncidentWatcher {
         await this.relist();
       } catch (err) {
         this.failures++;
-        this.o.log.warn('relist failed; retrying', { error: String(err), failures: this.failures });
+        this.o.log.warn('relist failed; retrying', { error: apiErrorMessage(err), failures: this.failures });
         this.retryTimer = setTimeout(() => void this.reconnect(true), Math.min(30_000, 500 * 2 ** Math.min(this.failures, 6)));
         return;
       }

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { API_VERSION, KIND, type AlertIncident } from '../incident/types.js';
-import { isConflict } from '../incident/store.js';
+import { apiErrorMessage, isConflict } from '../incident/store.js';
 import type { Logger } from './logger.js';
 
 export type EventType = 'Normal' | 'Warning';
@@ -37,7 +37,7 @@ export function createEventRecorder(kc: KubeConfig, component: string, log: Logg
       });
     } catch (err) {
       if (!isConflict(err)) {
-        log.warn('could not record event', { incident: name, reason, error: String(err) });
+        log.warn('could not record event', { incident: name, reason, error: apiErrorMessage(err) });
         return;
       }
       try {
@@ -47,7 +47,7 @@ export function createEventRecorder(kc: KubeConfig, component: string, log: Logg
           setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
         );
       } catch (e) {
-        log.warn('could not update event', { incident: name, reason, error: String(e) });
+        log.warn('could not update event', { incident: name, reason, error: apiErrorMessage(e) });
       }
     }
   };
