@@ -20,9 +20,10 @@ export class IncidentReconciler {
   /** The newest copy seen of each unfinished incident (from the watch and our own writes). */
   private readonly latest = new Map<string, AlertIncident>();
   /**
-   * The resourceVersion of our last write per key, until the watch delivers it. Watch events arrive in
-   * order, so any event before it is older than what we hold and must not replace it (it would make
-   * the next step start from stale state, and waste an LLM call on a 409).
+   * The resourceVersion of our last write per key, until the watch delivers it or something newer. A
+   * watch event older than our own write must not replace it: the next step would start from stale
+   * state and waste an LLM call on a 409. (Only an optimization: the resourceVersion precondition on
+   * every write is what keeps the status correct.)
    */
   private readonly written = new Map<string, string>();
 
@@ -52,7 +53,7 @@ export class IncidentReconciler {
     }
     const ours = this.written.get(key);
     if (ours !== undefined) {
-      if (inc.metadata.resourceVersion !== ours) return key;
+      if (olderThan(inc.metadata.resourceVersion, ours)) return key;
       this.written.delete(key);
     }
     this.latest.set(key, inc);
@@ -178,6 +179,15 @@ export class IncidentReconciler {
 }
 
 class StaleError extends Error {}
+
+/**
+ * resourceVersions are opaque by the API conventions; every apiserver backed by etcd issues increasing
+ * integers, which is what this relies on. Anything else counts as not older, so an event is never lost.
+ */
+function olderThan(rv: string | undefined, than: string): boolean {
+  if (!rv || !/^\d+$/.test(rv) || !/^\d+$/.test(than)) return false;
+  return BigInt(rv) < BigInt(than);
+}
 
 /** Fields dropped from the new status are sent as null: a merge patch keeps what it is not told to remove. */
 function mergeBody(old: IncidentStatus, next: IncidentStatus): Record<string, unknown> {
