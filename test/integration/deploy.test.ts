@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import {
+  AppsV1Api,
   ApiException,
   AuthorizationV1Api,
   CoreV1Api,
@@ -21,7 +22,8 @@ import {
 import { ConfigSchema, loadConfig } from '../../src/config.js';
 import { PROJECT_ROOT } from '../bed/controlPlane.js';
 import { serviceAccountKubeConfig } from '../bed/shared.js';
-import { applyCrd, bed, eventually, kubeConfig, kubectl } from './harness.js';
+import { alert, applyCrd, bed, byPosition, eventually, finished, kubeConfig, kubectl, payload, post, startTestOperator, waitForIncident } from './harness.js';
+import { startScriptedLlm } from '../bed/scriptedLlm.js';
 
 const CHART = path.join(PROJECT_ROOT, 'helm', 'alert-agent');
 const CRD = path.join(PROJECT_ROOT, 'crds', 'alertagent.io_alertincidents.yaml');
@@ -400,6 +402,36 @@ describe('RBAC of the chart, as the ServiceAccount', () => {
       },
     });
     await custom.deleteNamespacedCustomObject({ group: 'alertagent.io', version: 'v1alpha1', namespace: NS, plural: 'alertincidents', name });
+  });
+
+  test('the operator itself runs as that ServiceAccount: it investigates, and a change it may not make is a clear forbidden step', async () => {
+    await kubeConfig().makeApiClient(AppsV1Api).createNamespacedDeployment({
+      namespace: 'default',
+      body: { metadata: { name: 'rbac-web' }, spec: { replicas: 1, selector: { matchLabels: { app: 'rbac-web' } }, template: { metadata: { labels: { app: 'rbac-web' } }, spec: { containers: [{ name: 'web', image: 'example/web:1' }] } } } },
+    });
+    const llm = await startScriptedLlm();
+    llm.setResponder(
+      byPosition({
+        RbacProbe: [
+          { toolCalls: [{ name: 'kubernetes__describe_deployment', arguments: { name: 'rbac-web', namespace: 'default' } }] },
+          { toolCalls: [{ name: 'kubernetes__scale', arguments: { kind: 'Deployment', name: 'rbac-web', namespace: 'default', replicas: 3 } }] },
+          { toolCalls: [{ name: 'escalate_incident', arguments: { summary: 'could not scale', root_cause: 'RBAC' } }] },
+        ],
+      }),
+    );
+    const op = await startTestOperator({ namespace: NS, kubeConfig: kc, env: { OPENAI_BASE_URL: llm.baseURL, POLICY_MODE: 'auto', POLICY_ALLOWED_TOOLS: 'kubernetes__scale' } });
+    try {
+      expect((await post(op.webhookUrl, payload([alert({ alertname: 'RbacProbe', namespace: 'default' })]))).status).toBe(200);
+      const inc = await waitForIncident(NS, (i) => i.spec.alertname === 'RbacProbe' && finished(i));
+      const [describe, scale] = inc.status!.steps!;
+      expect(describe).toMatchObject({ tool: 'describe_deployment', state: 'Succeeded' });
+      expect(scale).toMatchObject({ tool: 'scale', state: 'Failed', result: { ok: false, error: expect.stringMatching(/^forbidden: .*(RBAC)/) } });
+      expect(inc.status!.phase).toBe('Reported');
+      expect((await kubeConfig().makeApiClient(AppsV1Api).readNamespacedDeployment({ name: 'rbac-web', namespace: 'default' })).spec?.replicas).toBe(1);
+    } finally {
+      await op.stop();
+      await llm.stop();
+    }
   });
 
   test('the actions role, bound when policy.mode is not observe, allows the mutating tools', async () => {
