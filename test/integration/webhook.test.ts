@@ -115,3 +115,24 @@ describe('bearer token', () => {
     expect((await post(secured.webhookUrl, body, { authorization: 'Bearer s3cret-token' })).status).toBe(200);
   });
 });
+
+describe('INCIDENT_NAMESPACE_MODE=alert', () => {
+  let teamNs: string;
+  let byAlert: Operator;
+  beforeAll(async () => {
+    teamNs = await createNamespace('team');
+    byAlert = await startTestOperator({ namespace: ns, controller: false, env: { INCIDENT_NAMESPACE_MODE: 'alert' } });
+  });
+  afterAll(async () => byAlert?.stop());
+
+  it("puts an incident in the alert's namespace, or the operator's when that namespace does not exist", async () => {
+    const inTeam = alert({ alertname: 'TeamAlert', namespace: teamNs });
+    const nowhere = alert({ alertname: 'TeamAlert', namespace: 'no-such-namespace' });
+    expect((await post(byAlert.webhookUrl, payload([inTeam, nowhere]))).status).toBe(200);
+    expect((await listIncidents(teamNs)).map((i) => i.spec.fingerprint)).toEqual([inTeam.fingerprint]);
+    expect((await listIncidents(ns)).filter((i) => i.spec.fingerprint === nowhere.fingerprint)).toHaveLength(1);
+    // A repeat finds the same objects.
+    expect((await post(byAlert.webhookUrl, payload([inTeam, nowhere]))).status).toBe(200);
+    expect((await listIncidents(teamNs))[0].spec.notifications?.count).toBe(2);
+  });
+});
