@@ -120,6 +120,7 @@ export const IncidentStatus = z.object({
   lastHandledReconcileAt: z.string().optional(),
   attempts: z.number().int().optional(),
   lastError: z.string().optional(),
+  nextAttemptAt: z.string().optional(),
   usage: Usage.optional(),
   steps: z.array(Step).optional(),
   conditions: z.array(Condition).optional(),

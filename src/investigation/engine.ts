@@ -57,6 +57,10 @@ export class InvestigationEngine {
 
   async advance(inc: AlertIncident): Promise<Advance> {
     const phase = inc.status?.phase ?? 'Pending';
+    // A failed attempt set when the next one is due: our own status write (and any other watch event)
+    // must not cut the backoff short.
+    const due = Date.parse(inc.status?.nextAttemptAt ?? '') - this.now().getTime();
+    if (due > 0 && (phase === 'Analyzing' || phase === 'Executing')) return { kind: 'noop', requeueAfterMs: due };
     try {
       switch (phase) {
         case 'Pending':
@@ -128,7 +132,7 @@ export class InvestigationEngine {
     }
 
     const { decision, usage } = await this.deps.investigator.decide(this.context(inc, steps));
-    const next = { ...status, usage: addUsage(status.usage, usage), attempts: undefined, lastError: undefined };
+    const next = { ...status, usage: addUsage(status.usage, usage), attempts: undefined, lastError: undefined, nextAttemptAt: undefined };
     return this.record(inc, next, steps, decision);
   }
 
@@ -288,6 +292,7 @@ export class InvestigationEngine {
       usage,
       attempts: undefined,
       lastError: undefined,
+      nextAttemptAt: undefined,
     };
     return {
       kind: 'write',
@@ -311,6 +316,7 @@ export class InvestigationEngine {
         completedAt: now,
         report: composeReport(inc, steps, fallbackNarrative(status.summary, status.rootCause, steps, `The investigation stopped: ${message}`), 'Failed', failureReason, now),
         attempts: undefined,
+        nextAttemptAt: undefined,
       },
       events: [{ type: 'Warning', reason, message }],
     };
@@ -323,7 +329,7 @@ export class InvestigationEngine {
     const backoff = Math.max(err.retryAfterMs ?? 0, Math.min(300_000, 2_000 * 2 ** (attempts - 1)));
     return {
       kind: 'write',
-      status: { ...status, attempts, lastError: err.message.slice(0, 2000) },
+      status: { ...status, attempts, lastError: err.message.slice(0, 2000), nextAttemptAt: new Date(this.now().getTime() + backoff).toISOString() },
       requeueAfterMs: backoff,
       events: [{ type: 'Warning', reason: 'Retrying', message: `${err.message} (attempt ${attempts} of ${this.deps.limits.maxAttempts}, next in ${Math.round(backoff / 1000)}s)` }],
     };

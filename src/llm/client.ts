@@ -2,7 +2,7 @@
 // Kubernetes: messages and tool definitions in, one assistant message and its token usage out.
 // Retries of 408/409/429/5xx and timeouts (with backoff, honouring Retry-After) are the openai package's
 // own; what is left after them is classed here as worth retrying later, or not.
-import OpenAI, { APIConnectionError, APIError } from 'openai';
+import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
 import type { ChatCompletion, ChatCompletionMessage, ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 
 export type { ChatCompletionMessage, ChatCompletionMessageParam, ChatCompletionTool };
@@ -89,7 +89,8 @@ export class LlmClient {
       return { message, usage };
     } catch (err) {
       this.opts.onCall?.('error', (performance.now() - started) / 1000);
-      throw classify(err);
+      const timedOut = performance.now() - started >= this.opts.timeoutMs;
+      throw classify(err, timedOut ? this.opts.timeoutMs : undefined);
     }
   }
 
@@ -107,8 +108,11 @@ export class LlmClient {
   }
 }
 
-function classify(err: unknown): Error {
+function classify(err: unknown, timedOutAfterMs?: number): Error {
   if (err instanceof LlmGarbageError) return err;
+  if (err instanceof APIConnectionTimeoutError || (err instanceof APIConnectionError && timedOutAfterMs)) {
+    return new LlmUnavailableError(`LLM timed out: no answer within ${timedOutAfterMs ?? 'the timeout of'} ms`);
+  }
   if (err instanceof APIConnectionError) return new LlmUnavailableError(`LLM unreachable: ${err.message}`);
   if (err instanceof APIError) {
     const status = err.status ?? 0;

@@ -33,7 +33,7 @@ beforeAll(async () => {
   op = await startTestOperator({
     namespace: ns,
     onKubeRequest: (method) => requests.push(method),
-    env: { OPENAI_BASE_URL: llm.baseURL, OPENAI_API_KEY: 'test-key', LLM_MAX_ATTEMPTS: '2', POLICY_MODE: 'observe', MAX_STEPS: '6', TOOL_OUTPUT_MAX_BYTES: '4096' },
+    env: { OPENAI_BASE_URL: llm.baseURL, OPENAI_API_KEY: 'test-key', LLM_MAX_ATTEMPTS: '2', LLM_TIMEOUT: '1500ms', POLICY_MODE: 'observe', MAX_STEPS: '6', TOOL_OUTPUT_MAX_BYTES: '4096' },
   });
   am = await startAlertmanager({ webhookUrl: op.webhookUrl, groupWait: '1s', groupInterval: '1s' });
   // A crash-looping pod (kwok plays the kubelet) for the tools to look at.
@@ -112,6 +112,15 @@ describe('LLM faults', () => {
     const inc = await waitForIncident(ns, (i) => i.spec.alertname === 'LlmFlaky' && finished(i));
     expect(inc.status).toMatchObject({ phase: 'Reported', outcome: 'NeedsManualIntervention' });
     expect(inc.status!.attempts).toBeUndefined();
+  });
+
+  it('a reply slower than LLM_TIMEOUT is a timeout, retried with backoff', async () => {
+    scripts.set('LlmSlow', [{ delayMs: 4000, then: escalate('too late') }, escalate('in time'), report()]);
+    await fire('LlmSlow');
+    const inc = await waitForIncident(ns, (i) => i.spec.alertname === 'LlmSlow' && finished(i));
+    expect(inc.status).toMatchObject({ phase: 'Reported', summary: 'in time' });
+    const events = await kubectl(['get', 'events', '-n', ns, '--field-selector', `involvedObject.name=${inc.metadata.name},reason=Retrying`, '-o', 'jsonpath={.items[*].message}']);
+    expect(events.stdout).toMatch(/timed out/i);
   });
 
   it('always 500: fails with a reason a person understands, after bounded attempts', async () => {

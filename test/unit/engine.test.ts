@@ -157,16 +157,24 @@ describe('InvestigationEngine', () => {
     expect(inc.status!.steps).toHaveLength(3);
   });
 
-  it('an unavailable LLM is retried with backoff, then fails with a reason', async () => {
-    const engine = new InvestigationEngine({ investigator: scripted([new TransientError('LLM unavailable: 500'), new TransientError('LLM unavailable: 500'), new TransientError('LLM unavailable: 500')]), tools: catalog([]), policy: policy('auto'), limits });
+  it('an unavailable LLM is retried with backoff (kept in the status), then fails with a reason', async () => {
+    let now = Date.parse('2026-11-26T07:00:00Z');
+    const down = () => new TransientError('LLM unavailable: 500');
+    const engine = new InvestigationEngine({ investigator: scripted([down(), down(), down()]), tools: catalog([]), policy: policy('auto'), limits, now: () => new Date(now) });
     const inc = incident();
-    await engine.advance(inc).then((a) => a.kind === 'write' && (inc.status = a.status));
-    const first = await engine.advance(inc);
-    expect(first).toMatchObject({ kind: 'write', status: { attempts: 1 }, requeueAfterMs: 2000 });
-    inc.status = (first as { status: AlertIncident['status'] }).status;
-    inc.status = ((await engine.advance(inc)) as { status: AlertIncident['status'] }).status;
-    const last = await engine.advance(inc);
-    expect(last).toMatchObject({ kind: 'write', status: { phase: 'Failed', failureReason: expect.stringContaining('LLMUnavailable') } });
+    const apply = async () => {
+      const a = await engine.advance(inc);
+      if (a.kind === 'write') inc.status = a.status;
+      return a;
+    };
+    await apply();
+    expect(await apply()).toMatchObject({ kind: 'write', status: { attempts: 1, nextAttemptAt: '2026-11-26T07:00:02.000Z' }, requeueAfterMs: 2000 });
+    // Before the backoff is over (e.g. woken by our own status write) nothing happens.
+    expect(await engine.advance(inc)).toEqual({ kind: 'noop', requeueAfterMs: 2000 });
+    now += 2000;
+    expect(await apply()).toMatchObject({ kind: 'write', status: { attempts: 2 }, requeueAfterMs: 4000 });
+    now += 4000;
+    expect(await apply()).toMatchObject({ kind: 'write', status: { phase: 'Failed', failureReason: expect.stringContaining('LLMUnavailable') } });
   });
 
   it('stops at the step budget and reports what it has', async () => {
