@@ -69,7 +69,8 @@ export const ConfigSchema = z.object({
   APPROVAL_TIMEOUT: duration('1h'),
 
   MAX_STEPS: int(20, 1),
-  MAX_TOKENS_PER_INCIDENT: int(300_000, 1000),
+  // 20 steps at the full prompt budget: the step budget, not the token budget, ends a normal investigation.
+  MAX_TOKENS_PER_INCIDENT: int(1_000_000, 1000),
   PROMPT_TOKEN_BUDGET: int(48_000, 2000),
   TOOL_OUTPUT_MAX_BYTES: int(8192, 256),
   TOOL_TIMEOUT: duration('30s'),

@@ -9,6 +9,7 @@ import express from 'express';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Config } from './config.js';
 import { IncidentStore } from './incident/store.js';
+import { shareKeepAliveAgent } from './kube/keepAlive.js';
 import { IncidentReconciler, UNFINISHED_SELECTOR } from './controller/reconciler.js';
 import { WorkQueue } from './controller/queue.js';
 import { IncidentWatcher } from './controller/watcher.js';
@@ -56,7 +57,7 @@ export interface OperatorOverrides {
 }
 
 export async function startOperator(config: Config, log: Logger, o: OperatorOverrides = {}): Promise<Operator> {
-  const kc = o.kubeConfig ?? defaultKubeConfig();
+  const kc = shareKeepAliveAgent(o.kubeConfig ?? defaultKubeConfig());
   const metrics = createMetrics();
   const store = new IncidentStore(kc, (method, url) => {
     metrics.kubeRequests.inc({ method });

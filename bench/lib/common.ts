@@ -263,6 +263,7 @@ export function resultLine(r: BenchResult): string {
  */
 export async function runStandalone(fn: (ctx: BenchContext) => Promise<BenchResult>): Promise<void> {
   let bed: Bed | undefined;
+  exitAfterTimeout(() => bed);
   let code = 0;
   try {
     bed = await startBed();
@@ -276,6 +277,20 @@ export async function runStandalone(fn: (ctx: BenchContext) => Promise<BenchResu
     await bed?.stop().catch(() => undefined);
   }
   process.exit(code);
+}
+
+/**
+ * A benchmark that hangs must not hang CI: after BENCH_TIMEOUT_S (default 30 min, smoke 5 min) stop the
+ * control plane and exit 1.
+ */
+export function exitAfterTimeout(bed: () => Bed | undefined): void {
+  const seconds = Number(process.env.BENCH_TIMEOUT_S) || (SMOKE ? 300 : 1800);
+  setTimeout(() => {
+    process.stdout.write(`benchmark did not complete within ${seconds} s: giving up\n`);
+    void Promise.resolve(bed()?.stop())
+      .catch(() => undefined)
+      .finally(() => process.exit(1));
+  }, seconds * 1000).unref();
 }
 
 /** True when this module is the script node was started with. */

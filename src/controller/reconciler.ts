@@ -3,7 +3,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { withConditions } from '../incident/conditions.js';
 import { IncidentStore, apiErrorMessage, isConflict, isNotFound } from '../incident/store.js';
-import { AlertIncident, LABELS, isFinished, type IncidentStatus } from '../incident/types.js';
+import { AlertIncident, COMPLETED_AT_ANNOTATION, LABELS, isFinished, type IncidentStatus } from '../incident/types.js';
 import type { Advance, IncidentEvent, InvestigationEngine, Write } from '../investigation/engine.js';
 import type { EventRecorder } from '../observability/events.js';
 import type { Logger } from '../observability/logger.js';
@@ -161,7 +161,10 @@ export class IncidentReconciler {
     this.written.delete(key);
     this.updateGauges();
     if (inc.metadata.labels?.[LABELS.finished] === 'true') return;
-    await this.d.store.patchMetadata(inc.metadata.namespace, inc.metadata.name, { labels: { [LABELS.finished]: 'true' } });
+    await this.d.store.patchMetadata(inc.metadata.namespace, inc.metadata.name, {
+      labels: { [LABELS.finished]: 'true' },
+      annotations: { [COMPLETED_AT_ANNOTATION]: inc.status?.completedAt ?? new Date().toISOString() },
+    });
   }
 
   private updateGauges(): void {

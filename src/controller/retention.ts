@@ -1,8 +1,9 @@
 // Retention: finished incidents are deleted after a TTL, and at most `max` are kept (oldest first).
-// Only finished ones (label alertagent.io/finished=true, phase Reported or Failed) are ever candidates,
-// so an investigation in progress is never deleted. Pages through the list to keep memory flat.
+// Only finished ones (label alertagent.io/finished=true, set by the reconciler after the final status
+// write) are ever candidates, so an investigation in progress is never deleted. It reads metadata only
+// (the finished time is an annotation), a page at a time, so thousands of reports never sit in memory.
 import { apiErrorMessage, type IncidentStore } from '../incident/store.js';
-import { LABELS } from '../incident/types.js';
+import { COMPLETED_AT_ANNOTATION, LABELS } from '../incident/types.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 
@@ -47,16 +48,13 @@ export class Retention {
     let deleted = 0;
     let continueToken: string | undefined;
     do {
-      const page = await this.o.store.list({ namespace: this.o.namespace, labelSelector: `${LABELS.finished}=true`, limit: 500, continueToken });
-      for (const raw of page.items) {
-        const item = raw as { metadata?: { namespace?: string; name?: string; resourceVersion?: string; creationTimestamp?: string }; status?: { phase?: string; completedAt?: string } };
-        const phase = item.status?.phase;
-        if (phase !== 'Reported' && phase !== 'Failed') continue;
+      const page = await this.o.store.listMetadata({ namespace: this.o.namespace, labelSelector: `${LABELS.finished}=true`, limit: 500, continueToken });
+      for (const { metadata: m } of page.items) {
         const f: Finished = {
-          namespace: item.metadata!.namespace!,
-          name: item.metadata!.name!,
-          resourceVersion: item.metadata!.resourceVersion!,
-          completedAt: Date.parse(item.status?.completedAt ?? item.metadata?.creationTimestamp ?? '') || 0,
+          namespace: m.namespace,
+          name: m.name,
+          resourceVersion: m.resourceVersion,
+          completedAt: Date.parse(m.annotations?.[COMPLETED_AT_ANNOTATION] ?? m.creationTimestamp ?? '') || 0,
         };
         if (now - f.completedAt > this.o.ttlMs) {
           await this.delete(f, 'ttl');

@@ -150,6 +150,24 @@ export class IncidentStore {
     }
   }
 
+  /**
+   * One page of metadata only (PartialObjectMetadataList): what retention needs to choose, without
+   * pulling every finished report into memory.
+   */
+  async listMetadata(opts: { namespace?: string; labelSelector?: string; limit?: number; continueToken?: string }): Promise<{
+    items: Array<{ metadata: { namespace: string; name: string; resourceVersion: string; creationTimestamp?: string; annotations?: Record<string, string> } }>;
+    continueToken?: string;
+  }> {
+    const common = { group: GROUP, version: VERSION, plural: PLURAL, labelSelector: opts.labelSelector, limit: opts.limit, _continue: opts.continueToken };
+    const accept = setHeaderOptions('Accept', 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1');
+    const raw = (
+      opts.namespace
+        ? await this.api.listNamespacedCustomObject({ ...common, namespace: opts.namespace }, accept)
+        : await this.api.listClusterCustomObject(common, accept)
+    ) as { items?: never[]; metadata?: { continue?: string } };
+    return { items: raw.items ?? [], continueToken: raw.metadata?.continue || undefined };
+  }
+
   /** One page of a list; namespace undefined lists across all namespaces. */
   async list(opts: {
     namespace?: string;

@@ -156,6 +156,9 @@ export const ANNOTATIONS = {
   requestedAt: `${GROUP}/reconcile-requested-at`,
 } as const;
 
+/** Set with the finished label: when the incident finished, for retention to read from metadata alone. */
+export const COMPLETED_AT_ANNOTATION = `${GROUP}/completed-at`;
+
 /** Labels the operator sets so incidents can be selected without reading their bodies. */
 export const LABELS = {
   alertname: `${GROUP}/alertname`,

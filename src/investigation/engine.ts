@@ -2,6 +2,8 @@
 // step from its status alone and returns the status to persist (the reconciler writes it). Nothing
 // lives in memory between steps, so a restarted operator continues exactly where the last one stopped.
 //   Pending → Analyzing ⇄ Executing → Reported     (or AwaitingApproval, or Failed)
+// A read-only tool call is decided and run in one step (Analyzing → Analyzing); a mutating one goes
+// through Executing, its intent saved before it runs.
 import { ANNOTATIONS, type AlertIncident, type IncidentStatus, type Outcome, type Step } from '../incident/types.js';
 import { evaluate, type PolicyConfig } from '../policy/policy.js';
 import { PermanentLlmError } from './llmInvestigator.js';
@@ -133,7 +135,17 @@ export class InvestigationEngine {
 
     const { decision, usage } = await this.deps.investigator.decide(this.context(inc, steps));
     const next = { ...status, usage: addUsage(status.usage, usage), attempts: undefined, lastError: undefined, nextAttemptAt: undefined };
-    return this.record(inc, next, steps, decision);
+    const recorded = this.record(inc, next, steps, decision);
+    // A read-only call runs in the same reconcile as its decision and both are saved in one write: a
+    // read needs no intent on record (running it again after a crash is harmless), and a status write
+    // per step is the operator's main cost to the API server (bench/steps.ts). Mutating calls keep
+    // their own Executing step, with the intent saved before they run.
+    const planned = recorded.kind === 'write' && recorded.status.phase === 'Executing' ? recorded.status.steps?.at(-1) : undefined;
+    if (recorded.kind === 'write' && planned?.state === 'Planned' && !planned.mutating) {
+      const ran = await this.execute({ ...inc, status: recorded.status });
+      if (ran.kind === 'write') return { ...ran, events: [...recorded.events, ...ran.events] };
+    }
+    return recorded;
   }
 
   private record(inc: AlertIncident, status: IncidentStatus, steps: Step[], d: Decision): Advance {

@@ -38,6 +38,7 @@ interface Connection {
 
 export class ToolManager implements ToolCatalog {
   private readonly conns = new Map<string, Connection>();
+  private closing = false;
 
   constructor(
     config: ServersConfig,
@@ -98,6 +99,7 @@ export class ToolManager implements ToolCatalog {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await Promise.all([...this.conns.values()].map((c) => c.client?.close().catch(() => undefined)));
     for (const c of this.conns.values()) c.client = undefined;
   }
@@ -125,7 +127,7 @@ export class ToolManager implements ToolCatalog {
       const transport = this.transport(conn);
       await withTimeout(client.connect(transport), CONNECT_TIMEOUT_MS, `connecting to MCP server "${conn.name}"`);
       client.onclose = () => {
-        if (conn.client === client) this.drop(conn, 'connection closed');
+        if (conn.client === client && !this.closing) this.drop(conn, 'connection closed');
       };
       const tools = [];
       let cursor: string | undefined;

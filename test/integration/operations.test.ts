@@ -3,7 +3,7 @@
 import { CoreV1Api } from '@kubernetes/client-node';
 import type { Operator } from '../../src/operator.js';
 import { Retention } from '../../src/controller/retention.js';
-import { API_VERSION, KIND, LABELS, type AlertIncident } from '../../src/incident/types.js';
+import { API_VERSION, COMPLETED_AT_ANNOTATION, KIND, LABELS, type AlertIncident } from '../../src/incident/types.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { startScriptedLlm, type Reply, type ScriptedLlm } from '../bed/scriptedLlm.js';
 import { alert, byPosition, createNamespace, finished, kubeConfig, listIncidents, payload, post, startTestOperator, store, waitForIncident } from './harness.js';
@@ -65,7 +65,7 @@ it('retention deletes old finished incidents and keeps at most N, never an activ
   const rns = await createNamespace('retention');
   const s = store();
   const make = async (name: string, phase: 'Reported' | 'Analyzing', completedAt?: string) => {
-    const inc: AlertIncident = { apiVersion: API_VERSION, kind: KIND, metadata: { name, namespace: rns, labels: phase === 'Reported' ? { [LABELS.finished]: 'true' } : {} }, spec: { alertname: 'Old', fingerprint: name, status: 'firing', labels: {}, annotations: {}, startsAt: '2026-01-01T00:00:00Z' } };
+    const inc: AlertIncident = { apiVersion: API_VERSION, kind: KIND, metadata: { name, namespace: rns, labels: phase === 'Reported' ? { [LABELS.finished]: 'true' } : {}, annotations: completedAt ? { [COMPLETED_AT_ANNOTATION]: completedAt } : {} }, spec: { alertname: 'Old', fingerprint: name, status: 'firing', labels: {}, annotations: {}, startsAt: '2026-01-01T00:00:00Z' } };
     const created = await s.create(inc);
     await s.patchStatus(rns, name, created.metadata.resourceVersion!, { phase, ...(completedAt ? { completedAt, outcome: 'Resolved' } : {}) });
   };
@@ -78,4 +78,7 @@ it('retention deletes old finished incidents and keeps at most N, never an activ
   expect(await r.sweep()).toBe(3);
   const left = (await listIncidents(rns)).map((i) => i.metadata.name).sort();
   expect(left).toEqual(['old-but-active', 'recent-2', 'recent-3']);
+  // The reconciler records the finished time where retention reads it.
+  const finishedOne = (await listIncidents(ns)).find((i) => i.spec.alertname === 'Metered')!;
+  expect(finishedOne.metadata.annotations?.[COMPLETED_AT_ANNOTATION]).toBe(finishedOne.status!.completedAt);
 });

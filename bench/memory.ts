@@ -1,0 +1,197 @@
+// 4. Memory at scale. 10 000 reported incidents of realistic size (5 steps with ~1 KB outputs, a ~8 KB
+// report; label alertagent.io/finished=true, phase Reported) written straight into the apiserver (status
+// through the status subresource); then the operator as shipped, `node dist/main.js` in a process of its
+// own (NODE_ENV=production), started against that namespace: its start-up time (spawn to /readyz 200)
+// and its RSS once synced. The same operator against an empty namespace, in the same run, is the baseline.
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { freePort } from '../test/bed/controlPlane.js';
+import { DIST_DIR, GROUP, PLURAL, VERSION, benchAlert, benchPayload, createNamespace, dist, fmt, isMain, listAll, log, pool, runStandalone, sleep, table, type BenchContext, type BenchResult, type Bed } from './lib/common.js';
+import { keepAliveCustomObjectsApi } from './lib/keepAlive.js';
+import { logText } from './lib/mcpBench.js';
+import { spawnNode } from './lib/proc.js';
+
+function reportMarkdown(name: string, bytes: number): string {
+  const head = `# KubePodCrashLooping: resolved\n\nIncident \`${name}\` · severity warning · alert firing · firing since 2026-11-26T07:00:00Z\n\nConclusion: the investigator decided to resolve\n\n## Summary\n\nThe checkout pod crash loops because payments-svc does not answer.\n\n## Evidence\n\n`;
+  const body = logText(bytes - head.length, name.length)
+    .split('\n')
+    .map((l) => `- ${l}`)
+    .join('\n');
+  return (head + body).slice(0, bytes);
+}
+
+function reportedStatus(name: string, i: number) {
+  const t = (s: number) => new Date(Date.parse('2026-11-26T07:01:00Z') + s * 1000).toISOString();
+  const tools = ['describe_pod', 'get_events', 'get_pod_logs', 'describe_deployment', 'get_pod_logs'];
+  const steps: any[] = tools.map((tool, k) => ({
+    index: k + 1,
+    time: t(k * 3),
+    action: 'callTool',
+    server: 'kubernetes',
+    tool,
+    toolCallId: `call_${i}_${k}`,
+    arguments: JSON.stringify({ namespace: 'shop', name: `checkout-${i}` }),
+    reasoning: 'Looking at the pod, its events and its logs to find why it restarts.',
+    mutating: false,
+    state: 'Succeeded',
+    policy: { verdict: 'allow', reason: 'read-only', decidedBy: 'policy approve' },
+    result: { ok: true, output: logText(1024, i + k), durationMs: 12 + k, finishedAt: t(k * 3 + 1) },
+  }));
+  steps.push({ index: 6, time: t(16), action: 'resolve', state: 'Done', toolCallId: `call_${i}_end`, reasoning: 'The evidence is conclusive.', arguments: JSON.stringify({ summary: 'checkout crash loops', root_cause: 'payments-svc timeouts' }) });
+  return {
+    phase: 'Reported',
+    outcome: 'Resolved',
+    summary: 'checkout crash loops: payments-svc does not answer on 8443',
+    rootCause: 'payments-svc:8443 connect timeouts make checkout exit at start',
+    investigator: 'llm',
+    report: reportMarkdown(name, 8192),
+    startedAt: t(0),
+    completedAt: t(20),
+    usage: { llmCalls: 7, promptTokens: 41234, completionTokens: 1234 },
+    steps,
+    conditions: [
+      { type: 'Reported', status: 'True', reason: 'Resolved', message: 'checkout crash loops', lastTransitionTime: t(20) },
+      { type: 'Investigating', status: 'False', reason: 'Reported', lastTransitionTime: t(20) },
+      { type: 'AlertFiring', status: 'True', reason: 'Firing', lastTransitionTime: t(0) },
+    ],
+  };
+}
+
+/** Writes n reported incidents; returns the sum of the stored objects' JSON sizes. */
+async function populate(bed: Bed, namespace: string, n: number): Promise<number> {
+  const d = await dist();
+  // Loading data, not measured: a keep-alive client makes it several times faster.
+  const api: CustomObjectsApi = keepAliveCustomObjectsApi(bed.kc());
+  const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+  const runId = randomBytes(3).toString('hex');
+  const now = new Date().toISOString();
+  let bytes = 0;
+  let done = 0;
+  const t0 = Date.now();
+  await pool(n, 32, async (i) => {
+    const spec = d.intake.specFromAlert(benchAlert(i, runId) as any, benchPayload([]) as any, now);
+    const name = d.naming.incidentName(spec.alertname, spec.fingerprint, spec.startsAt);
+    const labels = { 'alertagent.io/finished': 'true', 'alertagent.io/alertname': spec.alertname };
+    await api.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'AlertIncident', metadata: { name, namespace, labels }, spec } });
+    const stored = await api.patchNamespacedCustomObjectStatus({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name, body: { status: reportedStatus(name, i) } }, merge);
+    bytes += Buffer.byteLength(JSON.stringify(stored));
+    if (++done % 2000 === 0) log(`written ${done}/${n} incidents (${Math.round((Date.now() - t0) / 1000)} s)`);
+  });
+  return bytes;
+}
+
+/** What the Dockerfile sets. */
+const IMAGE_NODE_OPTIONS = '--enable-source-maps';
+
+function procStatus(pid: number): { rss: number; hwm: number } {
+  const text = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN);
+  return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024 };
+}
+
+interface Sample {
+  startupMs: number;
+  rssMb: number;
+  rssMaxMb: number;
+  hwmMb: number;
+}
+
+/** `node dist/main.js` against the namespace: spawn → /readyz 200, then RSS sampled for a few seconds. */
+async function measureOperator(bed: Bed, namespace: string, samples: number, o: { nodeOptions?: string; env?: Record<string, string> } = {}): Promise<Sample> {
+  const webhookPort = await freePort();
+  const metricsPort = await freePort();
+  const t0 = performance.now();
+  const child = spawnNode([path.join(DIST_DIR, 'main.js')], {
+    NODE_ENV: 'production',
+    NODE_OPTIONS: o.nodeOptions ?? IMAGE_NODE_OPTIONS,
+    KUBECONFIG: bed.kubeconfigPath,
+    NAMESPACE: namespace,
+    WEBHOOK_PORT: String(webhookPort),
+    METRICS_PORT: String(metricsPort),
+    WEBHOOK_HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    SERVERS_CONFIG: '/nonexistent/servers_config.json',
+    OPENAI_API_KEY: '',
+    OPENAI_BASE_URL: '',
+    // Keep every incident: the default (1000) would delete 9000 of them while we measure.
+    RETENTION_MAX: '1000000',
+    ...o.env,
+  });
+  let exited = false;
+  child.proc.on('exit', () => (exited = true));
+  try {
+    for (;;) {
+      if (exited) throw new Error(`the operator exited during start-up: ${child.stderrTail()}`);
+      if (performance.now() - t0 > 120_000) throw new Error('the operator was not ready within 120 s');
+      const ok = await fetch(`http://127.0.0.1:${webhookPort}/readyz`)
+        .then((r) => r.status === 200)
+        .catch(() => false);
+      if (ok) break;
+      await sleep(25);
+    }
+    const startupMs = performance.now() - t0;
+    const rss: number[] = [];
+    for (let i = 0; i < samples; i++) {
+      await sleep(1000);
+      rss.push(procStatus(child.pid).rss);
+    }
+    const { hwm } = procStatus(child.pid);
+    return { startupMs, rssMb: rss.at(-1)!, rssMaxMb: Math.max(...rss), hwmMb: hwm };
+  } finally {
+    await child.stop();
+  }
+}
+
+export async function run(ctx: BenchContext): Promise<BenchResult> {
+  const { bed, smoke } = ctx;
+  const n = Number(process.env.BENCH_MEMORY_N) || (smoke ? 200 : 10_000);
+  // The retention sweep pages through every finished incident after /readyz: sample until it is over.
+  const samples = smoke ? 2 : 12;
+  const empty = await createNamespace(bed, 'mem-empty');
+  const full = await createNamespace(bed, 'mem-full');
+  const t0 = Date.now();
+  const bytes = await populate(bed, full, n);
+  log(`${n} incidents written in ${Math.round((Date.now() - t0) / 1000)} s, ${fmt(bytes / 1e6)} MB of JSON`);
+  // warm the disk cache / apiserver once, then measure empty and full side by side, twice
+  if (!smoke) await measureOperator(bed, empty, 1);
+  const rows: Array<[string, Sample]> = [];
+  for (let r = 0; r < (smoke ? 1 : 2); r++) {
+    rows.push(['empty namespace', await measureOperator(bed, empty, samples)]);
+    rows.push([`${n} reported incidents`, await measureOperator(bed, full, samples)]);
+  }
+  // Last, as shipped: RETENTION_MAX=1000 deletes all but 1000 of them (oldest first) while we sample.
+  const shipped = await measureOperator(bed, full, samples, { env: { RETENTION_MAX: '' } });
+  const left = (await listAll(bed, full)).length;
+  table(
+    `Memory: node dist/main.js (NODE_ENV=production, NODE_OPTIONS=${IMAGE_NODE_OPTIONS} as in the Dockerfile), RSS sampled ${samples} times 1 s apart once /readyz answers 200; RETENTION_MAX=1000000 unless said`,
+    ['namespace', 'NODE_OPTIONS', 'start-up ms (spawn to ready)', 'RSS MB (last)', 'RSS MB (max)', 'peak RSS (VmHWM) MB'],
+    [
+      ...rows.map(([label, s]) => [label, IMAGE_NODE_OPTIONS, s.startupMs, s.rssMb, s.rssMaxMb, s.hwmMb]),
+      [`${n} reported, RETENTION_MAX=1000 (default; ${left} left after)`, IMAGE_NODE_OPTIONS, shipped.startupMs, shipped.rssMb, shipped.rssMaxMb, shipped.hwmMb],
+    ],
+  );
+  const fullRows = rows.filter(([l]) => l !== 'empty namespace').map(([, s]) => s);
+  const emptyRows = rows.filter(([l]) => l === 'empty namespace').map(([, s]) => s);
+  const rss = Math.max(...fullRows.map((s) => s.rssMaxMb));
+  const hwm = Math.max(...fullRows.map((s) => s.hwmMb));
+  const base = Math.max(...emptyRows.map((s) => s.rssMaxMb));
+  const objectsMb = bytes / 1024 / 1024;
+  table('Stored objects vs operator memory', ['incidents', 'JSON bytes total (MB)', 'mean per object (KB)', 'RSS MB', 'RSS - empty-namespace RSS (MB)', 'RSS / object bytes'], [
+    [n, objectsMb, bytes / n / 1024, rss, rss - base, rss / objectsMb],
+  ]);
+  return {
+    name: 'memory',
+    ratio: rss / 150,
+    ratioLabel: `RSS / 150 MB (RSS ${fmt(rss)} MB, peak ${fmt(hwm)} MB, objects ${fmt(objectsMb)} MB)`,
+    target: '< 1',
+    meetsTarget: rss < 150,
+    notes: [
+      `default RETENTION_MAX (deleting): RSS ${fmt(shipped.rssMaxMb)} MB`,
+      `RSS ${fmt(rss)} MB with ${n} incidents (${fmt(objectsMb)} MB JSON) vs ${fmt(base)} MB empty; start-up ${fmt(Math.max(...fullRows.map((s) => s.startupMs)))} ms vs ${fmt(Math.max(...emptyRows.map((s) => s.startupMs)))} ms`,
+    ],
+  };
+}
+
+if (isMain(import.meta.url)) await runStandalone(run);
