@@ -145,6 +145,18 @@ export class InvestigationEngine {
       const ran = await this.execute({ ...inc, status: recorded.status });
       if (ran.kind === 'write') return { ...ran, events: [...recorded.events, ...ran.events] };
     }
+    // Likewise a conclusion and its report share one write; if the report cannot be written now, the
+    // conclusion is saved alone and the report follows on a later reconcile.
+    const concluded = recorded.kind === 'write' ? recorded.status.steps?.at(-1) : undefined;
+    if (recorded.kind === 'write' && concluded && (concluded.action === 'resolve' || concluded.action === 'escalate')) {
+      try {
+        const outcome = concluded.action === 'resolve' ? 'Resolved' : 'NeedsManualIntervention';
+        const reported = await this.report({ ...inc, status: recorded.status }, outcome, concluded.reasoning || `the investigator decided to ${concluded.action}`);
+        if (reported.kind === 'write') return { ...reported, events: [...recorded.events, ...reported.events] };
+      } catch (err) {
+        if (!(err instanceof TransientError)) throw err;
+      }
+    }
     return recorded;
   }
 

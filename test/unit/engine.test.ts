@@ -67,8 +67,8 @@ describe('InvestigationEngine', () => {
     const engine = new InvestigationEngine({ investigator: scripted([call('describe_pod'), resolve]), tools: catalog(calls), policy: policy('approve'), limits });
     const inc = incident();
     const phases = await run(engine, inc);
-    // The read-only call is decided and run in one step; the conclusion is a step; then the report.
-    expect(phases).toEqual(['Analyzing', 'Analyzing', 'Analyzing', 'Reported']);
+    // The read-only call is decided and run in one write; the conclusion and its report in another.
+    expect(phases).toEqual(['Analyzing', 'Analyzing', 'Reported']);
     expect(calls).toEqual(['describe_pod {"name":"web-1","namespace":"shop"}']);
     const s = inc.status!;
     expect(s.outcome).toBe('Resolved');
