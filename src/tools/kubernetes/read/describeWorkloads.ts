@@ -1,6 +1,6 @@
 // describe_deployment, describe_statefulset, describe_daemonset, describe_job.
-import type { V1DaemonSet, V1Deployment, V1Job, V1StatefulSet } from '@kubernetes/client-node';
-import { defineTool } from '../context.js';
+import type { V1DaemonSet, V1Deployment, V1Job, V1LabelSelector, V1StatefulSet } from '@kubernetes/client-node';
+import { defineTool, type ToolContext } from '../context.js';
 import { k8s } from '../errors.js';
 import { eventsSection } from '../events.js';
 import { age, kv, when } from '../format.js';
@@ -9,6 +9,21 @@ import { namespaceArg, objectName } from '../schemas.js';
 import { ownedPods, ownedReplicaSets, optional, podsSection, REVISION_ANNOTATION, revisionOf, selectorString } from '../workloads.js';
 
 const n = (v: number | undefined) => v ?? 0;
+
+/** The tail of every workload description: one line per pod it owns, then its recent events. */
+async function podsAndEvents(
+  ctx: ToolContext,
+  kind: string,
+  at: { name: string; namespace: string },
+  obj: { metadata?: { uid?: string }; spec?: { selector?: V1LabelSelector } },
+  ownerUids: Array<string | undefined>,
+  now: number,
+): Promise<string[]> {
+  return [
+    ...(await optional('Pods', async () => podsSection(await ownedPods(ctx, at.namespace, obj.spec?.selector, ownerUids), now))),
+    ...(await eventsSection(ctx, { kind, name: at.name, namespace: at.namespace, uid: obj.metadata?.uid })),
+  ];
+}
 
 export function formatDeployment(d: V1Deployment, now: number): string[] {
   const m = d.metadata ?? {};
@@ -60,8 +75,7 @@ export const describeDeployment = defineTool({
         ];
       })),
     );
-    out.push(...(await optional('Pods', async () => podsSection(await ownedPods(ctx, a.namespace, d.spec?.selector, rsUids), now))));
-    out.push(...(await eventsSection(ctx, { kind: 'Deployment', name: a.name, namespace: a.namespace, uid: d.metadata?.uid })));
+    out.push(...(await podsAndEvents(ctx, 'Deployment', a, d, rsUids, now)));
     return out.join('\n');
   },
 });
@@ -106,8 +120,7 @@ export const describeStatefulSet = defineTool({
     );
     const now = ctx.now();
     const out = formatStatefulSet(s, now);
-    out.push(...(await optional('Pods', async () => podsSection(await ownedPods(ctx, a.namespace, s.spec?.selector, [s.metadata?.uid]), now))));
-    out.push(...(await eventsSection(ctx, { kind: 'StatefulSet', name: a.name, namespace: a.namespace, uid: s.metadata?.uid })));
+    out.push(...(await podsAndEvents(ctx, 'StatefulSet', a, s, [s.metadata?.uid], now)));
     return out.join('\n');
   },
 });
@@ -140,8 +153,7 @@ export const describeDaemonSet = defineTool({
     );
     const now = ctx.now();
     const out = formatDaemonSet(d, now);
-    out.push(...(await optional('Pods', async () => podsSection(await ownedPods(ctx, a.namespace, d.spec?.selector, [d.metadata?.uid]), now))));
-    out.push(...(await eventsSection(ctx, { kind: 'DaemonSet', name: a.name, namespace: a.namespace, uid: d.metadata?.uid })));
+    out.push(...(await podsAndEvents(ctx, 'DaemonSet', a, d, [d.metadata?.uid], now)));
     return out.join('\n');
   },
 });
@@ -175,8 +187,7 @@ export const describeJob = defineTool({
     );
     const now = ctx.now();
     const out = formatJob(j, now);
-    out.push(...(await optional('Pods', async () => podsSection(await ownedPods(ctx, a.namespace, j.spec?.selector, [j.metadata?.uid]), now))));
-    out.push(...(await eventsSection(ctx, { kind: 'Job', name: a.name, namespace: a.namespace, uid: j.metadata?.uid })));
+    out.push(...(await podsAndEvents(ctx, 'Job', a, j, [j.metadata?.uid], now)));
     return out.join('\n');
   },
 });
