@@ -113,9 +113,7 @@ export class InvestigationEngine {
     const last = steps.at(-1);
     const { limits } = this.deps;
 
-    if (last?.action === 'resolve' || last?.action === 'escalate') {
-      return this.report(inc, last.action === 'resolve' ? 'Resolved' : 'NeedsManualIntervention', last.reasoning || `the investigator decided to ${last.action}`);
-    }
+    if (last && isConclusion(last)) return this.reportConclusion(inc, last);
     if (inc.spec.status === 'resolved' && !steps.some((s) => s.action === 'note' && s.reasoning?.startsWith('AlertManager resolved'))) {
       const note = this.step(steps, { action: 'note', state: 'Done', reasoning: `AlertManager resolved the alert${inc.spec.endsAt ? ` at ${inc.spec.endsAt}` : ''} during the investigation.` });
       return { kind: 'write', status: { ...status, steps: [...steps, note] }, events: [{ type: 'Normal', reason: 'AlertResolved', message: note.reasoning! }] };
@@ -148,10 +146,9 @@ export class InvestigationEngine {
     // Likewise a conclusion and its report share one write; if the report cannot be written now, the
     // conclusion is saved alone and the report follows on a later reconcile.
     const concluded = recorded.kind === 'write' ? recorded.status.steps?.at(-1) : undefined;
-    if (recorded.kind === 'write' && concluded && (concluded.action === 'resolve' || concluded.action === 'escalate')) {
+    if (recorded.kind === 'write' && concluded && isConclusion(concluded)) {
       try {
-        const outcome = concluded.action === 'resolve' ? 'Resolved' : 'NeedsManualIntervention';
-        const reported = await this.report({ ...inc, status: recorded.status }, outcome, concluded.reasoning || `the investigator decided to ${concluded.action}`);
+        const reported = await this.reportConclusion({ ...inc, status: recorded.status }, concluded);
         if (reported.kind === 'write') return { ...reported, events: [...recorded.events, ...reported.events] };
       } catch (err) {
         if (!(err instanceof TransientError)) throw err;
@@ -282,10 +279,15 @@ export class InvestigationEngine {
 
   // ── endings ─────────────────────────────────────────────────────────────────────────────────────
 
+  private reportConclusion(inc: AlertIncident, step: Step): Promise<Advance> {
+    const outcome = step.action === 'resolve' ? 'Resolved' : 'NeedsManualIntervention';
+    return this.report(inc, outcome, step.reasoning || `the investigator decided to ${step.action}`);
+  }
+
   private async report(inc: AlertIncident, outcome: Outcome, reason: string): Promise<Advance> {
     const status = this.base(inc);
     const steps = status.steps ?? [];
-    const conclusion = [...steps].reverse().find((s) => s.action === 'resolve' || s.action === 'escalate');
+    const conclusion = [...steps].reverse().find(isConclusion);
     const concl = conclusion ? safeParse(conclusion.arguments) : {};
     let narrative: string;
     let usage = status.usage;
@@ -396,6 +398,10 @@ function addUsage(u: IncidentStatus['usage'], add?: Usage): IncidentStatus['usag
   const base = u ?? { llmCalls: 0, promptTokens: 0, completionTokens: 0 };
   if (!add) return base;
   return { llmCalls: base.llmCalls + 1, promptTokens: base.promptTokens + add.promptTokens, completionTokens: base.completionTokens + add.completionTokens };
+}
+
+function isConclusion(step: Step): boolean {
+  return step.action === 'resolve' || step.action === 'escalate';
 }
 
 function trailing<T>(xs: T[], pred: (x: T) => boolean): T[] {
