@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import {
+  PROJECT_ROOT,
   readState,
   serviceAccountKubeconfigFromState,
   startApiserverFromState,
@@ -63,12 +64,16 @@ export async function serviceAccountKubeConfig(namespace: string, name: string):
 export const stopApiserver = (): Promise<void> => stopApiserverFromState(bedStatePath());
 export const startApiserver = (): Promise<void> => startApiserverFromState(bedStatePath());
 
-/** Run the bed's kubectl against the bed (admin). Resolves with stdout/stderr/code; never rejects on exit code. */
-export function kubectl(args: string[], input?: string): Promise<{ stdout: string; stderr: string; code: number }> {
+/**
+ * Run one of the bed's binaries (kubectl, helm, ...) against the bed as admin, from the project root.
+ * Resolves with stdout/stderr/code; never rejects on exit code.
+ */
+export function runBedBinary(bin: string, args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ stdout: string; stderr: string; code: number }> {
   const b = bed();
   return new Promise((resolve, reject) => {
-    const child = spawn(path.join(b.binDir, 'kubectl'), args, {
-      env: { ...process.env, KUBECONFIG: b.kubeconfigPath },
+    const child = spawn(path.join(b.binDir, bin), args, {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, KUBECONFIG: b.kubeconfigPath, ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -78,9 +83,12 @@ export function kubectl(args: string[], input?: string): Promise<{ stdout: strin
     child.on('error', reject);
     child.on('close', (code) => resolve({ stdout, stderr, code: code ?? -1 }));
     child.stdin.on('error', () => {});
-    child.stdin.end(input ?? '');
+    child.stdin.end(opts.input ?? '');
   });
 }
+
+/** Run the bed's kubectl against the bed (admin). */
+export const kubectl = (args: string[], input?: string) => runBedBinary('kubectl', args, { input });
 
 /** Poll `fn` until it returns a truthy value (returned) or the timeout elapses (throws with the last error). */
 export async function eventually<T>(fn: () => Promise<T | undefined | null | false>, timeoutMs = 30000, intervalMs = 200): Promise<T> {

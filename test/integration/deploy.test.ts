@@ -2,7 +2,7 @@
 // applied with --dry-run=server), the kustomize tree deploy/, the CRD being the single source, the env
 // names matching src/config.ts, the pod passing PodSecurity "restricted", and the RBAC really granting
 // what the operator needs and nothing it must not have (checked as the ServiceAccount itself).
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -21,7 +21,7 @@ import {
 } from '@kubernetes/client-node';
 import { ConfigSchema, loadConfig } from '../../src/config.js';
 import { PROJECT_ROOT } from '../bed/controlPlane.js';
-import { serviceAccountKubeConfig } from '../bed/shared.js';
+import { runBedBinary, serviceAccountKubeConfig } from '../bed/shared.js';
 import { alert, applyCrd, bed, byPosition, eventually, finished, kubeConfig, kubectl, payload, post, startTestOperator, waitForIncident } from './harness.js';
 import { startScriptedLlm } from '../bed/scriptedLlm.js';
 
@@ -32,24 +32,7 @@ const NS = 'alert-agent';
 
 type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; [k: string]: any };
 
-function runBin(bin: string, args: string[], input?: string): Promise<{ stdout: string; stderr: string; code: number }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(path.join(bed().binDir, bin), args, {
-      cwd: PROJECT_ROOT,
-      env: { ...process.env, KUBECONFIG: bed().kubeconfigPath, HELM_CACHE_HOME: helmHome, HELM_CONFIG_HOME: helmHome, HELM_DATA_HOME: helmHome },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ stdout, stderr, code: code ?? -1 }));
-    child.stdin.on('error', () => {});
-    child.stdin.end(input ?? '');
-  });
-}
-const helm = (args: string[]) => runBin('helm', args);
+const helm = (args: string[]) => runBedBinary('helm', args, { env: { HELM_CACHE_HOME: helmHome, HELM_CONFIG_HOME: helmHome, HELM_DATA_HOME: helmHome } });
 
 async function template(...set: string[]): Promise<string> {
   const r = await helm(['template', 't', CHART, '--namespace', NS, '--include-crds', ...set.flatMap((s) => ['--set', s])]);
