@@ -63,6 +63,8 @@ async function round(bed: Bed, n: number, workers: number, llmMs: number, mcpCon
       LLM_CALLS_PER_MINUTE: '100000',
       SERVERS_CONFIG: mcpConfig,
       POLICY_MODE: 'observe',
+      // The figure is the LLM-bound ideal: the model's own steps only (the analyzer's evidence is bench/steps' cost).
+      EVIDENCE_FIRST: 'false',
     }),
   );
   const op = await d.operator.startOperator(config, d.logger.createLogger({ level: 'warn', format: 'text' }), { kubeConfig: bed.kc() });

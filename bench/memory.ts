@@ -3,12 +3,16 @@
 // through the status subresource); then the operator as shipped, `node dist/main.js` in a process of its
 // own (NODE_ENV=production), started against that namespace: its start-up time (spawn to /readyz 200)
 // and its RSS once synced. The same operator against an empty namespace, in the same run, is the baseline.
+// 4b. 10 000 unfinished incidents (AwaitingApproval, ~20 KB each: five tool results of 3 KB and an action
+// waiting for a person), which the controller watches and reconciles: RSS until every key has been
+// reconciled once (the queue drained) and after, with the chart's NODE_OPTIONS (its heap cap), against
+// the chart's memory limit (256Mi). BENCH_MEMORY_N / BENCH_MEMORY_UNFINISHED_N set the sizes (0 skips).
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { freePort } from '../test/bed/controlPlane.js';
-import { DIST_DIR, GROUP, PLURAL, VERSION, benchAlert, benchPayload, createNamespace, dist, fmt, isMain, listAll, log, pool, runStandalone, sleep, table, type BenchContext, type BenchResult, type Bed } from './lib/common.js';
+import { DIST_DIR, GROUP, PROJECT_ROOT, PLURAL, VERSION, benchAlert, benchPayload, createNamespace, dist, fmt, isMain, listAll, log, pool, runStandalone, sleep, table, type BenchContext, type BenchResult, type Bed } from './lib/common.js';
 import { keepAliveCustomObjectsApi } from './lib/keepAlive.js';
 import { logText } from './lib/mcpBench.js';
 import { spawnNode } from './lib/proc.js';
@@ -59,8 +63,55 @@ function reportedStatus(name: string, i: number) {
   };
 }
 
-/** Writes n reported incidents; returns the sum of the stored objects' JSON sizes. */
-async function populate(bed: Bed, namespace: string, n: number): Promise<number> {
+/** An investigation in progress: five read steps with 3 KB results, then a scale waiting for approval. */
+function awaitingStatus(i: number, now: string) {
+  const tools = ['describe_pod', 'get_events', 'get_pod_logs', 'describe_deployment', 'get_pod_logs'];
+  const steps: any[] = tools.map((tool, k) => ({
+    index: k + 1,
+    time: now,
+    action: 'callTool',
+    server: 'kubernetes',
+    tool,
+    toolCallId: `call_${i}_${k}`,
+    arguments: JSON.stringify({ namespace: 'shop', name: `checkout-${i}` }),
+    reasoning: 'Looking at the pod, its events and its logs to find why it restarts.',
+    mutating: false,
+    state: 'Succeeded',
+    policy: { verdict: 'allow', reason: 'read-only', decidedBy: 'policy approve' },
+    result: { ok: true, output: logText(3 * 1024, i + k), durationMs: 12 + k, finishedAt: now },
+  }));
+  steps.push({
+    index: 6,
+    time: now, // the approval timeout (1h) counts from here: nothing times out while we measure
+    action: 'callTool',
+    server: 'kubernetes',
+    tool: 'scale',
+    toolCallId: `call_${i}_scale`,
+    arguments: JSON.stringify({ kind: 'Deployment', namespace: 'shop', name: `checkout-${i}`, replicas: 3 }),
+    reasoning: 'More replicas ride out the payments-svc timeouts until it is fixed.',
+    mutating: true,
+    state: 'AwaitingApproval',
+    policy: { verdict: 'approve', reason: 'mutating tool needs a person', decidedBy: 'policy approve' },
+  });
+  return {
+    phase: 'AwaitingApproval',
+    summary: 'checkout crash loops: payments-svc does not answer on 8443',
+    investigator: 'llm',
+    startedAt: now,
+    usage: { llmCalls: 6, promptTokens: 31234, completionTokens: 934 },
+    steps,
+    conditions: [
+      { type: 'Investigating', status: 'True', reason: 'AwaitingApproval', message: 'step 6 waits for approval', lastTransitionTime: now },
+      { type: 'AlertFiring', status: 'True', reason: 'Firing', lastTransitionTime: now },
+    ],
+  };
+}
+
+/**
+ * Writes n incidents, reported and labelled finished, or unfinished and waiting for approval; returns the
+ * sum of the stored objects' JSON sizes.
+ */
+async function populate(bed: Bed, namespace: string, n: number, kind: 'reported' | 'awaiting' = 'reported'): Promise<number> {
   const d = await dist();
   // Loading data, not measured: a keep-alive client makes it several times faster.
   const api: CustomObjectsApi = keepAliveCustomObjectsApi(bed.kc());
@@ -73,9 +124,11 @@ async function populate(bed: Bed, namespace: string, n: number): Promise<number>
   await pool(n, 32, async (i) => {
     const spec = d.intake.specFromAlert(benchAlert(i, runId) as any, benchPayload([]) as any, now);
     const name = d.naming.incidentName(spec.alertname, spec.fingerprint, spec.startsAt);
-    const labels = { 'alertagent.io/finished': 'true', 'alertagent.io/alertname': spec.alertname };
+    const labels: Record<string, string> = { 'alertagent.io/alertname': spec.alertname };
+    if (kind === 'reported') labels['alertagent.io/finished'] = 'true';
     await api.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'AlertIncident', metadata: { name, namespace, labels }, spec } });
-    const stored = await api.patchNamespacedCustomObjectStatus({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name, body: { status: reportedStatus(name, i) } }, merge);
+    const status = kind === 'reported' ? reportedStatus(name, i) : awaitingStatus(i, now);
+    const stored = await api.patchNamespacedCustomObjectStatus({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name, body: { status } }, merge);
     bytes += Buffer.byteLength(JSON.stringify(stored));
     if (++done % 2000 === 0) log(`written ${done}/${n} incidents (${Math.round((Date.now() - t0) / 1000)} s)`);
   });
@@ -84,6 +137,14 @@ async function populate(bed: Bed, namespace: string, n: number): Promise<number>
 
 /** What the Dockerfile sets. */
 const IMAGE_NODE_OPTIONS = '--enable-source-maps';
+
+/** What the chart sets (templates/deployment.yaml): the Dockerfile's, plus the heap cap of values.yaml. */
+function chartNodeOptions(): string {
+  const values = fs.readFileSync(path.join(PROJECT_ROOT, 'helm/alert-agent/values.yaml'), 'utf8');
+  const mib = /^heapLimitMiB:\s*(\d+)/m.exec(values)?.[1];
+  if (!mib) throw new Error('helm/alert-agent/values.yaml has no heapLimitMiB');
+  return `${IMAGE_NODE_OPTIONS} --max-old-space-size=${mib}`;
+}
 
 function procStatus(pid: number): { rss: number; hwm: number } {
   const text = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -96,10 +157,29 @@ interface Sample {
   rssMb: number;
   rssMaxMb: number;
   hwmMb: number;
+  /** With `drain`: from ready until every key was reconciled once and the queue is empty. */
+  drainMs?: number;
+  /** With `drain`: the operator's own count of GETs for AlertIncidents (list pages included). */
+  gets?: number;
 }
 
-/** `node dist/main.js` against the namespace: spawn → /readyz 200, then RSS sampled for a few seconds. */
-async function measureOperator(bed: Bed, namespace: string, samples: number, o: { nodeOptions?: string; env?: Record<string, string> } = {}): Promise<Sample> {
+/** Values of one metric in a Prometheus text exposition, summed over the series whose labels match. */
+function metric(text: string, name: string, labels = ''): number {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name)) continue;
+    const m = /^(\S+?)(\{[^}]*\})?\s+(\S+)$/.exec(line);
+    if (m && m[1] === name && (m[2] ?? '').includes(labels)) sum += Number(m[3]);
+  }
+  return sum;
+}
+
+/**
+ * `node dist/main.js` against the namespace: spawn → /readyz 200, then RSS sampled for a few seconds.
+ * With `drain: n`, RSS is also sampled every 250 ms from ready until n reconciles have ended and the
+ * queue is empty (the start-up burst of a controller with n unfinished incidents), then as usual.
+ */
+async function measureOperator(bed: Bed, namespace: string, samples: number, o: { nodeOptions?: string; env?: Record<string, string>; drain?: number } = {}): Promise<Sample> {
   const webhookPort = await freePort();
   const metricsPort = await freePort();
   const t0 = performance.now();
@@ -124,7 +204,7 @@ async function measureOperator(bed: Bed, namespace: string, samples: number, o: 
   try {
     for (;;) {
       if (exited) throw new Error(`the operator exited during start-up: ${child.stderrTail()}`);
-      if (performance.now() - t0 > 120_000) throw new Error('the operator was not ready within 120 s');
+      if (performance.now() - t0 > 300_000) throw new Error('the operator was not ready within 300 s');
       const ok = await fetch(`http://127.0.0.1:${webhookPort}/readyz`)
         .then((r) => r.status === 200)
         .catch(() => false);
@@ -133,22 +213,60 @@ async function measureOperator(bed: Bed, namespace: string, samples: number, o: 
     }
     const startupMs = performance.now() - t0;
     const rss: number[] = [];
+    let drainMs: number | undefined;
+    let gets: number | undefined;
+    if (o.drain !== undefined) {
+      const t1 = performance.now();
+      for (;;) {
+        if (exited) throw new Error(`the operator exited while reconciling: ${child.stderrTail()}`);
+        if (performance.now() - t1 > 600_000) throw new Error('the queue did not drain within 600 s');
+        rss.push(procStatus(child.pid).rss);
+        const text = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((r) => r.text());
+        const reconciled = metric(text, 'alertagent_reconcile_duration_seconds_count');
+        if (reconciled >= o.drain && metric(text, 'alertagent_queue_depth') === 0 && metric(text, 'alertagent_investigations_active') === 0) {
+          drainMs = performance.now() - t1;
+          gets = metric(text, 'alertagent_kube_requests_total', 'method="GET"');
+          break;
+        }
+        await sleep(250);
+      }
+    }
     for (let i = 0; i < samples; i++) {
       await sleep(1000);
       rss.push(procStatus(child.pid).rss);
     }
     const { hwm } = procStatus(child.pid);
-    return { startupMs, rssMb: rss.at(-1)!, rssMaxMb: Math.max(...rss), hwmMb: hwm };
+    return { startupMs, rssMb: rss.at(-1)!, rssMaxMb: Math.max(...rss), hwmMb: hwm, drainMs, gets };
   } finally {
     await child.stop();
   }
 }
 
+/** The chart's memory limit (helm/alert-agent/values.yaml, resources.limits.memory: 256Mi), in MiB. */
+const CHART_LIMIT_MIB = 256;
+
+/** A size from the environment: unset = the default; 0 skips that part. */
+function size(name: string, def: number): number {
+  const v = process.env[name];
+  return v === undefined || v === '' ? def : Number(v);
+}
+
 export async function run(ctx: BenchContext): Promise<BenchResult> {
   const { bed, smoke } = ctx;
-  const n = Number(process.env.BENCH_MEMORY_N) || (smoke ? 200 : 10_000);
+  const n = size('BENCH_MEMORY_N', smoke ? 200 : 10_000);
+  const nu = size('BENCH_MEMORY_UNFINISHED_N', smoke ? 200 : 10_000);
   // The retention sweep pages through every finished incident after /readyz: sample until it is over.
   const samples = smoke ? 2 : 12;
+  const reported = n > 0 ? await reportedIncidents(bed, smoke, n, samples) : undefined;
+  const unfinished = nu > 0 ? await unfinishedIncidents(bed, nu, samples, smoke) : undefined;
+  const notes = [...(reported?.notes ?? []), ...(unfinished?.notes ?? [])];
+  if (reported) return { ...reported.result, notes };
+  if (!unfinished) throw new Error('BENCH_MEMORY_N=0 and BENCH_MEMORY_UNFINISHED_N=0: nothing to measure');
+  return { ...unfinished.result, notes };
+}
+
+/** 4. Reported (finished) incidents: outside the controller's watch; retention lists them. */
+async function reportedIncidents(bed: Bed, smoke: boolean, n: number, samples: number): Promise<{ result: BenchResult; notes: string[] }> {
   const empty = await createNamespace(bed, 'mem-empty');
   const full = await createNamespace(bed, 'mem-full');
   const t0 = Date.now();
@@ -182,15 +300,69 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
     [n, objectsMb, bytes / n / 1024, rss, rss - base, rss / objectsMb],
   ]);
   return {
-    name: 'memory',
-    ratio: rss / 150,
-    ratioLabel: `RSS / 150 MB (RSS ${fmt(rss)} MB, peak ${fmt(hwm)} MB, objects ${fmt(objectsMb)} MB)`,
-    target: '< 1',
-    meetsTarget: rss < 150,
+    result: {
+      name: 'memory',
+      ratio: rss / 150,
+      ratioLabel: `RSS / 150 MB (RSS ${fmt(rss)} MB, peak ${fmt(hwm)} MB, objects ${fmt(objectsMb)} MB)`,
+      target: '< 1',
+      meetsTarget: rss < 150,
+    },
     notes: [
       `default RETENTION_MAX (deleting): RSS ${fmt(shipped.rssMaxMb)} MB`,
       `RSS ${fmt(rss)} MB with ${n} incidents (${fmt(objectsMb)} MB JSON) vs ${fmt(base)} MB empty; start-up ${fmt(Math.max(...fullRows.map((s) => s.startupMs)))} ms vs ${fmt(Math.max(...emptyRows.map((s) => s.startupMs)))} ms`,
     ],
+  };
+}
+
+/**
+ * 4b. Unfinished incidents: all in the controller's watch and its queue. The peak is the start-up
+ * burst (the list, then every key reconciled once, each with a GET); it must stay well under the chart's
+ * limit. Measured as the chart runs the image (its heap cap), and, for reference (not in smoke), with
+ * the Dockerfile's NODE_OPTIONS alone. A run that dies (e.g. out of heap) is a row that says so.
+ */
+async function unfinishedIncidents(bed: Bed, n: number, samples: number, smoke: boolean): Promise<{ result: BenchResult; notes: string[] }> {
+  const ns = await createNamespace(bed, 'mem-unfinished');
+  const t0 = Date.now();
+  const bytes = await populate(bed, ns, n, 'awaiting');
+  log(`${n} unfinished incidents written in ${Math.round((Date.now() - t0) / 1000)} s, ${fmt(bytes / 1e6)} MB of JSON`);
+  const chart = chartNodeOptions();
+  const variants: Array<[string, string]> = [[`as the chart runs it`, chart], ...(smoke ? [] : ([[`the Dockerfile's alone (no heap cap)`, IMAGE_NODE_OPTIONS]] as Array<[string, string]>))];
+  const rows: Array<Array<string | number>> = [];
+  let measured: Sample | undefined; // as the chart runs it: the headline
+  for (const [label, nodeOptions] of variants) {
+    try {
+      const s = await measureOperator(bed, ns, samples, { drain: n, nodeOptions });
+      if (nodeOptions === chart) measured = s;
+      rows.push([label, nodeOptions, s.startupMs, s.drainMs ?? NaN, s.gets ?? NaN, s.rssMb, s.rssMaxMb, s.hwmMb, s.hwmMb / CHART_LIMIT_MIB]);
+    } catch (err) {
+      // "the operator exited during start-up: ... FATAL ERROR: Reached heap limit ..."
+      const when = /the operator [^:]*/.exec(String(err))?.[0] ?? 'failed';
+      const why = /FATAL ERROR: [^\n]*/.exec(String(err))?.[0] ?? String(err).split('\n')[0].slice(0, 120);
+      rows.push([label, nodeOptions, `${when}: ${why}`, '-', '-', '-', '-', '-', '-']);
+    }
+  }
+  const objectsMb = bytes / 1024 / 1024;
+  table(
+    `Memory with ${n} unfinished incidents (AwaitingApproval, ${fmt(bytes / n / 1024)} KB of JSON each, ${fmt(objectsMb)} MB in all): node dist/main.js; RSS sampled every 250 ms from ready until every key was reconciled once, then ${samples} times 1 s apart`,
+    ['run', 'NODE_OPTIONS', 'start-up ms (spawn to ready)', 'queue drained ms (after ready)', 'GETs for AlertIncidents', 'RSS MB (last)', 'RSS MB (max)', 'peak RSS (VmHWM) MB', `VmHWM / ${CHART_LIMIT_MIB}Mi limit`],
+    rows,
+  );
+  if (!measured) {
+    return {
+      result: { name: 'memory', ratio: Infinity, ratioLabel: `peak RSS with ${n} unfinished incidents / the chart's ${CHART_LIMIT_MIB}Mi limit: as the chart runs it, ${rows[0][2]}`, target: '< 0.8', meetsTarget: false },
+      notes: [],
+    };
+  }
+  const s = measured;
+  return {
+    result: {
+      name: 'memory',
+      ratio: s.hwmMb / CHART_LIMIT_MIB,
+      ratioLabel: `peak RSS with ${n} unfinished incidents / the chart's ${CHART_LIMIT_MIB}Mi limit (VmHWM ${fmt(s.hwmMb)} MB, after ${fmt(s.rssMb)} MB, objects ${fmt(objectsMb)} MB; ${chart})`,
+      target: '< 0.8',
+      meetsTarget: s.hwmMb < 0.8 * CHART_LIMIT_MIB,
+    },
+    notes: [`${n} unfinished incidents (${fmt(objectsMb)} MB JSON), as the chart runs it: peak RSS ${fmt(s.hwmMb)} MB of the ${CHART_LIMIT_MIB}Mi limit, ${fmt(s.rssMb)} MB once reconciled (queue drained in ${fmt((s.drainMs ?? NaN) / 1000)} s, ${s.gets} GETs)`],
   };
 }
 

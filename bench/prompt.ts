@@ -35,7 +35,7 @@ async function round(bed: BenchContext['bed'], mcpConfig: string, env: Record<st
     return { content: `Reading more logs (${i}).`, toolCalls: [{ name: `${SERVER}__dump`, arguments: { bytes: OUTPUT_BYTES, seed: i } }] };
   });
   const ns = await createNamespace(bed, 'prompt');
-  const config = d.config.loadConfig(operatorEnv(ns, { OPENAI_BASE_URL: llm.baseURL, OPENAI_API_KEY: 'bench', SERVERS_CONFIG: mcpConfig, POLICY_MODE: 'observe', LLM_CALLS_PER_MINUTE: '100000', ...env }));
+  const config = d.config.loadConfig(operatorEnv(ns, { OPENAI_BASE_URL: llm.baseURL, OPENAI_API_KEY: 'bench', SERVERS_CONFIG: mcpConfig, POLICY_MODE: 'observe', LLM_CALLS_PER_MINUTE: '100000', EVIDENCE_FIRST: 'false', ...env }));
   const op = await d.operator.startOperator(config, d.logger.createLogger({ level: 'error', format: 'text' }), { kubeConfig: bed.kc() });
   const watch = await watchIncidents(bed, ns);
   try {

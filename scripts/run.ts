@@ -1,6 +1,7 @@
 // `npm run operator`: runs Alert Agent against the current kubeconfig; with none (or --local) it starts
 // the project's own local control plane (real apiserver + kwok) and AlertManager first, so a first try
-// needs no cluster and no LLM key. Ctrl-C stops everything it started.
+// needs no cluster and no LLM key. With --local-llm it also serves a small open model on this machine
+// (scripts/localLlm.ts) and investigates with it. Ctrl-C stops everything it started.
 import { existsSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -10,6 +11,7 @@ import { createLogger } from '../src/observability/logger.js';
 import { startOperator } from '../src/operator.js';
 import { PROJECT_ROOT, startControlPlane, type ControlPlane } from '../test/bed/controlPlane.js';
 import { startAlertmanager, type Alertmanager } from '../test/bed/alertmanager.js';
+import { startLocalLlm, type LocalLlm } from './localLlm.js';
 
 const CRD_FILE = path.join(PROJECT_ROOT, 'crds', 'alertagent.io_alertincidents.yaml');
 const say = (s = '') => process.stdout.write(s + '\n');
@@ -81,6 +83,14 @@ async function main(): Promise<void> {
   const demo = process.argv.includes('--demo');
   const local = process.argv.includes('--local') || demo;
   const bedDir = argValue('--dir') ?? path.join(PROJECT_ROOT, '.bed');
+  // --local-llm: a model served on this machine (scripts/localLlm.ts; --llm-model PATH for another GGUF),
+  // started first: the first run installs it. Settings given in the environment win over its own.
+  let localLlm: LocalLlm | undefined;
+  if (process.argv.includes('--local-llm')) {
+    say('Starting a local model (npm run local-llm)...');
+    localLlm = await startLocalLlm({ modelPath: argValue('--llm-model'), log: (m) => say(`  ${m}`) });
+    for (const [k, v] of Object.entries(localLlm.env)) if (!process.env[k]) process.env[k] = v;
+  }
   let kc = new KubeConfig();
   let bed: ControlPlane | undefined;
   let am: Alertmanager | undefined;
@@ -112,6 +122,7 @@ async function main(): Promise<void> {
   say(`  webhook:  ${op.webhookUrl}`);
   say(`  metrics:  ${op.metricsUrl}`);
   if (am) say(`  AlertManager: ${am.url} (delivers to the webhook)`);
+  if (localLlm) say(`  local model: ${localLlm.model} on ${localLlm.baseURL} (log: ${localLlm.logFile})`);
   say('');
   say('Watch incidents:');
   say(`  ${kubeconfigHint}kubectl get alertincidents -n ${config.NAMESPACE} -w`);
@@ -135,6 +146,7 @@ async function main(): Promise<void> {
     await op.stop().catch(() => undefined);
     await am?.stop().catch(() => undefined);
     await bed?.stop().catch(() => undefined);
+    await localLlm?.stop().catch(() => undefined);
     process.exit(0);
   };
   process.on('SIGINT', () => void stop());

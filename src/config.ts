@@ -36,6 +36,8 @@ export const ConfigSchema = z.object({
   WEBHOOK_HOST: z.string().default('0.0.0.0'),
   WEBHOOK_BEARER_TOKEN: z.string().optional(),
   WEBHOOK_MAX_BODY_BYTES: int(4 * 1024 * 1024, 1024),
+  /** Alerts in one payload; more get 413 (set AlertManager's `max_alerts` to match). */
+  WEBHOOK_MAX_ALERTS: int(1000, 1),
   METRICS_PORT: int(9090),
 
   /** Where incidents are created by default: the operator's own namespace. */
@@ -52,9 +54,19 @@ export const ConfigSchema = z.object({
   /** Reconciles in a row that may find the LLM unavailable (each after the client's own retries) before the incident fails. */
   LLM_MAX_ATTEMPTS: int(5, 1),
   LLM_TEMPERATURE: z.coerce.number().min(0).max(2).optional(),
+  /** `required`: every reply that offers tools must call one (falls back to `auto` where the endpoint refuses it); `auto`: the model may answer in text. */
+  LLM_TOOL_CHOICE: z.enum(['auto', 'required']).default('required'),
+  /** `relevant`: offer only the tools that fit the alert's objects; `all`: every tool of every server. */
+  LLM_TOOLS: z.enum(['all', 'relevant']).default('relevant'),
+  /** `user`: tool results also go in a user message, for servers whose chat template drops `tool` messages (llama-cpp-python's chatml-function-calling). */
+  LLM_TOOL_RESULTS: z.enum(['tool', 'user']).default('tool'),
+  /** Upper bound of the tokens of one reply (`max_tokens`); unset: the provider's own. */
+  LLM_MAX_COMPLETION_TOKENS: z.coerce.number().int().min(16).optional(),
   /** `auto`: the LLM when one is configured, else the rule-based analyzer. */
   ANALYZER: z.enum(['auto', 'llm', 'rules']).default('auto'),
 
+  /** With an LLM: run the rule-based analyzer's read-only evidence plan first and give the model its results and hypotheses. */
+  EVIDENCE_FIRST: bool.default('true'),
   SERVERS_CONFIG: z.string().default('servers_config.json'),
   /** A directory of `<alertname>.md` runbooks given to the investigator and quoted in reports. */
   RUNBOOKS_DIR: z.string().optional(),
@@ -63,6 +75,11 @@ export const ConfigSchema = z.object({
   POLICY_MODE: z.enum(['observe', 'approve', 'auto']).default('approve'),
   /** Tools a policy of `auto` may run without a person (names as offered to the model, e.g. kubernetes__scale). */
   POLICY_ALLOWED_TOOLS: list,
+  /**
+   * Cluster-scoped tools (kubernetes__cordon_node, kubernetes__uncordon_node) that may run at all where
+   * POLICY_ALLOWED_NAMESPACES is set, and without a person under `auto`.
+   */
+  POLICY_ALLOWED_CLUSTER_TOOLS: list,
   /** Namespaces mutating tools may touch; empty = any but kube-system. */
   POLICY_ALLOWED_NAMESPACES: list,
   POLICY_MAX_MUTATIONS: int(3),

@@ -25,7 +25,7 @@ import { createMetrics, type Metrics } from './observability/metrics.js';
 import { ToolManager, type BuiltinServer } from './tools/manager.js';
 import { loadServersConfig } from './tools/serversConfig.js';
 import { createKubernetesToolServer } from './tools/kubernetes/server.js';
-import { BUILTIN_TOOLS } from './tools/kubernetes/classes.js';
+import { BUILTIN_TOOLS, CLUSTER_SCOPED_TOOLS } from './tools/kubernetes/classes.js';
 import { createWebhookApp } from './webhook/app.js';
 import { RulesInvestigator } from './analyzer/rulesInvestigator.js';
 import { AlertIntake } from './webhook/intake.js';
@@ -65,20 +65,30 @@ export async function startOperator(config: Config, log: Logger, o: OperatorOver
   });
 
   const builtin: BuiltinServer | undefined = config.BUILTIN_KUBERNETES_TOOLS
-    ? { name: 'kubernetes', create: () => createKubernetesToolServer(kc, { maxOutputBytes: config.TOOL_OUTPUT_MAX_BYTES * 2 }), classes: BUILTIN_TOOLS }
+    ? { name: 'kubernetes', create: () => createKubernetesToolServer(kc, { maxOutputBytes: config.TOOL_OUTPUT_MAX_BYTES * 2 }), classes: BUILTIN_TOOLS, clusterScoped: CLUSTER_SCOPED_TOOLS }
     : undefined;
   const tools = new ToolManager(loadServersConfig(config.SERVERS_CONFIG), { log, metrics, builtin });
   await tools.start();
 
   const runbooks = loadRunbooks(config.RUNBOOKS_DIR);
-  const investigator = o.investigator ?? makeInvestigator(config, metrics, runbooks);
+  const investigator = o.investigator ?? makeInvestigator(config, metrics, runbooks, log);
+  // The analyzer backs every LLM investigation: its evidence first (when on), and its report when the LLM cannot go on.
+  const analyzer = investigator.kind === 'llm' ? new RulesInvestigator({ runbooks }) : undefined;
   const engine = new InvestigationEngine({
     investigator,
+    evidence: config.EVIDENCE_FIRST ? analyzer : undefined,
+    fallback: analyzer,
     tools,
     runbook: (inc) => runbooks[inc.spec.alertname],
+    // Per-namespace incidents: RBAC on AlertIncidents there is the approval boundary, so their actions
+    // stay there. Incidents in the operator's namespace are approved by whoever runs the operator.
+    actionNamespace: (inc) =>
+      config.INCIDENT_NAMESPACE_MODE === 'alert' && inc.metadata.namespace !== config.NAMESPACE ? inc.metadata.namespace : undefined,
+    canAct: () => !elector || elector.isLeader(),
     policy: {
       mode: config.POLICY_MODE,
       allowedTools: config.POLICY_ALLOWED_TOOLS,
+      allowedClusterTools: config.POLICY_ALLOWED_CLUSTER_TOOLS,
       allowedNamespaces: config.POLICY_ALLOWED_NAMESPACES,
       maxMutations: config.POLICY_MAX_MUTATIONS,
     },
@@ -92,7 +102,7 @@ export async function startOperator(config: Config, log: Logger, o: OperatorOver
       maxAttempts: config.LLM_MAX_ATTEMPTS,
     },
   });
-  const reconciler = new IncidentReconciler({ store, engine, events: createEventRecorder(kc, 'alert-agent', log), log, metrics });
+  const reconciler = new IncidentReconciler({ store, engine, events: createEventRecorder(kc, 'alert-agent', log), log, metrics, workers: config.MAX_CONCURRENT_INVESTIGATIONS });
   const queue = new WorkQueue({
     concurrency: config.MAX_CONCURRENT_INVESTIGATIONS,
     onError: () => undefined, // the reconciler logs with the incident's name
@@ -121,6 +131,7 @@ export async function startOperator(config: Config, log: Logger, o: OperatorOver
     metrics,
     bearerToken: config.WEBHOOK_BEARER_TOKEN,
     maxBodyBytes: config.WEBHOOK_MAX_BODY_BYTES,
+    maxAlerts: config.WEBHOOK_MAX_ALERTS,
     ready: async () => {
       if (controllerRunning && !watcher.synced) return false;
       await store.list({ namespace: config.NAMESPACE, limit: 1 });
@@ -212,7 +223,7 @@ export async function startOperator(config: Config, log: Logger, o: OperatorOver
   };
 }
 
-function makeInvestigator(config: Config, metrics: Metrics, runbooks: Record<string, string>): Investigator {
+function makeInvestigator(config: Config, metrics: Metrics, runbooks: Record<string, string>, log?: Logger): Investigator {
   if (config.analyzer === 'rules') return new RulesInvestigator({ runbooks });
   const llm = new LlmClient({
     apiKey: config.OPENAI_API_KEY,
@@ -222,6 +233,9 @@ function makeInvestigator(config: Config, metrics: Metrics, runbooks: Record<str
     maxRetries: config.LLM_MAX_RETRIES,
     callsPerMinute: config.LLM_CALLS_PER_MINUTE,
     temperature: config.LLM_TEMPERATURE,
+    toolChoice: config.LLM_TOOL_CHOICE,
+    maxCompletionTokens: config.LLM_MAX_COMPLETION_TOKENS,
+    onNotice: (message) => log?.warn(message),
     onCall: (result, seconds, usage) => {
       metrics.llmCalls.inc({ result });
       metrics.llmLatency.observe(seconds);
@@ -231,7 +245,7 @@ function makeInvestigator(config: Config, metrics: Metrics, runbooks: Record<str
       }
     },
   });
-  return new LlmInvestigator(llm, { maxSteps: config.MAX_STEPS, promptTokenBudget: config.PROMPT_TOKEN_BUDGET });
+  return new LlmInvestigator(llm, { maxSteps: config.MAX_STEPS, promptTokenBudget: config.PROMPT_TOKEN_BUDGET, tools: config.LLM_TOOLS, toolResults: config.LLM_TOOL_RESULTS });
 }
 
 /** Runbook text per alert: `<alertname>.md` (or .txt) files in a directory, e.g. a mounted ConfigMap. */

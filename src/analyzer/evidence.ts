@@ -1,8 +1,21 @@
-// Reading tool outputs as evidence: the rule-based analyzer's eyes. Everything here is pure text
-// analysis of what the tools printed (the built-in Kubernetes tools' describe/table/log formats, and
-// kubectl-like text in general); nothing talks to the cluster. Parsers are tolerant: a format they do
-// not recognise yields "nothing found", never an exception.
+// Reading tool results as evidence: the rule-based analyzer's eyes. The built-in Kubernetes tools return
+// their findings as data (MCP structuredContent, stored in each step's result as `data`); this module
+// reads that data, checked against the tools' own output schemas (src/tools/kubernetes/outputs.ts), and
+// shapes it for the rules. It never parses the text a tool printed: text is only quoted. A result without
+// data (an external MCP server's text, a step recorded before results had data) is "nothing found", never
+// an exception.
 import type { Step } from '../incident/types.js';
+import {
+  readOutput,
+  type Condition as DataCondition,
+  type Event as DataEvent,
+  type ContainerState,
+  type LogsData,
+  type OutputOf,
+  type PodData,
+  type PodSummary,
+  type ToolName,
+} from '../tools/kubernetes/outputs.js';
 
 // ── observations (the executed tool steps) ────────────────────────────────────────────────────────
 
@@ -14,11 +27,20 @@ export interface Observation {
   state?: string;
   mutating: boolean;
   ok: boolean;
+  /** The text the tool printed: quoted in reports, never parsed. */
   output: string;
+  /** The tool's structured result, when the step holds one (not yet checked against a schema). */
+  data?: unknown;
   error?: string;
   /** Why the policy blocked it or who rejected it (mutating calls). */
   policy?: string;
 }
+
+/**
+ * A step's result as the analyzer reads it: `data` is the tool's structured result, stored as the JSON
+ * text of its structuredContent (an object is accepted too).
+ */
+export type StepResult = NonNullable<Step['result']> & { data?: unknown };
 
 /** A stable key for a tool call: same tool and same arguments (in any key order) → same key. */
 export function callKey(tool: string, args: Record<string, unknown>): string {
@@ -37,7 +59,26 @@ function parseArgs(s: string | undefined): Record<string, unknown> {
   }
 }
 
-/** The tool calls an investigation made so far, with their outputs. */
+/** The structured result of a step: JSON data as stored (a JSON text, or an object), else undefined. */
+export function stepData(result: StepResult | undefined): unknown {
+  const d = result?.data;
+  if (typeof d === 'string') {
+    try {
+      return JSON.parse(d) as unknown;
+    } catch {
+      return undefined;
+    }
+  }
+  return d && typeof d === 'object' ? d : undefined;
+}
+
+function matches(o: Observation, match: Record<string, unknown>): boolean {
+  const data = o.data && typeof o.data === 'object' ? (o.data as Record<string, unknown>) : {};
+  // An argument matches as sent, or as the tool read it (a model's "po" is the data's "Pod").
+  return Object.entries(match).every(([k, v]) => v === undefined || o.args[k] === v || data[k] === v);
+}
+
+/** The tool calls an investigation made so far, with their results. */
 export class Evidence {
   readonly obs: Observation[];
 
@@ -53,6 +94,7 @@ export class Evidence {
         mutating: !!s.mutating,
         ok: !!s.result?.ok,
         output: s.result?.output ?? '',
+        data: s.result?.ok ? stepData(s.result as StepResult) : undefined,
         error: s.result?.error,
         policy: s.policy?.reason,
       }));
@@ -72,20 +114,56 @@ export class Evidence {
   call(tool: string, match: Record<string, unknown> = {}): Observation | undefined {
     for (let i = this.obs.length - 1; i >= 0; i--) {
       const o = this.obs[i];
-      if (o.tool !== tool) continue;
-      if (Object.entries(match).every(([k, v]) => v === undefined || o.args[k] === v)) return o;
+      if (o.tool === tool && Object.entries(match).every(([k, v]) => v === undefined || o.args[k] === v)) return o;
     }
     return undefined;
   }
 
-  /** Output of the latest successful call of `tool` matching `match`. */
-  output(tool: string, match: Record<string, unknown> = {}): string | undefined {
+  /**
+   * The structured result of the latest successful call of a built-in `tool` matching `match` (by its
+   * arguments or by the fields of its result), checked against the tool's output schema; undefined
+   * when there is none (not called, failed, or a result without data).
+   */
+  data<T extends ToolName>(tool: T, match: Record<string, unknown> = {}): OutputOf<T> | undefined {
     for (let i = this.obs.length - 1; i >= 0; i--) {
       const o = this.obs[i];
-      if (o.tool !== tool || !o.ok) continue;
-      if (Object.entries(match).every(([k, v]) => v === undefined || o.args[k] === v)) return o.output;
+      if (o.tool !== tool || !o.ok || !matches(o, match)) continue;
+      const d = readOutput(tool, o.data);
+      if (d) return d;
     }
     return undefined;
+  }
+
+  /**
+   * The latest successful call of `tool` matching `match` when it has no structured result the analyzer
+   * can read (an external server's text): its text may be quoted, never parsed.
+   */
+  textOnly(tool: ToolName, match: Record<string, unknown> = {}): Observation | undefined {
+    const o = [...this.obs].reverse().find((x) => x.tool === tool && x.ok && Object.entries(match).every(([k, v]) => v === undefined || x.args[k] === v));
+    return o && !readOutput(tool, o.data) ? o : undefined;
+  }
+
+  /** The object a get_resource call read (from its structured result), by kind, name and namespace. */
+  resource(kind: string, name: string, namespace?: string): Record<string, unknown> | undefined {
+    return this.data('get_resource', { kind, name, ...(namespace ? { namespace } : {}) })?.object;
+  }
+
+  /** Every successful call of `tool` with its structured result, oldest first. */
+  all<T extends ToolName>(tool: T): Array<{ o: Observation; d: OutputOf<T> }> {
+    const out: Array<{ o: Observation; d: OutputOf<T> }> = [];
+    for (const o of this.obs) {
+      if (o.tool !== tool || !o.ok) continue;
+      const d = readOutput(tool, o.data);
+      if (d) out.push({ o, d });
+    }
+    return out;
+  }
+
+  /** The events of every get_events result (optionally only those read in `namespace`). */
+  events(namespace?: string): DataEvent[][] {
+    return this.all('get_events')
+      .filter(({ o, d }) => !namespace || (d.namespace ?? o.args.namespace) === namespace || !(d.namespace ?? o.args.namespace))
+      .map(({ d }) => d.events);
   }
 
   /** Error text of the latest failed call of `tool` matching `match` (when that call failed). */
@@ -94,11 +172,6 @@ export class Evidence {
     if (!o || o.ok || o.state === 'Blocked' || o.state === 'Rejected') return undefined;
     if (o.state !== 'Failed' && o.state !== 'Unknown') return undefined;
     return (o.error || o.output || 'the call failed').trim();
-  }
-
-  /** All successful outputs of `tool`. */
-  outputs(tool: string): Observation[] {
-    return this.obs.filter((o) => o.tool === tool && o.ok);
   }
 
   /** Calls that did not give evidence (failed), for the report's gaps. */
@@ -115,36 +188,43 @@ export function isNotFound(err: string | undefined): boolean {
   return !!err && /\bnot found\b|NotFound|\b404\b/i.test(err) && !/API group|not served|kind .* is not served/i.test(err);
 }
 
-// ── small text helpers ────────────────────────────────────────────────────────────────────────────
+// ── small helpers ─────────────────────────────────────────────────────────────────────────────────
 
 export function clip(s: string, max = 300): string {
   const one = s.replace(/\s+$/g, '');
   return one.length > max ? `${one.slice(0, max - 1)}…` : one;
 }
 
-export function lines(text: string | undefined): string[] {
-  return (text ?? '').split('\n');
-}
-
-/** Lines matching `re` (trimmed, clipped), at most `max`. */
-export function grep(text: string | undefined, re: RegExp, max = 5): string[] {
-  const out: string[] = [];
-  for (const l of lines(text)) {
-    if (re.test(l)) {
-      out.push(clip(l.trim()));
-      if (out.length >= max) break;
-    }
-  }
-  return out;
-}
-
-/** The first line matching `re`, trimmed. */
-export function line(text: string | undefined, re: RegExp): string | undefined {
-  return grep(text, re, 1)[0];
-}
-
 export function unique<T>(xs: T[]): T[] {
   return [...new Set(xs)];
+}
+
+/** The value at a dotted path of an object as read ("spec.scaleTargetRef.name"), or undefined. */
+export function field(o: unknown, path: string): unknown {
+  let cur = o;
+  for (const k of path.split('.')) {
+    if (!cur || typeof cur !== 'object' || Array.isArray(cur)) return undefined;
+    cur = (cur as Record<string, unknown>)[k];
+  }
+  return cur;
+}
+
+/** A string (or number) field as text, else undefined. */
+export function text(o: unknown, path: string): string | undefined {
+  const v = field(o, path);
+  return typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined;
+}
+
+/** A list field, else an empty list. */
+export function list(o: unknown, path: string): unknown[] {
+  const v = field(o, path);
+  return Array.isArray(v) ? v : [];
+}
+
+/** "cpu=100m, memory=64Mi" (or "none"), as the describe tools print quantities. */
+export function quantities(m: Record<string, string> | undefined): string {
+  const parts = Object.entries(m ?? {}).map(([k, v]) => `${k}=${v}`);
+  return parts.length ? parts.join(', ') : 'none';
 }
 
 // ── quantities ────────────────────────────────────────────────────────────────────────────────────
@@ -172,14 +252,16 @@ export function memoryQuantity(bytes: number): string {
   return `${Math.ceil(bytes / 2 ** 10)}Ki`;
 }
 
-/** "cpu=100m, memory=64Mi" → { cpu: '100m', memory: '64Mi' } ("none"/"<none>" → {}). */
-export function kvList(s: string | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const part of (s ?? '').split(',')) {
-    const m = /^\s*([A-Za-z0-9./_-]+)\s*[=:]\s*(\S+)\s*$/.exec(part);
-    if (m) out[m[1]] = m[2];
-  }
-  return out;
+/** Cores as the tools show them: "250m", "2". */
+export function cpuText(cores: number): string {
+  return cores >= 10 || Number.isInteger(cores) ? `${Math.round(cores * 100) / 100}` : `${Math.round(cores * 1000)}m`;
+}
+
+/** Bytes as the tools show them: "121Mi", "1.5Gi". */
+export function memoryText(bytes: number): string {
+  if (bytes >= 2 ** 30) return `${Math.round((bytes / 2 ** 30) * 10) / 10}Gi`;
+  if (bytes >= 2 ** 20) return `${Math.round(bytes / 2 ** 20)}Mi`;
+  return `${Math.round(bytes / 2 ** 10)}Ki`;
 }
 
 // ── conditions ────────────────────────────────────────────────────────────────────────────────────
@@ -189,33 +271,15 @@ export interface Condition {
   status: string;
   reason?: string;
   message?: string;
+  /** The condition as one line, for quotes: "Ready=False — KubeletNotReady: message". */
   line: string;
 }
 
-/**
- * Conditions as the describe tools print them: "  Ready=False — KubeletNotReady: message (since 5m)".
- * Also accepts "Condition Progressing=False (ProgressDeadlineExceeded): message" (rollout_status).
- */
-export function parseConditions(text: string | undefined): Condition[] {
-  const out: Condition[] = [];
-  for (const raw of lines(text)) {
-    const l = raw.trim();
-    const bare = l.replace(/\s*\(since [^)]*\)\s*$/, '');
-    let m = /^(?:Condition\s+)?([A-Z][A-Za-z]+)=(True|False|Unknown)(?:\s+\(([A-Za-z]+)\))?(?:\s*(?:—|-|:)\s*(.*))?$/.exec(bare);
-    if (!m) continue;
-    const [, type, status, parenReason] = m;
-    let rest = (m[4] ?? '').trim();
-    let reason = parenReason;
-    if (!reason) {
-      m = /^([A-Z][A-Za-z]+)(?::\s*(.*))?$/.exec(rest);
-      if (m) {
-        reason = m[1];
-        rest = (m[2] ?? '').trim();
-      }
-    }
-    out.push({ type, status, reason, message: rest || undefined, line: clip(l) });
-  }
-  return out;
+export function conditions(cs: DataCondition[] | undefined): Condition[] {
+  return (cs ?? []).map((c) => {
+    const extra = [c.reason, c.message].filter(Boolean).join(': ');
+    return { type: c.type, status: c.status, reason: c.reason, message: c.message, line: clip(`${c.type}=${c.status}${extra ? ` — ${extra}` : ''}`) };
+  });
 }
 
 export function condition(conds: Condition[], type: string): Condition | undefined {
@@ -228,51 +292,24 @@ export interface EventRec {
   type: string;
   reason: string;
   count: number;
+  /** Kind/name of the object. */
   object?: string;
   message: string;
+  /** The event as one line, for quotes: "Warning  BackOff (x3) Pod/web-1: message". */
   line: string;
 }
 
-const EVENT_TYPES = /^(Normal|Warning)$/;
-
-/**
- * Events from either format: a describe section line ("5m ago  Warning  BackOff (x3): message") or a
- * get_events table row ("5m  Warning  BackOff  3  Pod/web-1  message"). Also kubectl's
- * "Warning  BackOff  5m (x3 over 10m)  kubelet  message" is understood loosely.
- */
-export function parseEvents(text: string | undefined): EventRec[] {
-  const out: EventRec[] = [];
-  for (const raw of lines(text)) {
-    const l = raw.trim();
-    // describe_* "Events" section
-    let m = /^(?:\S+ ago|\?)\s{2,}(Normal|Warning)\s{2,}([A-Za-z]+)(?: \(x(\d+)\))?(?: (\S+))?: (.*)$/.exec(l);
-    if (m) {
-      out.push({ type: m[1], reason: m[2], count: Number(m[3] ?? 1), object: m[4], message: m[5], line: clip(l, 400) });
-      continue;
-    }
-    // get_events table row
-    const cols = l.split(/\s{2,}/);
-    if (cols.length >= 5 && EVENT_TYPES.test(cols[1] ?? '') && /^[A-Za-z]+$/.test(cols[2] ?? '')) {
-      const hasCount = /^\d+$/.test(cols[3] ?? '');
-      const object = hasCount ? cols[4] : cols[3];
-      const message = cols.slice(hasCount ? 5 : 4).join('  ');
-      out.push({ type: cols[1], reason: cols[2], count: hasCount ? Number(cols[3]) : 1, object, message, line: clip(l, 400) });
-      continue;
-    }
-    // kubectl describe "Events:" table
-    if (cols.length >= 4 && EVENT_TYPES.test(cols[0] ?? '') && /^[A-Za-z]+$/.test(cols[1] ?? '')) {
-      out.push({ type: cols[0], reason: cols[1], count: Number(/\(x(\d+)/.exec(cols[2] ?? '')?.[1] ?? 1), message: cols.slice(4).join('  ') || cols[3], line: clip(l, 400) });
-    }
-  }
-  return out;
+export function eventRec(e: DataEvent): EventRec {
+  const line = `${e.type}  ${e.reason}${e.count > 1 ? ` (x${e.count})` : ''}${e.object ? ` ${e.object}` : ''}: ${e.message}`;
+  return { type: e.type, reason: e.reason, count: e.count, object: e.object, message: e.message, line: clip(line, 400) };
 }
 
-/** Events (from any number of outputs) whose reason matches, deduplicated by reason+message. */
-export function eventsBy(texts: Array<string | undefined>, reason: RegExp, object?: string): EventRec[] {
+/** Events (from any number of event lists) whose reason matches, about `object` if given, deduplicated by reason+message. */
+export function eventsBy(lists: Array<DataEvent[] | undefined>, reason: RegExp, object?: string): EventRec[] {
   const seen = new Set<string>();
   const out: EventRec[] = [];
-  for (const t of texts) {
-    for (const e of parseEvents(t)) {
+  for (const list of lists) {
+    for (const e of (list ?? []).map(eventRec)) {
       if (!reason.test(e.reason)) continue;
       // The operator's own events about AlertIncidents are not evidence about the cluster.
       if (e.object && /(^|\/)AlertIncident\//.test(e.object)) continue;
@@ -286,47 +323,16 @@ export function eventsBy(texts: Array<string | undefined>, reason: RegExp, objec
   return out;
 }
 
-// ── tables (list_resources, get_events, top_pods, top_nodes, rollout_history) ─────────────────────
-
-export interface Table {
-  headers: string[];
-  rows: Array<Record<string, string>>;
-  lines: string[];
-}
-
-/** The first fixed-width table in `text`: a header row of upper-case words, then rows split on 2+ spaces. */
-export function parseTable(text: string | undefined): Table | undefined {
-  const ls = lines(text);
-  const h = ls.findIndex((l) => /^[A-Z][A-Z0-9-]*(\s{2,}[A-Z][A-Z0-9-]*)+\s*$/.test(l.trim()));
-  if (h < 0) return undefined;
-  const headers = ls[h].trim().split(/\s{2,}/);
-  const rows: Array<Record<string, string>> = [];
-  const rowLines: string[] = [];
-  for (const l of ls.slice(h + 1)) {
-    if (!l.trim() || l.startsWith('[')) break;
-    const cells = l.trim().split(/\s{2,}/);
-    const row: Record<string, string> = {};
-    headers.forEach((name, i) => {
-      row[name] = i === headers.length - 1 ? cells.slice(i).join('  ') : (cells[i] ?? '');
-    });
-    rows.push(row);
-    rowLines.push(clip(l.trim(), 400));
-  }
-  return { headers, rows, lines: rowLines };
-}
-
 // ── pods ──────────────────────────────────────────────────────────────────────────────────────────
 
 export interface ContainerInfo {
   name: string;
   init: boolean;
-  stateLine?: string;
   /** Running | Waiting | Terminated */
   state?: string;
   reason?: string;
   message?: string;
   exitCode?: number;
-  lastLine?: string;
   lastReason?: string;
   lastExitCode?: number;
   lastMessage?: string;
@@ -335,10 +341,15 @@ export interface ContainerInfo {
   image?: string;
   requests: Record<string, string>;
   limits: Record<string, string>;
-  resourcesLine?: string;
   liveness?: string;
   readiness?: string;
   startup?: string;
+  /** For quotes: "State: Waiting: CrashLoopBackOff — back-off 5m0s ...". */
+  stateLine?: string;
+  /** For quotes: "Last state: Terminated: Error, exit code 1". */
+  lastLine?: string;
+  /** For quotes: "Resources: requests: cpu=100m, memory=128Mi; limits: memory=256Mi". */
+  resourcesLine?: string;
 }
 
 export interface PodInfo {
@@ -350,7 +361,9 @@ export interface PodInfo {
   restarts?: number;
   node?: string;
   owner?: { kind: string; name: string };
+  /** For quotes: "Status: CrashLoopBackOff   Phase: Running   Ready: 0/1   Restarts: 7". */
   statusLine?: string;
+  /** For quotes: "Reason: Evicted — The node was low on resource: memory." */
   reasonLine?: string;
   conditions: Condition[];
   containers: ContainerInfo[];
@@ -358,123 +371,56 @@ export interface PodInfo {
   events: EventRec[];
 }
 
-function parseState(s: string): { state?: string; reason?: string; message?: string; exitCode?: number } {
-  // "Waiting: CrashLoopBackOff — back-off ..." | "Terminated: OOMKilled, exit code 137, finished ... — msg" | "Running (started ...)"
-  let m = /^Waiting:\s*([^—]+?)(?:\s+—\s+(.*))?$/.exec(s);
-  if (m) return { state: 'Waiting', reason: m[1].trim(), message: m[2]?.trim() };
-  m = /^Terminated:\s*([^,—]+?)(?:,\s*exit code (-?\d+))?(?:,[^—]*)?(?:\s+—\s+(.*))?$/.exec(s);
-  if (m) return { state: 'Terminated', reason: m[1].trim(), exitCode: m[2] !== undefined ? Number(m[2]) : undefined, message: m[3]?.trim() };
-  if (/^Running\b/.test(s)) return { state: 'Running' };
-  // kubectl describe style "Reason: OOMKilled" handled by callers
-  return {};
+const STATE: Record<ContainerState['state'], string | undefined> = { running: 'Running', waiting: 'Waiting', terminated: 'Terminated', unknown: undefined };
+
+/** A container state as the describe tools word it: "Waiting: CrashLoopBackOff — msg", "Terminated: Error, exit code 1". */
+function stateText(s: ContainerState): string {
+  if (s.state === 'running') return 'Running';
+  if (s.state === 'waiting') return `Waiting: ${s.reason ?? 'unknown reason'}${s.message ? ` — ${s.message}` : ''}`;
+  if (s.state === 'terminated') return `Terminated: ${s.reason ?? 'unknown reason'}, exit code ${s.exitCode ?? '?'}${s.message ? ` — ${s.message}` : ''}`;
+  return 'unknown';
 }
 
-/** A describe_pod output as structure (tolerant of missing parts). */
-export function parsePod(text: string | undefined): PodInfo {
-  const info: PodInfo = { conditions: [], containers: [], volumes: [], events: [] };
-  if (!text) return info;
-  const ls = lines(text);
-  let section: 'top' | 'conditions' | 'containers' | 'init' | 'events' = 'top';
-  let current: ContainerInfo | undefined;
-  for (const raw of ls) {
-    const l = raw.trimEnd();
-    const t = l.trim();
-    if (!t) continue;
-    let m: RegExpExecArray | null;
-    if ((m = /^Pod:\s*(\S+)\/(\S+)/.exec(l))) {
-      info.namespace = m[1];
-      info.name = m[2];
-      continue;
-    }
-    if ((m = /^Status:\s*(\S+)(?:\s+Phase:\s*(\S+))?(?:\s+Ready:\s*(\S+))?(?:\s+Restarts:\s*(\d+))?/.exec(l))) {
-      info.status = m[1];
-      info.phase = m[2];
-      info.ready = m[3];
-      info.restarts = m[4] !== undefined ? Number(m[4]) : undefined;
-      info.statusLine = t;
-      continue;
-    }
-    if ((m = /^Node:\s*(\S+)/.exec(l))) {
-      info.node = m[1] === '<not' ? undefined : m[1];
-      continue;
-    }
-    if ((m = /^Controlled by:\s*([A-Za-z]+)\/(\S+)/.exec(l))) {
-      info.owner = { kind: m[1], name: m[2] };
-      continue;
-    }
-    if (/^Reason:/.test(l)) {
-      info.reasonLine = t;
-      continue;
-    }
-    if (/^Volumes:/.test(l)) {
-      for (const v of t.replace(/^Volumes:\s*/, '').split(';')) {
-        const vm = /^\s*([^:]+):\s*(.*)$/.exec(v);
-        if (!vm) continue;
-        const pvc = /^PVC (\S+)/.exec(vm[2])?.[1];
-        info.volumes.push({ name: vm[1].trim(), pvc, line: clip(v.trim()) });
-      }
-      section = 'top';
-      continue;
-    }
-    if (/^Conditions:/.test(l)) {
-      section = 'conditions';
-      continue;
-    }
-    if (/^Init containers:/.test(l)) {
-      section = 'init';
-      continue;
-    }
-    if (/^Containers:/.test(l)) {
-      section = 'containers';
-      continue;
-    }
-    if (/^Events\b/.test(l)) {
-      section = 'events';
-      continue;
-    }
-    if (!/^\s/.test(l)) {
-      section = 'top';
-      continue;
-    }
-    if (section === 'conditions') {
-      info.conditions.push(...parseConditions(l));
-      continue;
-    }
-    if (section === 'events') {
-      info.events.push(...parseEvents(l));
-      continue;
-    }
-    if (section === 'containers' || section === 'init') {
-      if ((m = /^ {2}([A-Za-z0-9][-A-Za-z0-9_.]*):\s*$/.exec(l))) {
-        current = { name: m[1], init: section === 'init', requests: {}, limits: {} };
-        info.containers.push(current);
-        continue;
-      }
-      if (!current) continue;
-      if ((m = /^State:\s*(.*)$/.exec(t))) {
-        current.stateLine = t;
-        Object.assign(current, parseState(m[1]));
-      } else if ((m = /^Last state:\s*(.*)$/.exec(t))) {
-        current.lastLine = t;
-        const st = parseState(m[1]);
-        current.lastReason = st.reason;
-        current.lastExitCode = st.exitCode;
-        current.lastMessage = st.message;
-      } else if ((m = /^Ready:\s*(\S+)(?:\s+Restarts:\s*(\d+))?/.exec(t))) {
-        current.ready = m[1] === 'true';
-        if (m[2] !== undefined) current.restarts = Number(m[2]);
-      } else if ((m = /^Image:\s*(\S+)/.exec(t))) {
-        current.image = m[1];
-      } else if ((m = /^Resources:\s*requests:\s*(.*?);\s*limits:\s*(.*)$/.exec(t))) {
-        current.requests = kvList(m[1]);
-        current.limits = kvList(m[2]);
-        current.resourcesLine = t;
-      } else if ((m = /^Liveness:\s*(.*)$/.exec(t))) current.liveness = m[1];
-      else if ((m = /^Readiness:\s*(.*)$/.exec(t))) current.readiness = m[1];
-      else if ((m = /^Startup:\s*(.*)$/.exec(t))) current.startup = m[1];
-    }
-  }
-  return info;
+/** describe_pod's data shaped for the rules (an empty PodInfo when there is none). */
+export function podInfo(d: PodData | undefined): PodInfo {
+  if (!d) return { conditions: [], containers: [], volumes: [], events: [] };
+  return {
+    name: d.name,
+    namespace: d.namespace,
+    status: d.status,
+    phase: d.phase,
+    ready: `${d.ready}/${d.total}`,
+    restarts: d.restarts,
+    node: d.node,
+    owner: d.owner,
+    statusLine: `Status: ${d.status}   Phase: ${d.phase ?? 'Unknown'}   Ready: ${d.ready}/${d.total}   Restarts: ${d.restarts}`,
+    reasonLine: d.reason || d.message ? `Reason: ${d.reason ?? ''}${d.message ? ` — ${d.message}` : ''}` : undefined,
+    conditions: conditions(d.conditions),
+    containers: d.containers.map((c) => ({
+      name: c.name,
+      init: c.init,
+      state: c.state ? STATE[c.state.state] : undefined,
+      reason: c.state?.reason,
+      message: c.state?.message,
+      exitCode: c.state?.exitCode,
+      lastReason: c.lastState?.reason,
+      lastExitCode: c.lastState?.exitCode,
+      lastMessage: c.lastState?.message,
+      ready: c.ready,
+      restarts: c.restarts,
+      image: c.image,
+      requests: c.requests,
+      limits: c.limits,
+      liveness: c.probes.liveness,
+      readiness: c.probes.readiness,
+      startup: c.probes.startup,
+      stateLine: c.state ? `State: ${stateText(c.state)}` : 'State: no status reported yet',
+      lastLine: c.lastState ? `Last state: ${stateText(c.lastState)}` : undefined,
+      resourcesLine: `Resources: requests: ${quantities(c.requests)}; limits: ${quantities(c.limits)}`,
+    })),
+    volumes: d.volumes.map((v) => ({ name: v.name, pvc: v.type === 'persistentVolumeClaim' ? v.source : undefined, line: `${v.name}: ${v.type}${v.source ? ` ${v.source}` : ''}` })),
+    events: d.events.map(eventRec),
+  };
 }
 
 /** The container an alert is about: the named one, else the first app container that is not fine. */
@@ -497,45 +443,23 @@ export interface PodLine {
   total: number;
   restarts: number;
   node?: string;
+  /** "web: OOMKilled (exit 137)" */
   lastTermination?: string;
+  /** For quotes: "web-1  status=CrashLoopBackOff  ready=0/1  restarts=3  node=n". */
   line: string;
 }
 
-/** "  web-1  status=CrashLoopBackOff  ready=0/1  restarts=3  node=n  age=1m  last-termination=web: Error (exit 1)" */
-export function parsePodLines(text: string | undefined): PodLine[] {
-  const out: PodLine[] = [];
-  for (const raw of lines(text)) {
-    const m = /^\s*(\S+)\s+status=(\S+)\s+ready=(\d+)\/(\d+)\s+restarts=(\d+)(?:\s+node=(\S+))?(?:\s+age=\S+)?(?:\s+last-termination=(.*))?$/.exec(raw);
-    if (!m) continue;
-    out.push({
-      name: m[1],
-      status: m[2],
-      ready: Number(m[3]),
-      total: Number(m[4]),
-      restarts: Number(m[5]),
-      node: m[6] && m[6] !== '<unscheduled>' ? m[6] : undefined,
-      lastTermination: m[7]?.trim(),
-      line: clip(raw.trim()),
-    });
-  }
-  // Pod tables (list_resources kind Pod): NAME READY STATUS RESTARTS NODE AGE LAST-TERMINATION
-  const table = parseTable(text);
-  if (!out.length && table && table.headers.includes('STATUS') && table.headers.includes('READY') && table.headers.includes('RESTARTS')) {
-    table.rows.forEach((r, i) => {
-      const [ready, total] = (r.READY ?? '0/0').split('/').map(Number);
-      out.push({
-        name: r.NAME,
-        status: r.STATUS,
-        ready: ready || 0,
-        total: total || 0,
-        restarts: Number(r.RESTARTS) || 0,
-        node: r.NODE && r.NODE !== '<none>' ? r.NODE : undefined,
-        lastTermination: r['LAST-TERMINATION'] || undefined,
-        line: table.lines[i],
-      });
-    });
-  }
-  return out;
+/** One pod as a workload (or a pod list) reports it. */
+export function podLine(p: PodSummary & { name: string }): PodLine {
+  const last = p.lastTermination ? `${p.lastTermination.container}: ${p.lastTermination.reason}${p.lastTermination.exitCode !== undefined ? ` (exit ${p.lastTermination.exitCode})` : ''}` : undefined;
+  const line = [p.namespace ? `${p.namespace}/${p.name}` : p.name, `status=${p.status}`, `ready=${p.ready}/${p.total}`, `restarts=${p.restarts}`, `node=${p.node ?? '<unscheduled>'}`, last ? `last-termination=${last}` : '']
+    .filter(Boolean)
+    .join('  ');
+  return { name: p.name, status: p.status, ready: p.ready, total: p.total, restarts: p.restarts, node: p.node, lastTermination: last, line: clip(line) };
+}
+
+export function podLines(pods: PodSummary[] | undefined): PodLine[] {
+  return (pods ?? []).map(podLine);
 }
 
 export function unhealthy(p: PodLine): boolean {
@@ -558,34 +482,12 @@ export function worstPod(pods: PodLine[]): PodLine | undefined {
   return [...pods].filter(unhealthy).sort((a, b) => severityOf(b) - severityOf(a))[0];
 }
 
-/** "Replicas: desired 3 | updated 3 | ready 1 | available 1 | ..." → numbers by name. */
-export function parseCounts(text: string | undefined, label: RegExp = /^(Replicas|Nodes|Pods):/): Record<string, number> {
-  const l = lines(text).find((x) => label.test(x.trim()));
-  const out: Record<string, number> = {};
-  if (!l) return out;
-  for (const m of l.matchAll(/([a-z]+)\s+(\d+)/g)) out[m[1]] = Number(m[2]);
-  return out;
-}
-
 // ── logs ──────────────────────────────────────────────────────────────────────────────────────────
 
-/** The log text of a get_pod_logs output (without its header and notes). */
-export function logBody(text: string | undefined): string[] {
-  const ls = lines(text);
-  const start = /^Logs of pod /.test(ls[0] ?? '') ? 1 : 0;
-  return ls.slice(start).filter((l) => l.trim() && !/^\[(log truncated|pod has containers)/.test(l) && l.trim() !== '<no log output in the selected range>');
-}
-
-const ERROR_LINE = /\b(error|err|exception|fatal|panic|fail(ed|ure)?|refused|denied|cannot|can't|unable|killed|out of memory|oom|timeout|timed out|no such|not found|invalid|traceback)\b/i;
-
-/** The log lines that explain a crash: error-looking lines near the end, else the last lines. */
-export function keyLogLines(text: string | undefined, max = 5): string[] {
-  const body = logBody(text);
-  if (!body.length) return [];
-  const tail = body.slice(-40);
-  const errors = tail.filter((l) => ERROR_LINE.test(l));
-  const chosen = errors.length ? errors.slice(-max) : tail.slice(-Math.min(max, 3));
-  return chosen.map((l) => clip(l.trim(), 300));
+/** The log lines that explain a crash: the error-looking lines near the end, else the last lines. */
+export function keyLogLines(d: LogsData | undefined, max = 5): string[] {
+  if (!d || d.empty) return [];
+  return d.errorLines.length ? d.errorLines.slice(-max) : d.lastLines.slice(-Math.min(max, 3));
 }
 
 // ── classifications ───────────────────────────────────────────────────────────────────────────────
@@ -596,7 +498,7 @@ export function imagePullCause(message: string, image?: string): { cause: string
   if (/InvalidImageName|invalid reference format/i.test(message)) {
     return { cause: `the image reference "${img}" is not a valid image name`, fix: `correct the image reference` };
   }
-  if (/unauthorized|authentication required|pull access denied|denied|forbidden|403|401|no basic auth credentials|imagePullSecret/i.test(message)) {
+  if (/unauthorized|authentication required|pull access denied|denied|forbidden|403|401|no basic auth credentials|imagePullSecret|failed to authorize|failed to fetch (anonymous|oauth) token/i.test(message)) {
     return {
       cause: `the registry refused to serve "${img}" without valid credentials (pull access denied / unauthorized)`,
       fix: `check that the image exists and that the pod's imagePullSecrets (or its ServiceAccount's) hold valid credentials for the registry`,

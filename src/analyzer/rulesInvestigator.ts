@@ -2,8 +2,9 @@
 // already taken it picks the next evidence call of the alert's plan, and when the plan is done (or its
 // cap is reached) it reads the outputs and concludes, naming the cause and citing the evidence.
 // At most one remediation is proposed, only where a rule deems it safe; the policy decides whether it runs.
-import type { Decision, InvestigationContext, Investigator, Report, ToolInfo, Usage } from '../investigation/types.js';
+import type { Decision, EvidencePlanner, Hypotheses, InvestigationContext, Investigator, Report, ToolInfo, Usage } from '../investigation/types.js';
 import { callKey, clip, Evidence, type Observation } from './evidence.js';
+import { readOutput } from '../tools/kubernetes/outputs.js';
 import { ruleFor } from './rules/index.js';
 import { alertInfo, sourceOf, type AlertInfo, type Call, type Finding, type Rule } from './rules/types.js';
 
@@ -25,7 +26,7 @@ interface Analysis {
   finding: Finding;
 }
 
-export class RulesInvestigator implements Investigator {
+export class RulesInvestigator implements Investigator, EvidencePlanner {
   readonly kind = 'rules' as const;
   private readonly maxCalls: number;
 
@@ -73,6 +74,28 @@ export class RulesInvestigator implements Investigator {
       }
     }
     return conclude({ a, rule, ev, finding }, mutation, tag);
+  }
+
+  /**
+   * Evidence first (before an LLM): the alert's plan of read-only calls, one at a time, then the finding
+   * as hypotheses. Never proposes a change: that is the model's (and the policy's) to decide.
+   */
+  gather(ctx: InvestigationContext): ReturnType<EvidencePlanner['gather']> {
+    const a = alertInfo(ctx.incident.spec);
+    const rule = ruleFor(a);
+    const ev = new Evidence(ctx.steps);
+    if (a.status === 'firing' && ev.obs.filter((o) => !o.mutating).length < this.maxCalls) {
+      const next = this.firstNew(rule.plan(a, ev), toolIndex(ctx.tools), ev.keys());
+      const d = next?.decision(`[rules:${rule.id}]`);
+      if (d?.kind === 'callTool') return { kind: 'call', decision: d };
+    }
+    const f = rule.analyse(a, ev);
+    const hypotheses: Hypotheses = { rule: rule.id, summary: f.summary, rootCause: f.rootCause, resolved: f.resolved, recommendations: f.recommendations };
+    if (f.remediation) {
+      const offered = toolIndex(ctx.tools).get(f.remediation.tool)?.name ?? f.remediation.tool;
+      hypotheses.proposedFix = { tool: offered, arguments: f.remediation.args, why: f.remediation.why };
+    }
+    return { kind: 'done', hypotheses };
   }
 
   private firstNew(calls: Call[], tools: Map<string, ToolInfo>, done: Set<string>): { decision: (tag: string) => Decision } | undefined {
@@ -139,7 +162,7 @@ function conclude(an: Analysis, mutation: Observation | undefined, tag: string):
     notes.push(describeMutation(mutation));
     if (mutation.state === 'Succeeded') {
       const check = ev.obs.find((o) => o.index > mutation.index && o.tool === 'rollout_status' && o.ok);
-      const complete = check && /rollout complete/.test(check.output);
+      const complete = readOutput('rollout_status', check?.data)?.state === 'complete';
       if (complete) {
         resolved = true;
         summary = `${summary} — fixed by ${mutation.tool}, rollout complete`;

@@ -2,8 +2,9 @@
 // the result through the status subresource (conflict-safe), record Events, and say when to come back.
 import { isDeepStrictEqual } from 'node:util';
 import { withConditions } from '../incident/conditions.js';
-import { IncidentStore, apiErrorMessage, isConflict, isNotFound } from '../incident/store.js';
-import { AlertIncident, COMPLETED_AT_ANNOTATION, LABELS, isFinished, type IncidentStatus } from '../incident/types.js';
+import { clipStatus } from '../incident/limits.js';
+import { IncidentStore, apiErrorMessage, isConflict, isInvalid, isNotFound } from '../incident/store.js';
+import { AlertIncident, COMPLETED_AT_ANNOTATION, LABELS, isFinished, type IncidentStatus, type Phase } from '../incident/types.js';
 import type { Advance, IncidentEvent, InvestigationEngine, Write } from '../investigation/engine.js';
 import type { EventRecorder } from '../observability/events.js';
 import type { Logger } from '../observability/logger.js';
@@ -16,26 +17,51 @@ export interface ReconcileResult {
   requeueAfterMs?: number;
 }
 
+/** What the controller keeps of one unfinished incident between reconciles: never its spec or status. */
+export interface Tracked {
+  /** The newest resourceVersion known: from the watch, our own writes and our reads. */
+  rv?: string;
+  phase: Phase;
+  outcome?: string;
+}
+
 export class IncidentReconciler {
-  /** The newest copy seen of each unfinished incident (from the watch and our own writes). */
-  private readonly latest = new Map<string, AlertIncident>();
   /**
-   * The resourceVersion of our last write per key, until the watch delivers it or something newer. A
-   * watch event older than our own write must not replace it: the next step would start from stale
-   * state and waste an LLM call on a 409. (Only an optimization: the resourceVersion precondition on
-   * every write is what keeps the status correct.)
+   * Every unfinished incident by key, kept small (a few short strings each) so that memory does not grow
+   * with the size of the incidents: a worker reads the object when it takes the key.
    */
-  private readonly written = new Map<string, string>();
+  private readonly known = new Map<string, Tracked>();
+  /**
+   * The copy we just wrote of a key we requeue at once, so that the next step starts from it without a
+   * GET. At most `workers` of them (the oldest goes first); one is used only while its resourceVersion is
+   * the newest known: a watch event newer than our write drops it.
+   */
+  private readonly fresh = new Map<string, AlertIncident>();
+  private readonly maxFresh: number;
+  /** Tracked incidents by phase and outcome (the gauges), kept as entries come and go. */
+  private readonly byPhase = new Map<string, number>();
+  private waiting = 0;
 
   constructor(
-    private readonly d: { store: IncidentStore; engine: InvestigationEngine; events?: EventRecorder; log: Logger; metrics?: Metrics; now?: () => Date },
-  ) {}
+    private readonly d: {
+      store: IncidentStore;
+      engine: InvestigationEngine;
+      events?: EventRecorder;
+      log: Logger;
+      metrics?: Metrics;
+      now?: () => Date;
+      /** Workers of the queue (MAX_CONCURRENT_INVESTIGATIONS): bounds the copies kept for a requeue. */
+      workers?: number;
+    },
+  ) {
+    this.maxFresh = Math.max(1, d.workers ?? 5);
+  }
 
   static key(namespace: string, name: string): string {
     return `${namespace}/${name}`;
   }
 
-  /** Watch handler: remember the object, return the key to enqueue (undefined: nothing to do). */
+  /** Watch handler: remember what the queue needs of the object, return the key to enqueue (undefined: nothing to do). */
   observe(type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: unknown): string | undefined {
     const parsed = AlertIncident.safeParse(obj);
     if (!parsed.success) {
@@ -46,23 +72,33 @@ export class IncidentReconciler {
     const inc = parsed.data;
     const key = IncidentReconciler.key(inc.metadata.namespace, inc.metadata.name);
     if (type === 'DELETED' || (isFinished(inc) && inc.metadata.labels?.[LABELS.finished] === 'true')) {
-      this.latest.delete(key);
-      this.written.delete(key);
-      this.updateGauges();
+      this.forget(key);
       return undefined;
     }
-    const ours = this.written.get(key);
-    if (ours !== undefined) {
-      if (olderThan(inc.metadata.resourceVersion, ours)) return key;
-      this.written.delete(key);
+    // An event older than what we know (typically our own write, which the watch has not delivered yet)
+    // must not make the next step start from stale state, which would waste an LLM call on a 409. It
+    // still enqueues the key: it may be the first news of a change (an approval annotated between a
+    // step's read and its write) that the step carried over without acting on it.
+    if (this.track(key, inc)) {
+      const copy = this.fresh.get(key);
+      if (copy && copy.metadata.resourceVersion !== inc.metadata.resourceVersion) this.fresh.delete(key);
     }
-    this.latest.set(key, inc);
-    this.updateGauges();
     return key;
   }
 
+  /** Unfinished incidents known. */
   get tracked(): number {
-    return this.latest.size;
+    return this.known.size;
+  }
+
+  /** What is kept of one key (tests, and the memory benchmark's check that no object is held). */
+  trackedEntry(key: string): Readonly<Tracked> | undefined {
+    return this.known.get(key);
+  }
+
+  /** Whole objects held (the copies kept for a requeue): at most the number of workers. */
+  get objectsHeld(): number {
+    return this.fresh.size;
   }
 
   async reconcile(key: string): Promise<ReconcileResult> {
@@ -70,8 +106,11 @@ export class IncidentReconciler {
     const log = this.d.log.child({ incident: name, namespace });
     const started = performance.now();
     try {
-      let inc = this.latest.get(key) ?? (await this.d.store.get(namespace, name));
-      if (!inc) return {};
+      let inc = await this.read(key, namespace, name);
+      if (!inc) {
+        this.forget(key);
+        return {};
+      }
       if (isFinished(inc)) {
         await this.markFinished(inc);
         return {};
@@ -83,9 +122,11 @@ export class IncidentReconciler {
       }
       let write: Write = adv;
       inc = await this.persist(inc, write, log);
+      this.track(key, inc);
       if (write.afterWrite) {
         write = await write.afterWrite();
         inc = await this.persist(inc, write, log);
+        this.track(key, inc);
       }
       this.d.metrics?.reconcileTotal.inc({ result: 'step' });
       if (isFinished(inc)) {
@@ -93,18 +134,19 @@ export class IncidentReconciler {
         return {};
       }
       if (write.requeueAfterMs !== undefined) return { requeueAfterMs: write.requeueAfterMs };
-      return inc.status?.phase === 'AwaitingApproval' ? {} : { requeue: true };
+      if (inc.status?.phase === 'AwaitingApproval') return {};
+      this.keepForRequeue(key, inc);
+      return { requeue: true };
     } catch (err) {
       if (err instanceof StaleError) {
-        // Someone else changed the status since we read it: drop our step and start from the fresh copy.
-        this.latest.delete(key);
-        this.written.delete(key);
+        // Someone else changed the status since we read it: drop our step and start from a fresh read.
+        this.fresh.delete(key);
         this.d.metrics?.reconcileTotal.inc({ result: 'conflict' });
         log.info('status changed under us; re-reading');
         return { requeue: true };
       }
       if (isNotFound(err)) {
-        this.latest.delete(key);
+        this.forget(key);
         return {};
       }
       this.d.metrics?.reconcileTotal.inc({ result: 'error' });
@@ -120,20 +162,26 @@ export class IncidentReconciler {
    * changed (the webhook counted another notification), reapply the same status on the fresh copy; if the
    * status changed, our step was computed from stale state and is dropped (StaleError).
    */
-  private async persist(inc: AlertIncident, w: Write, log: Logger): Promise<AlertIncident> {
+  private async persist(inc: AlertIncident, w: Write, log: Logger, rejected = false): Promise<AlertIncident> {
     const { namespace, name } = inc.metadata;
     let base = inc;
     for (let attempt = 0; attempt < 5; attempt++) {
       const now = (this.d.now?.() ?? new Date()).toISOString();
-      const status = withConditions(base, w.status, now);
+      const status = clipStatus(withConditions(base, w.status, now));
       if (isDeepStrictEqual(clean(status), clean(base.status ?? {}))) return base;
       try {
         const updated = await this.d.store.patchStatus(namespace, name, base.metadata.resourceVersion!, mergeBody(base.status ?? {}, status));
-        this.latest.set(IncidentReconciler.key(namespace, name), updated);
-        this.written.set(IncidentReconciler.key(namespace, name), updated.metadata.resourceVersion!);
         await this.emit(updated, inc, w.events, log);
         return updated;
       } catch (err) {
+        if (isInvalid(err) && !rejected) {
+          // Clipping keeps every step within the CRD, so this is a bug of ours: retrying would fail the
+          // same way and pay the LLM each time. The incident fails with the API server's own words, and
+          // the usage spent so far is kept.
+          const message = apiErrorMessage(err);
+          log.error('the API server rejected a status write; the incident fails', { error: message });
+          return this.persist(base, rejectionWrite(base, w, message, now), log, true);
+        }
         if (!isConflict(err)) throw err;
         const fresh = await this.d.store.get(namespace, name);
         if (!fresh) throw err;
@@ -156,10 +204,7 @@ export class IncidentReconciler {
 
   /** Finished incidents leave the controller's watch (label selector), so it holds only live ones. */
   private async markFinished(inc: AlertIncident): Promise<void> {
-    const key = IncidentReconciler.key(inc.metadata.namespace, inc.metadata.name);
-    this.latest.delete(key);
-    this.written.delete(key);
-    this.updateGauges();
+    this.forget(IncidentReconciler.key(inc.metadata.namespace, inc.metadata.name));
     if (inc.metadata.labels?.[LABELS.finished] === 'true') return;
     await this.d.store.patchMetadata(inc.metadata.namespace, inc.metadata.name, {
       labels: { [LABELS.finished]: 'true' },
@@ -167,28 +212,95 @@ export class IncidentReconciler {
     });
   }
 
-  private updateGauges(): void {
-    const m = this.d.metrics;
-    if (!m) return;
-    m.incidentsByPhase.reset();
-    let waiting = 0;
-    for (const inc of this.latest.values()) {
-      const phase = inc.status?.phase ?? 'Pending';
-      if (phase === 'AwaitingApproval') waiting++;
-      m.incidentsByPhase.inc({ phase, outcome: inc.status?.outcome ?? '' });
+  /**
+   * The object for a step: the copy we wrote last if nothing newer is known, else a GET (which also
+   * brings the tracked entry up to date).
+   */
+  private async read(key: string, namespace: string, name: string): Promise<AlertIncident | undefined> {
+    const copy = this.fresh.get(key);
+    this.fresh.delete(key);
+    if (copy && copy.metadata.resourceVersion === this.known.get(key)?.rv) return copy;
+    const inc = await this.d.store.get(namespace, name);
+    if (inc) this.track(key, inc);
+    return inc;
+  }
+
+  private keepForRequeue(key: string, inc: AlertIncident): void {
+    this.fresh.delete(key);
+    this.fresh.set(key, inc);
+    for (const oldest of this.fresh.keys()) {
+      if (this.fresh.size <= this.maxFresh) break;
+      this.fresh.delete(oldest);
     }
-    m.approvalsWaiting.set(waiting);
+  }
+
+  /** Records the newest state of a key; false (nothing changed) when `inc` is older than what we know. */
+  private track(key: string, inc: AlertIncident): boolean {
+    const prev = this.known.get(key);
+    if (prev && olderThan(inc.metadata.resourceVersion, prev.rv)) return false;
+    const next: Tracked = { rv: inc.metadata.resourceVersion, phase: inc.status?.phase ?? 'Pending', outcome: inc.status?.outcome };
+    this.known.set(key, next);
+    this.updateGauges(prev, next);
+    return true;
+  }
+
+  private forget(key: string): void {
+    const prev = this.known.get(key);
+    this.known.delete(key);
+    this.fresh.delete(key);
+    this.updateGauges(prev, undefined);
+  }
+
+  /** Moves one incident between gauge labels: constant time, whatever the number of incidents. */
+  private updateGauges(prev: Tracked | undefined, next: Tracked | undefined): void {
+    if (prev?.phase === next?.phase && prev?.outcome === next?.outcome) return;
+    const m = this.d.metrics;
+    const move = (t: Tracked, by: number) => {
+      const labels = { phase: t.phase, outcome: t.outcome ?? '' };
+      const id = `${labels.phase}/${labels.outcome}`;
+      const n = (this.byPhase.get(id) ?? 0) + by;
+      if (n > 0) {
+        this.byPhase.set(id, n);
+        m?.incidentsByPhase.set(labels, n);
+      } else {
+        this.byPhase.delete(id);
+        m?.incidentsByPhase.remove(labels);
+      }
+      if (t.phase === 'AwaitingApproval') this.waiting += by;
+    };
+    if (prev) move(prev, -1);
+    if (next) move(next, +1);
+    m?.approvalsWaiting.set(this.waiting);
   }
 }
 
 class StaleError extends Error {}
 
+/** The write that ends an incident whose status the API server refused: what was stored, plus why, plus the usage. */
+function rejectionWrite(base: AlertIncident, refused: Write, message: string, now: string): Write {
+  const failureReason = `StatusRejected: ${message}`;
+  return {
+    status: {
+      ...(base.status ?? {}),
+      phase: 'Failed',
+      failureReason,
+      summary: 'Investigation failed: the API server rejected a status update',
+      completedAt: now,
+      usage: refused.status.usage ?? base.status?.usage,
+      attempts: undefined,
+      lastError: undefined,
+      nextAttemptAt: undefined,
+    },
+    events: [{ type: 'Warning', reason: 'StatusRejected', message: failureReason }],
+  };
+}
+
 /**
  * resourceVersions are opaque by the API conventions; every apiserver backed by etcd issues increasing
  * integers, which is what this relies on. Anything else counts as not older, so an event is never lost.
  */
-function olderThan(rv: string | undefined, than: string): boolean {
-  if (!rv || !/^\d+$/.test(rv) || !/^\d+$/.test(than)) return false;
+function olderThan(rv: string | undefined, than: string | undefined): boolean {
+  if (!rv || !than || !/^\d+$/.test(rv) || !/^\d+$/.test(than)) return false;
   return BigInt(rv) < BigInt(than);
 }
 

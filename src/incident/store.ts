@@ -23,6 +23,8 @@ export function statusCode(err: unknown): number | undefined {
 }
 export const isNotFound = (err: unknown) => statusCode(err) === 404;
 export const isConflict = (err: unknown) => statusCode(err) === 409;
+/** 422: the API server's validation (the CRD's schema) refused the object. */
+export const isInvalid = (err: unknown) => statusCode(err) === 422;
 
 /** A message fit for a log line or an HTTP answer: the API server's own `message`, never the request. */
 export function apiErrorMessage(err: unknown): string {

@@ -65,6 +65,8 @@ export type PolicyVerdict = z.infer<typeof PolicyVerdict>;
 export const ToolResult = z.object({
   ok: z.boolean(),
   output: z.string().optional(),
+  /** The tool's structured result (MCP structuredContent) as JSON, when it returned one and it fit. */
+  data: z.string().optional(),
   truncated: z.boolean().optional(),
   originalBytes: z.number().int().optional(),
   error: z.string().optional(),
@@ -83,6 +85,8 @@ export const Step = z.object({
   arguments: z.string().optional(),
   reasoning: z.string().optional(),
   mutating: z.boolean().optional(),
+  /** Who took a step that the incident's investigator did not (see StepOrigin). */
+  origin: z.enum(['evidence', 'fallback']).optional(),
   state: StepState.optional(),
   policy: PolicyVerdict.optional(),
   result: ToolResult.optional(),

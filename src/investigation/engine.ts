@@ -5,10 +5,11 @@
 // A read-only tool call is decided and run in one step (Analyzing → Analyzing); a mutating one goes
 // through Executing, its intent saved before it runs.
 import { ANNOTATIONS, type AlertIncident, type IncidentStatus, type Outcome, type Step } from '../incident/types.js';
+import { LIMITS } from '../incident/limits.js';
 import { evaluate, type PolicyConfig } from '../policy/policy.js';
 import { PermanentLlmError } from './llmInvestigator.js';
 import { boundOutput, composeReport, fallbackNarrative } from './report.js';
-import { TransientError, type Decision, type InvestigationContext, type Investigator, type ToolCatalog, type Usage } from './types.js';
+import { TransientError, type Decision, type EvidencePlanner, type Hypotheses, type InvestigationContext, type Investigator, type ToolCatalog, type ToolInfo, type Usage } from './types.js';
 
 export interface Limits {
   maxSteps: number;
@@ -24,10 +25,28 @@ export interface Limits {
 
 export interface EngineDeps {
   investigator: Investigator;
+  /**
+   * Evidence first: when the investigator is an LLM, the analyzer's read-only plan runs before the
+   * model's first decision, and the model starts from its results and hypotheses.
+   */
+  evidence?: EvidencePlanner;
+  /** Takes over when the LLM cannot go on (unavailable past its retries, refused, unusable replies), so a report still comes. */
+  fallback?: Investigator;
   tools: ToolCatalog;
   policy: PolicyConfig;
   limits: Limits;
   runbook?: (inc: AlertIncident) => string | undefined;
+  /**
+   * In per-namespace incident mode, the namespace an incident's actions are confined to (its own), or
+   * undefined where anyone who may approve it may act anywhere the policy allows (operator mode, or an
+   * incident that fell back to the operator's namespace).
+   */
+  actionNamespace?: (inc: AlertIncident) => string | undefined;
+  /**
+   * Whether this replica may change the cluster now (it holds the leader lease). Asked right before a
+   * mutating call runs, so a replica that lost its lease never acts alongside the new leader.
+   */
+  canAct?: () => boolean;
   now?: () => Date;
 }
 
@@ -78,7 +97,7 @@ export class InvestigationEngine {
       }
     } catch (err) {
       if (err instanceof TransientError) return this.retryLater(inc, err);
-      if (err instanceof PermanentLlmError) return this.fail(inc, 'LLMRequestRefused', err.message);
+      if (err instanceof PermanentLlmError) return this.handOver(inc, 'LLMRequestRefused', err.message);
       throw err;
     }
   }
@@ -118,7 +137,8 @@ export class InvestigationEngine {
       const note = this.step(steps, { action: 'note', state: 'Done', reasoning: `AlertManager resolved the alert${inc.spec.endsAt ? ` at ${inc.spec.endsAt}` : ''} during the investigation.` });
       return { kind: 'write', status: { ...status, steps: [...steps, note] }, events: [{ type: 'Normal', reason: 'AlertResolved', message: note.reasoning! }] };
     }
-    const decisions = steps.filter((s) => s.action !== 'note').length;
+    // Evidence gathered before the model is the analyzer's, not the model's budget.
+    const decisions = steps.filter((s) => s.action !== 'note' && s.origin !== 'evidence').length;
     if (decisions >= limits.maxSteps) {
       return this.report(inc, 'NeedsManualIntervention', `the step budget (${limits.maxSteps} steps) is spent`);
     }
@@ -126,14 +146,34 @@ export class InvestigationEngine {
     if (tokens >= limits.maxTokensPerIncident) {
       return this.report(inc, 'NeedsManualIntervention', `the token budget (${limits.maxTokensPerIncident} tokens) is spent`);
     }
-    const invalidRun = trailing(steps, (s) => s.action === 'invalid' || s.action === 'note').filter((s) => s.action === 'invalid');
+    // Unusable replies in a row (notes in between do not break a run; a hand-over to the analyzer does).
+    const invalidRun = trailing(steps, (s) => s.action === 'invalid' || (s.action === 'note' && s.origin !== 'fallback')).filter((s) => s.action === 'invalid');
     if (invalidRun.length >= limits.maxInvalidReplies) {
-      return this.fail(inc, 'InvestigatorUnusable', `the investigator gave ${invalidRun.length} unusable replies in a row; the last: ${invalidRun.at(-1)?.result?.error ?? ''}`);
+      return this.handOver(inc, 'InvestigatorUnusable', `the investigator gave ${invalidRun.length} unusable replies in a row; the last: ${invalidRun.at(-1)?.result?.error ?? ''}`);
     }
 
-    const { decision, usage } = await this.deps.investigator.decide(this.context(inc, steps));
+    const investigator = this.investigatorOf(status);
+    let decision: Decision;
+    let usage: Usage | undefined;
+    let origin: Step['origin'] = investigator === this.deps.investigator ? undefined : 'fallback';
+    if (this.gatheringEvidence(status)) {
+      const g = this.deps.evidence!.gather(this.context(inc, steps));
+      if (g.kind === 'done') {
+        const calls = steps.filter((s) => s.origin === 'evidence' && s.action === 'callTool').length;
+        const note = this.step(steps, { action: 'note', state: 'Done', origin: 'evidence', reasoning: hypothesesText(g.hypotheses, calls) });
+        return {
+          kind: 'write',
+          status: { ...status, steps: [...steps, note] },
+          events: [{ type: 'Normal', reason: 'EvidenceGathered', message: `the rule-based analyzer read ${calls} tool outputs; its hypothesis: ${g.hypotheses.summary}` }],
+        };
+      }
+      decision = g.decision;
+      origin = 'evidence';
+    } else {
+      ({ decision, usage } = await investigator.decide(this.context(inc, steps)));
+    }
     const next = { ...status, usage: addUsage(status.usage, usage), attempts: undefined, lastError: undefined, nextAttemptAt: undefined };
-    const recorded = this.record(inc, next, steps, decision);
+    const recorded = this.record(inc, next, steps, decision, origin);
     // A read-only call runs in the same reconcile as its decision and both are saved in one write: a
     // read needs no intent on record (running it again after a crash is harmless), and a status write
     // per step is the operator's main cost to the API server (bench/steps.ts). Mutating calls keep
@@ -157,32 +197,46 @@ export class InvestigationEngine {
     return recorded;
   }
 
-  private record(inc: AlertIncident, status: IncidentStatus, steps: Step[], d: Decision): Advance {
+  private record(inc: AlertIncident, status: IncidentStatus, steps: Step[], d: Decision, origin?: Step['origin']): Advance {
     if (d.kind === 'invalid') {
-      const step = this.step(steps, { action: 'invalid', state: 'Done', arguments: d.raw.slice(0, 4000), result: { ok: false, error: d.error.slice(0, 2000) } });
+      const step = this.step(steps, { action: 'invalid', state: 'Done', origin, arguments: d.raw.slice(0, 4000), result: { ok: false, error: d.error.slice(0, 2000) } });
       return { kind: 'write', status: { ...status, steps: [...steps, step] }, events: [{ type: 'Warning', reason: 'UnusableReply', message: `step ${step.index}: ${d.error}` }] };
     }
     if (d.kind === 'resolve' || d.kind === 'escalate') {
       const step = this.step(steps, {
         action: d.kind,
         state: 'Done',
+        origin,
         toolCallId: d.toolCallId,
         reasoning: (d.reasoning || d.summary).slice(0, 8000),
-        arguments: JSON.stringify({ summary: d.summary, root_cause: d.rootCause }).slice(0, 16000),
+        arguments: JSON.stringify({ summary: d.summary.slice(0, LIMITS.summary), root_cause: d.rootCause.slice(0, LIMITS.rootCause) }),
       });
       return { kind: 'write', status: { ...status, steps: [...steps, step], summary: oneLine(d.summary), rootCause: d.rootCause.slice(0, 4000) }, events: [] };
     }
     const tool = this.deps.tools.find(d.tool);
+    const filled = tool ? fillNamespace(tool, d.arguments, inc) : undefined;
+    if (filled) d = { ...d, arguments: filled.arguments, reasoning: `${d.reasoning}${d.reasoning ? ' ' : ''}(${filled.note})` };
     const args = JSON.stringify(d.arguments);
+    if (args.length > LIMITS.stepArguments) {
+      // Never cut arguments to fit: a cut is not JSON, and what runs must be exactly what was decided
+      // (and shown for approval). The model hears why and may send a smaller call.
+      const error = `the arguments of ${d.tool.slice(0, 100)} are ${args.length} characters; at most ${LIMITS.stepArguments} are accepted, so the call was not run: send a smaller call`;
+      return this.record(inc, status, steps, { kind: 'invalid', error, raw: `${d.tool}(${args})` }, origin);
+    }
     const mutating = tool?.mutating ?? true;
     const mutationsSoFar = steps.filter((s) => s.mutating && MUTATION_STATES.has(s.state ?? '')).length;
-    const verdict = evaluate({ tool: d.tool, mutating, arguments: d.arguments }, this.deps.policy, mutationsSoFar);
+    const verdict = evaluate(
+      { tool: d.tool, mutating, scope: tool?.scope, arguments: d.arguments },
+      this.deps.policy,
+      { mutationsSoFar, incidentNamespace: this.deps.actionNamespace?.(inc) },
+    );
     const step = this.step(steps, {
       action: 'callTool',
       server: tool?.server,
       tool: tool?.tool ?? d.tool,
       toolCallId: d.toolCallId,
-      arguments: args.length > 16000 ? args.slice(0, 16000) : args,
+      origin,
+      arguments: args,
       reasoning: d.reasoning.slice(0, 8000),
       mutating,
       policy: { verdict: verdict.verdict, reason: verdict.reason, decidedBy: `policy ${this.deps.policy.mode}` },
@@ -202,7 +256,7 @@ export class InvestigationEngine {
         {
           type: 'Normal',
           reason: 'ApprovalRequired',
-          message: `step ${step.index} waits for approval: ${label} ${args.slice(0, 300)}. Approve: kubectl annotate alertincident ${inc.metadata.name} -n ${inc.metadata.namespace} ${ANNOTATIONS.approve}=${step.index}; reject: ${ANNOTATIONS.reject}=${step.index}`,
+          message: `step ${step.index} waits for approval: ${label} ${args.length > 300 ? `${args.slice(0, 300)}… (whole arguments in status.steps[${step.index - 1}])` : args}. Approve: kubectl annotate alertincident ${inc.metadata.name} -n ${inc.metadata.namespace} ${ANNOTATIONS.approve}=${step.index}; reject: ${ANNOTATIONS.reject}=${step.index}`,
         },
       ],
     };
@@ -234,13 +288,25 @@ export class InvestigationEngine {
       return { status: { ...base, phase: 'Analyzing', steps: [...(base.steps ?? []).slice(0, -1), done] }, events };
     };
     if (!last.mutating) return { kind: 'write', ...(await run(status, last)) };
+    // Not the leader any more: leave the action to the replica that is.
+    if (this.deps.canAct && !this.deps.canAct()) return { kind: 'noop' };
     const running: Step = { ...last, state: 'Running' };
     const intent: IncidentStatus = { ...status, steps: [...steps.slice(0, -1), running] };
     return {
       kind: 'write',
       status: intent,
       events: [{ type: 'Normal', reason: 'ActionStarted', message: `step ${last.index}: running ${last.server}__${last.tool} ${(last.arguments ?? '').slice(0, 300)}` }],
-      afterWrite: () => run(intent, running),
+      afterWrite: async () => {
+        // The lease may have been lost while the intent was written: then the action is handed back as
+        // still planned (a conflict-safe write), for the new leader to run once, and not run here.
+        if (this.deps.canAct && !this.deps.canAct()) {
+          return {
+            status: { ...intent, steps: [...steps.slice(0, -1), last] },
+            events: [{ type: 'Warning', reason: 'LeadershipLost', message: `step ${last.index}: not run by this replica, which lost the leader lease; the new leader runs it` }],
+          };
+        }
+        return run(intent, running);
+      },
     };
   }
 
@@ -293,8 +359,9 @@ export class InvestigationEngine {
     let usage = status.usage;
     let summary = status.summary ?? (typeof concl.summary === 'string' ? concl.summary : undefined);
     let rootCause = status.rootCause ?? (typeof concl.root_cause === 'string' ? concl.root_cause : undefined);
+    const investigator = this.investigatorOf(status);
     try {
-      const r = await this.deps.investigator.writeReport({ ...this.context(inc, steps), outcome, reason });
+      const r = await investigator.writeReport({ ...this.context(inc, steps), outcome, reason });
       narrative = r.report.markdown;
       summary = summary ?? r.report.summary;
       rootCause = rootCause ?? r.report.rootCause;
@@ -303,9 +370,21 @@ export class InvestigationEngine {
       const lastTry = (status.attempts ?? 0) + 1 >= this.deps.limits.maxAttempts;
       if (err instanceof TransientError && !lastTry) throw err;
       if (!(err instanceof TransientError) && !(err instanceof PermanentLlmError)) throw err;
-      // The investigation is worth keeping even when nobody can write its narrative.
-      narrative = fallbackNarrative(summary, rootCause, steps, `The narrative could not be written: ${err.message}`);
+      // The investigation is worth keeping even when the model cannot write its narrative: the analyzer
+      // writes one from the same evidence, or, without it, the steps speak for themselves.
+      const why = `The LLM could not write the report (${err.message}).`;
+      const fallback = this.deps.fallback && investigator !== this.deps.fallback ? this.deps.fallback : undefined;
+      const r = fallback ? await fallback.writeReport({ ...this.context(inc, steps), outcome, reason }).catch(() => undefined) : undefined;
+      if (r) {
+        narrative = `> ${why} This report is the rule-based analyzer's, from the same evidence.\n\n${r.report.markdown}`;
+        summary = summary ?? r.report.summary;
+        rootCause = rootCause ?? r.report.rootCause;
+      } else {
+        narrative = fallbackNarrative(summary, rootCause, steps, `The narrative could not be written: ${err.message}`);
+      }
     }
+    const handedOver = steps.find((s) => s.action === 'note' && s.origin === 'fallback');
+    if (handedOver && investigator === this.deps.fallback) narrative = `> ${handedOver.reasoning} This report is the rule-based analyzer's.\n\n${narrative}`;
     const now = this.iso();
     const final: IncidentStatus = {
       ...status,
@@ -324,6 +403,40 @@ export class InvestigationEngine {
       kind: 'write',
       status: final,
       events: [{ type: outcome === 'Resolved' ? 'Normal' : 'Warning', reason: outcome, message: final.summary! }],
+    };
+  }
+
+  /** The investigator in charge of this incident: the configured one, or the analyzer once it took over. */
+  private investigatorOf(status: IncidentStatus): Investigator {
+    const { investigator, fallback } = this.deps;
+    return fallback && investigator.kind === 'llm' && status.investigator === fallback.kind ? fallback : investigator;
+  }
+
+  /** Evidence first runs until its closing note (with the hypotheses) is recorded. */
+  private gatheringEvidence(status: IncidentStatus): boolean {
+    if (!this.deps.evidence || this.deps.investigator.kind !== 'llm' || this.investigatorOf(status) !== this.deps.investigator) return false;
+    return !(status.steps ?? []).some((s) => s.action === 'note' && s.origin === 'evidence');
+  }
+
+  /**
+   * The LLM cannot go on: the analyzer finishes the investigation from the evidence so far and writes the
+   * report, which says so. Only without an analyzer (or when it is the one that failed) does it end Failed.
+   */
+  private handOver(inc: AlertIncident, reason: string, message: string): Advance {
+    const status = this.base(inc);
+    const { fallback } = this.deps;
+    if (!fallback || this.investigatorOf(status) === fallback) return this.fail(inc, reason, message);
+    const steps = status.steps ?? [];
+    const note = this.step(steps, {
+      action: 'note',
+      state: 'Done',
+      origin: 'fallback',
+      reasoning: `The LLM could not go on (${reason}: ${message}); the rule-based analyzer finished the investigation.`,
+    });
+    return {
+      kind: 'write',
+      status: { ...status, investigator: fallback.kind, steps: [...steps, note], attempts: undefined, lastError: undefined, nextAttemptAt: undefined },
+      events: [{ type: 'Warning', reason: 'LLMFallback', message: `${reason}: ${message}; the rule-based analyzer takes over` }],
     };
   }
 
@@ -351,7 +464,7 @@ export class InvestigationEngine {
   private retryLater(inc: AlertIncident, err: TransientError): Advance {
     const status = this.base(inc);
     const attempts = (status.attempts ?? 0) + 1;
-    if (attempts >= this.deps.limits.maxAttempts) return this.fail(inc, 'LLMUnavailable', `${err.message} (gave up after ${attempts} attempts)`);
+    if (attempts >= this.deps.limits.maxAttempts) return this.handOver(inc, 'LLMUnavailable', `${err.message} (gave up after ${attempts} attempts)`);
     const backoff = Math.max(err.retryAfterMs ?? 0, Math.min(300_000, 2_000 * 2 ** (attempts - 1)));
     return {
       kind: 'write',
@@ -364,12 +477,21 @@ export class InvestigationEngine {
   // ── helpers ─────────────────────────────────────────────────────────────────────────────────────
 
   private async runTool(step: Step): Promise<NonNullable<Step['result']>> {
-    const args = safeParse(step.arguments);
+    const args = parseArguments(step.arguments);
+    if (!args) {
+      return { ok: false, error: 'the recorded arguments are not a JSON object, so the call was not run', durationMs: 0, finishedAt: this.iso() };
+    }
     const r = await this.deps.tools.call(step.server ?? '', step.tool ?? '', args, { timeoutMs: this.deps.limits.toolTimeoutMs });
-    const bounded = boundOutput(r.output, this.deps.limits.toolOutputMaxBytes);
+    // One budget per step for the text and the data: the data (the tool's structuredContent, for the
+    // analyzer) is kept whole when it takes at most 60% of the budget, and the text gets the rest.
+    const max = this.deps.limits.toolOutputMaxBytes;
+    const json = r.ok && r.structured ? JSON.stringify(r.structured) : undefined;
+    const data = json !== undefined && Buffer.byteLength(json) <= Math.floor(max * 0.6) ? json : undefined;
+    const bounded = boundOutput(r.output, max - (data ? Buffer.byteLength(data) : 0));
     return {
       ok: r.ok,
       output: bounded.output,
+      ...(data ? { data } : {}),
       ...(bounded.truncated ? { truncated: true, originalBytes: bounded.originalBytes } : {}),
       ...(r.error ? { error: r.error.slice(0, 2000) } : {}),
       durationMs: r.durationMs,
@@ -394,6 +516,33 @@ export class InvestigationEngine {
   }
 }
 
+/**
+ * A read-only call that leaves out the namespace its tool requires gets the alert's, when the alert names
+ * exactly one: small models often forget it. A change never does: it must name where it lands.
+ */
+function fillNamespace(tool: ToolInfo, args: Record<string, unknown>, inc: AlertIncident): { arguments: Record<string, unknown>; note: string } | undefined {
+  if (tool.mutating || (args.namespace !== undefined && args.namespace !== '')) return undefined;
+  const required = (tool.inputSchema as { required?: unknown }).required;
+  if (!Array.isArray(required) || !required.includes('namespace')) return undefined;
+  const ns = inc.spec.labels.namespace;
+  if (!ns) return undefined;
+  return { arguments: { ...args, namespace: ns }, note: `namespace "${ns}" filled in from the alert` };
+}
+
+/** The note that hands the evidence to the model: what was read, and what the analyzer makes of it. */
+function hypothesesText(h: Hypotheses, calls: number): string {
+  const lines = [
+    `Before you started, the operator's rule-based analyzer (rule ${h.rule}) ran ${calls} read-only call${calls === 1 ? '' : 's'}, shown above; do not repeat them.`,
+    'Its hypotheses, to confirm or reject with evidence of your own where they fall short:',
+    `- Summary: ${h.summary}`,
+    `- Root cause: ${h.rootCause}`,
+  ];
+  if (h.resolved) lines.push('- It thinks the problem is already gone.');
+  if (h.proposedFix) lines.push(`- A fix it would propose (the policy decides whether it may run): ${h.proposedFix.tool} ${JSON.stringify(h.proposedFix.arguments)}: ${h.proposedFix.why}`);
+  if (h.recommendations.length) lines.push(`- Recommendations: ${h.recommendations.slice(0, 5).join(' | ')}`);
+  return lines.join('\n');
+}
+
 function addUsage(u: IncidentStatus['usage'], add?: Usage): IncidentStatus['usage'] {
   const base = u ?? { llmCalls: 0, promptTokens: 0, completionTokens: 0 };
   if (!add) return base;
@@ -408,6 +557,16 @@ function trailing<T>(xs: T[], pred: (x: T) => boolean): T[] {
   let i = xs.length;
   while (i > 0 && pred(xs[i - 1])) i--;
   return xs.slice(i);
+}
+
+/** The arguments exactly as recorded, or undefined when they are not a JSON object (never run as `{}`). */
+function parseArguments(s?: string): Record<string, unknown> | undefined {
+  try {
+    const v = JSON.parse(s ?? '{}');
+    return v && typeof v === 'object' && !Array.isArray(v) ? v : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function safeParse(s?: string): Record<string, unknown> {

@@ -63,7 +63,8 @@ function timelineSection(inc: AlertIncident, steps: Step[], now: string): string
           : s.action === 'note'
             ? (s.reasoning ?? '').slice(0, 160)
             : `${s.action}`;
-    rows.push(`| ${s.time} | ${s.index} | ${what.replace(/\|/g, '\\|')} |`);
+    const by = s.origin === 'evidence' ? ' (analyzer, before the model)' : s.origin === 'fallback' ? ' (analyzer, after the LLM)' : '';
+    rows.push(`| ${s.time} | ${s.index} | ${(what + by).replace(/\|/g, '\\|')} |`);
   }
   if (inc.spec.endsAt) rows.push(`| ${inc.spec.endsAt} | | alert resolved |`);
   rows.push(`| ${now} | | report written |`);

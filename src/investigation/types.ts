@@ -11,6 +11,8 @@ export interface ToolInfo {
   /** JSON Schema of the arguments, as the MCP server published it. */
   inputSchema: Record<string, unknown>;
   mutating: boolean;
+  /** `cluster` for a tool known to change cluster-scoped objects (nodes); the policy judges it apart. */
+  scope?: 'namespaced' | 'cluster';
   /** Why it counts as read-only or mutating (config, built-in list, trusted annotations, default). */
   classifiedBy: string;
 }
@@ -21,6 +23,11 @@ export interface ToolCallResult {
   output: string;
   error?: string;
   durationMs: number;
+  /**
+   * The same result as data, when the tool returned MCP `structuredContent` (the built-in tools always
+   * do, with an outputSchema per tool; see src/tools/kubernetes/outputs.ts). Redacted like `output`.
+   */
+  structured?: Record<string, unknown>;
 }
 
 export interface ToolCatalog {
@@ -70,6 +77,25 @@ export interface Investigator {
   decide(ctx: InvestigationContext): Promise<{ decision: Decision; usage?: Usage }>;
   /** The narrative of the final report (the loop adds the factual sections from the steps itself). */
   writeReport(ctx: InvestigationContext & { outcome: 'Resolved' | 'NeedsManualIntervention'; reason: string }): Promise<{ report: Report; usage?: Usage }>;
+}
+
+/** What the rule-based analyzer makes of the evidence: hypotheses for the model to confirm or reject. */
+export interface Hypotheses {
+  /** The rule that read the evidence, e.g. `pod-crashloop`. */
+  rule: string;
+  summary: string;
+  rootCause: string;
+  /** The rule thinks the problem is already gone. */
+  resolved: boolean;
+  /** A fix the rule would propose (the policy still decides), as the call and why. */
+  proposedFix?: { tool: string; arguments: Record<string, unknown>; why: string };
+  recommendations: string[];
+}
+
+/** Evidence first: runs the analyzer's read-only plan for an alert before the model's first decision. */
+export interface EvidencePlanner {
+  /** The next read-only call of the plan, or, once the plan is done, what the evidence suggests. */
+  gather(ctx: InvestigationContext): { kind: 'call'; decision: Extract<Decision, { kind: 'callTool' }> } | { kind: 'done'; hypotheses: Hypotheses };
 }
 
 /** A failure worth retrying with backoff (LLM 429/5xx/timeout after the client's own retries). */

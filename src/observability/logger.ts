@@ -1,25 +1,29 @@
 import winston from 'winston';
+import { redactDeep } from '../redaction/redact.js';
 
 export type Logger = winston.Logger;
 
-// Keys whose values must never reach a log line, however deep they sit in the metadata.
-const SECRET_KEY = /(authorization|api[-_]?key|token|password|secret|bearer)/i;
-
-const redact = winston.format((info) => {
+// Every field of every log line, however deep it sits (objects, arrays, errors): values under secret names
+// are replaced whole, strings are scanned for secret shapes (tokens, keys, passwords in URLs, …). The same
+// rules as tool outputs (src/redaction/redact.ts). Nested objects are copied, never changed in place.
+const INTERNAL = new Set(['level', 'timestamp']);
+export const redactFormat = winston.format((info) => {
   for (const key of Object.keys(info)) {
-    if (SECRET_KEY.test(key)) info[key] = '[redacted]';
+    if (!INTERNAL.has(key)) info[key] = redactDeep(info[key], { key });
   }
   return info;
 });
 
-export function createLogger(opts: { level?: string; format?: 'json' | 'text' | 'auto'; inCluster?: boolean } = {}): Logger {
+export function createLogger(
+  opts: { level?: string; format?: 'json' | 'text' | 'auto'; inCluster?: boolean; /** Instead of the console (tests). */ stream?: NodeJS.WritableStream } = {},
+): Logger {
   const json = opts.format === 'json' || (opts.format !== 'text' && opts.inCluster);
   return winston.createLogger({
     level: opts.level ?? 'info',
     format: winston.format.combine(
-      redact(),
       winston.format.timestamp(),
       winston.format.errors({ stack: false }),
+      redactFormat(),
       json
         ? winston.format.json()
         : winston.format.printf(({ timestamp, level, message, ...meta }) => {
@@ -27,7 +31,7 @@ export function createLogger(opts: { level?: string; format?: 'json' | 'text' | 
             return `${timestamp} ${level.padEnd(5)} ${message}${rest}`;
           }),
     ),
-    transports: [new winston.transports.Console({ stderrLevels: ['error', 'warn'] })],
+    transports: [opts.stream ? new winston.transports.Stream({ stream: opts.stream }) : new winston.transports.Console({ stderrLevels: ['error', 'warn'] })],
   });
 }
 

@@ -10,7 +10,8 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { ToolCallResult, ToolCatalog, ToolInfo } from '../investigation/types.js';
-import { classifyTool, type ToolClass } from './classify.js';
+import { redactDeep, redactText } from '../redaction/redact.js';
+import { classifyTool, identifyServer, type ToolClass } from './classify.js';
 import { expandEnv, type ServerEntry, type ServersConfig } from './serversConfig.js';
 
 export const NAME_SEPARATOR = '__';
@@ -22,6 +23,8 @@ export interface BuiltinServer {
   /** A fresh server per connection: an McpServer instance can be connected only once. */
   create: () => McpServer;
   classes: Record<string, ToolClass>;
+  /** Its tools that change cluster-scoped objects. */
+  clusterScoped?: ReadonlySet<string>;
 }
 
 interface Connection {
@@ -72,11 +75,17 @@ export class ToolManager implements ToolCatalog {
 
   async call(server: string, tool: string, args: Record<string, unknown>, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<ToolCallResult> {
     const started = performance.now();
-    const done = (ok: boolean, output: string, error?: string): ToolCallResult => {
+    // The one choke point of redaction: every result and error text of every server, built-in or external,
+    // leaves here redacted (by names and by value shapes), before the engine stores it in the status, gives
+    // it to the LLM, or puts it in Events and logs.
+    const done = (ok: boolean, output: string, error?: string, structured?: unknown): ToolCallResult => {
       const durationMs = Math.round(performance.now() - started);
       this.opts.metrics?.toolCalls.inc({ server, tool, result: ok ? 'ok' : 'error' });
       this.opts.metrics?.toolDuration.observe({ server }, durationMs / 1000);
-      return { ok, output, error, durationMs };
+      const result: ToolCallResult = { ok, output: redactText(output), error: error === undefined ? undefined : redactText(error), durationMs };
+      // Structured data passes the same redaction, by field names and value shapes, as the text.
+      if (ok && structured && typeof structured === 'object' && !Array.isArray(structured)) result.structured = redactDeep(structured) as Record<string, unknown>;
+      return result;
     };
     const conn = this.conns.get(server);
     if (!conn) return done(false, '', `no MCP server named "${server}" is configured`);
@@ -88,7 +97,8 @@ export class ToolManager implements ToolCatalog {
     try {
       const res = await conn.client!.callTool({ name: tool, arguments: args }, undefined, { timeout: opts.timeoutMs, signal: opts.signal });
       const text = contentText(res.content);
-      return res.isError ? done(false, text, firstLine(text) || 'the tool reported an error') : done(true, text);
+      // The error line is cut from the redacted text, so that cutting never leaves half a secret unrecognised.
+      return res.isError ? done(false, text, firstLine(redactText(text)) || 'the tool reported an error') : done(true, text, undefined, res.structuredContent);
     } catch (err) {
       const msg = errorText(err);
       if (/timed out|timeout/i.test(msg)) return done(false, '', `the tool did not answer within ${opts.timeoutMs} ms`);
@@ -178,6 +188,7 @@ export class ToolManager implements ToolCatalog {
       tool: t.name,
       override: conn.entry?.tools?.[t.name],
       builtin: conn.builtin?.classes[t.name] ?? (conn.builtin ? 'mutating' : undefined),
+      preset: conn.entry && (conn.entry.preset ?? ('command' in conn.entry ? identifyServer(conn.entry.command, conn.entry.args) : undefined)),
       trusted: conn.entry?.trusted ?? false,
       annotations: t.annotations,
     });
@@ -188,11 +199,13 @@ export class ToolManager implements ToolCatalog {
       description: t.description ?? '',
       inputSchema: t.inputSchema,
       mutating: cls === 'mutating',
+      ...(conn.builtin?.clusterScoped?.has(t.name) ? { scope: 'cluster' as const } : {}),
       classifiedBy: by,
     };
   }
 }
 
+/** The text of a tool result's content (not yet redacted: call() redacts it, and its structuredContent, with everything else). */
 function contentText(content: unknown): string {
   if (!Array.isArray(content)) return '';
   return content

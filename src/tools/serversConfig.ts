@@ -1,15 +1,22 @@
-// servers_config.json: the common MCP client format, plus two optional keys of ours per server:
-// `trusted` (believe its readOnlyHint annotations) and `tools` (classify tools by name).
+// servers_config.json: the common MCP client format, plus optional keys of ours per server: `preset`
+// (which well-known server this is, so its known read-only tools count as such), `trusted` (believe
+// its readOnlyHint annotations) and `tools` (classify tools by name).
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { PRESETS, type Preset } from './classify.js';
 
 const ToolClassOverrides = z.record(z.enum(['read', 'mutating'])).optional();
+const PresetName = z
+  .string()
+  .refine((s): s is Preset => (PRESETS as string[]).includes(s), { message: `preset must be one of: ${PRESETS.join(', ')}` })
+  .optional();
 
 const StdioServer = z.object({
   command: z.string().min(1),
   args: z.array(z.string()).default([]),
   env: z.record(z.string()).optional(),
   cwd: z.string().optional(),
+  preset: PresetName,
   trusted: z.boolean().default(false),
   tools: ToolClassOverrides,
   disabled: z.boolean().optional(),
@@ -17,6 +24,7 @@ const StdioServer = z.object({
 const HttpServer = z.object({
   url: z.string().url(),
   headers: z.record(z.string()).optional(),
+  preset: PresetName,
   trusted: z.boolean().default(false),
   tools: ToolClassOverrides,
   disabled: z.boolean().optional(),

@@ -6,7 +6,8 @@ import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { apiErrorMessage } from '../incident/store.js';
 import { AlertIntake, UnstorableAlertError } from './intake.js';
-import { WebhookPayload, describeIssues } from './payload.js';
+import { DEFAULT_MAX_ALERTS, WebhookPayload, describeIssues, findLoneSurrogate } from './payload.js';
+import { describeInvalidUtf8, invalidUtf8Offset } from './utf8.js';
 
 export interface WebhookOptions {
   intake: AlertIntake;
@@ -14,12 +15,15 @@ export interface WebhookOptions {
   metrics?: Metrics;
   bearerToken?: string;
   maxBodyBytes: number;
+  /** More alerts in one payload get 413 (WEBHOOK_MAX_ALERTS; AlertManager's `max_alerts` should match). */
+  maxAlerts?: number;
   /** Extra readiness check (API reachable, CRD installed); the webhook is ready when it resolves true. */
   ready?: () => Promise<boolean>;
 }
 
 export function createWebhookApp(opts: WebhookOptions): express.Express {
   const { intake, log, metrics } = opts;
+  const maxAlerts = opts.maxAlerts ?? DEFAULT_MAX_ALERTS;
   const app = express();
   app.disable('x-powered-by');
 
@@ -48,9 +52,35 @@ export function createWebhookApp(opts: WebhookOptions): express.Express {
   };
 
   // AlertManager sends application/json; accept any content type so a curl without -H still works.
-  const body = express.json({ limit: opts.maxBodyBytes, type: () => true, strict: true });
+  // body-parser would decode invalid UTF-8 with replacement characters: `verify` refuses it first.
+  const body = express.json({
+    limit: opts.maxBodyBytes,
+    type: () => true,
+    strict: true,
+    verify: (_req, _res, buf, encoding) => {
+      if (encoding && !/^utf-?8$/i.test(encoding)) return; // utf-16/32 bodies: iconv decodes those
+      const at = invalidUtf8Offset(buf);
+      if (at >= 0) throw Object.assign(new Error(describeInvalidUtf8(buf, at)), { status: 400, type: 'encoding.invalid' });
+    },
+  });
 
   app.post('/api/v1/alerts', auth, body, async (req, res) => {
+    // Counted before the schema, so a huge payload is not validated alert by alert first. AlertManager
+    // does not retry a 4xx: its `max_alerts` is what keeps a large group under the bound.
+    const count = Array.isArray(req.body?.alerts) ? req.body.alerts.length : 0;
+    if (count > maxAlerts) {
+      const message = `payload holds ${count} alerts, more than the ${maxAlerts} one payload may hold (WEBHOOK_MAX_ALERTS): set max_alerts: ${maxAlerts} (or less) in AlertManager's webhook_config for this receiver`;
+      log.warn('rejected webhook payload', { reason: message, groupKey: req.body?.groupKey });
+      res.status(413).json({ error: message });
+      return;
+    }
+    const lone = findLoneSurrogate(req.body);
+    if (lone) {
+      const message = `${lone}: holds a lone UTF-16 surrogate escape (\\uD800-\\uDFFF), which no UTF-8 text can store`;
+      log.warn('rejected webhook payload', { reason: message });
+      res.status(400).json({ error: `invalid AlertManager payload: ${message}` });
+      return;
+    }
     const parsed = WebhookPayload.safeParse(req.body);
     if (!parsed.success) {
       const message = describeIssues(parsed.error);
@@ -59,6 +89,9 @@ export function createWebhookApp(opts: WebhookOptions): express.Express {
       return;
     }
     const payload = parsed.data;
+    if (payload.truncatedAlerts) {
+      log.warn('AlertManager left alerts out of this notification (max_alerts)', { truncatedAlerts: payload.truncatedAlerts, groupKey: payload.groupKey });
+    }
     for (const a of payload.alerts) metrics?.alertsReceived.inc({ status: a.status });
     try {
       const results = await intake.ingest(payload);
@@ -84,7 +117,10 @@ export function createWebhookApp(opts: WebhookOptions): express.Express {
 
   // Body-parser errors (bad JSON, too large) and anything unexpected end here, as JSON a person can read.
   app.use((err: { status?: number; type?: string; message?: string }, _req: Request, res: Response, _next: NextFunction) => {
-    if (err.type === 'entity.too.large') {
+    if (err.type === 'encoding.invalid') {
+      log.warn('rejected webhook payload', { reason: err.message });
+      res.status(400).json({ error: err.message });
+    } else if (err.type === 'entity.too.large') {
       res.status(413).json({ error: `payload larger than ${opts.maxBodyBytes} bytes` });
     } else if (err.type === 'entity.parse.failed') {
       res.status(400).json({ error: `malformed JSON: ${err.message}` });

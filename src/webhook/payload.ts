@@ -41,6 +41,36 @@ export const WebhookPayload = z.object({
 });
 export type WebhookPayload = z.infer<typeof WebhookPayload>;
 
+/** The default bound on alerts per payload (WEBHOOK_MAX_ALERTS); AlertManager's `max_alerts` should match. */
+export const DEFAULT_MAX_ALERTS = 1000;
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * The path of the first key or string value holding a lone UTF-16 surrogate (a JSON escape like
+ * "\udc00" in valid UTF-8 bytes): no UTF-8 text can hold it, so the API server would store U+FFFD in
+ * its place. undefined when there is none.
+ */
+export function findLoneSurrogate(value: unknown, path = ''): string | undefined {
+  if (typeof value === 'string') return LONE_SURROGATE.test(value) ? path || '(body)' : undefined;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = findLoneSurrogate(value[i], `${path}[${i}]`);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      const p = path ? `${path}.${k}` : k;
+      if (LONE_SURROGATE.test(k)) return `${p} (the key)`;
+      const found = findLoneSurrogate(v, p);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
 /** "alerts[3].labels.severity: Expected string, received number" — names the field AlertManager sent wrong. */
 export function describeIssues(err: z.ZodError, max = 5): string {
   const lines = err.issues.slice(0, max).map((i) => {

@@ -4,7 +4,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AppsV1Api, CoreV1Api, type V1Pod } from '@kubernetes/client-node';
+import type { StepResult } from '../../src/analyzer/evidence.js';
 import { RulesInvestigator } from '../../src/analyzer/rulesInvestigator.js';
+import { readOutput, type ToolName } from '../../src/tools/kubernetes/outputs.js';
 import type { AlertIncident } from '../../src/incident/types.js';
 import type { Operator } from '../../src/operator.js';
 import { alert, createNamespace, eventually, finished, kubeConfig, kubectl, payload, post, startTestOperator, waitForIncident } from './harness.js';
@@ -38,6 +40,13 @@ async function reported(alertname: string): Promise<AlertIncident> {
   const inc = await waitForIncident(ns, (i) => i.spec.alertname === alertname && finished(i), 90_000);
   expect(inc.status?.phase).toBe('Reported');
   expect(inc.status?.investigator).toBe('rules');
+  // The analyzer reads the built-in tools' structured results, which each step keeps as data (JSON).
+  for (const s of inc.status?.steps ?? []) {
+    if (s.action !== 'callTool' || s.state !== 'Succeeded' || s.server !== 'kubernetes') continue;
+    const data = (s.result as StepResult | undefined)?.data;
+    expect([s.tool, typeof data]).toEqual([s.tool, 'string']);
+    expect([s.tool, readOutput(s.tool as ToolName, JSON.parse(data as string)) !== undefined]).toEqual([s.tool, true]);
+  }
   const dir = process.env.ANALYZER_REPORT_DIR;
   if (dir) {
     fs.mkdirSync(dir, { recursive: true });

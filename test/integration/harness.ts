@@ -45,6 +45,9 @@ export async function startTestOperator(o: TestOperatorOptions): Promise<Operato
     SERVERS_CONFIG: '/nonexistent/servers_config.json',
     LLM_MAX_RETRIES: '0',
     LOG_LEVEL: 'debug',
+    // Scripts of the model's steps are written by position; evidence first (on by default) would put the
+    // analyzer's steps before them. evidence.test.ts runs with it on.
+    EVIDENCE_FIRST: 'false',
     ...o.env,
   });
   const log = process.env.ALERT_AGENT_TEST_LOGS ? createLogger({ level: 'debug', format: 'text' }) : silentLogger();

@@ -123,16 +123,16 @@ describe('LLM faults', () => {
     expect(events.stdout).toMatch(/timed out/i);
   });
 
-  it('always 500: fails with a reason a person understands, after bounded attempts', async () => {
+  it("always 500: after bounded attempts the analyzer finishes, and the report says why a person understands", async () => {
     scripts.set('LlmDown', []);
     await fire('LlmDown');
     const inc = await waitForIncident(ns, (i) => i.spec.alertname === 'LlmDown' && finished(i));
-    expect(inc.status!.phase).toBe('Failed');
-    expect(inc.status!.failureReason).toMatch(/LLMUnavailable: LLM unavailable: 500 .*gave up after 2 attempts/);
-    expect(inc.status!.conditions!.find((c) => c.type === 'Reported')).toMatchObject({ status: 'False', reason: 'Failed' });
+    expect(inc.status).toMatchObject({ phase: 'Reported', outcome: 'NeedsManualIntervention', investigator: 'rules' });
+    expect(inc.status!.report).toMatch(/The LLM could not go on \(LLMUnavailable: LLM unavailable: 500 .*gave up after 2 attempts/);
+    expect(inc.status!.conditions!.find((c) => c.type === 'Reported')).toMatchObject({ status: 'True' });
     const events = await kubectl(['get', 'events', '-n', ns, '--field-selector', `involvedObject.name=${inc.metadata.name}`]);
     expect(events.stdout).toMatch(/Retrying/);
-    expect(events.stdout).toMatch(/LLMUnavailable/);
+    expect(events.stdout).toMatch(/LLMFallback/);
   });
 
   it('garbage JSON and a call to an unknown tool become steps fed back to the model', async () => {

@@ -35,6 +35,8 @@ const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
 interface Result {
   text: string;
   isError: boolean;
+  /** structuredContent (the client has checked it against the tool's outputSchema). */
+  data?: Record<string, unknown>;
 }
 type Call = (name: string, args: Record<string, unknown>) => Promise<Result>;
 
@@ -48,11 +50,16 @@ async function connect(config: KubeConfig): Promise<{ client: Client; call: Call
   const client = new Client({ name: 'kubernetes-tools-test', version: '1.0.0' });
   await Promise.all([server.connect(a), client.connect(b)]);
   closers.push(() => client.close(), () => server.close());
+  // Listing the tools makes the client check every structuredContent against its tool's outputSchema.
+  await client.listTools();
   const call: Call = async (name, args) => {
     const r = await client.callTool({ name, arguments: args });
     const text = (r.content as Array<{ type: string; text: string }>).map((c) => c.text).join('\n');
     outputs.push(text);
-    return { text, isError: r.isError === true };
+    if (r.structuredContent) outputs.push(JSON.stringify(r.structuredContent));
+    // Every successful call carries its result as data too; failures are text only.
+    expect([name, r.isError === true || r.structuredContent !== undefined]).toEqual([name, true]);
+    return { text, isError: r.isError === true, ...(r.structuredContent ? { data: r.structuredContent as Record<string, unknown> } : {}) };
   };
   return { client, call };
 }
@@ -170,6 +177,84 @@ test('deployment: describe_deployment, list_resources, get_resource, rollout_sta
   const status = await call('rollout_status', { kind: 'Deployment', name: 'web', namespace: ns });
   expect(status.text).toContain(`Deployment ${ns}/web: rollout complete`);
   expect(status.text).toContain('Pods: all 2 running and ready');
+
+  // The same findings as data.
+  expect(d.data).toMatchObject({ kind: 'Deployment', name: 'web', namespace: ns, replicas: { desired: 2, updated: 2, ready: 2, available: 2 }, revision: '1', paused: false, podsTotal: 2 });
+  expect(d.data!.containers).toEqual([{ name: 'app', image: 'registry.example/web:1.0', requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '128Mi' } }]);
+  expect((d.data!.replicaSets as Array<{ current: boolean; revision: number }>)[0]).toMatchObject({ current: true, revision: 1 });
+  expect((d.data!.pods as Array<{ status: string; ready: number; total: number }>).map((p) => [p.status, p.ready, p.total])).toEqual([['Running', 1, 1], ['Running', 1, 1]]);
+  expect((d.data!.conditions as Array<{ type: string; status: string }>).find((c) => c.type === 'Available')?.status).toBe('True');
+  expect(JSON.stringify(d.data)).not.toContain(LITERAL_PASSWORD);
+  expect((pods.data!.items as Array<{ pod?: { status: string } }>).map((i) => i.pod?.status)).toEqual(['Running', 'Running']);
+  expect(limited.data).toMatchObject({ more: true });
+  expect(yaml.data).toMatchObject({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', namespace: ns, object: { kind: 'Deployment', metadata: { name: 'web' } } });
+  expect(status.data).toMatchObject({ kind: 'Deployment', state: 'complete', replicas: { desired: 2, available: 2 }, podsNotReady: [], podsTotal: 2 });
+});
+
+test('tolerant arguments: kinds as kubectl spells them, no apiVersion for built-in kinds, unknown arguments noted', async () => {
+  // A weak model's first call: kind "node" (lower case), no apiVersion.
+  const node = await call('get_resource', { kind: 'node', name: 'kwok-node-0' });
+  expect(node.isError).toBe(false);
+  expect(node.text).toContain('# Node kwok-node-0 (v1)');
+  expect(node.text).toContain('[note: kind "node" read as Node]');
+  expect(node.data).toMatchObject({ apiVersion: 'v1', kind: 'Node', name: 'kwok-node-0' });
+
+  const nodes = await call('list_resources', { kind: 'no' });
+  expect(nodes.text).toMatch(/^Node \(v1\) in all namespaces: \d+ shown$/m);
+  expect((nodes.data!.items as Array<{ node?: { status: string } }>).some((i) => i.node?.status === 'Ready')).toBe(true);
+
+  const po = await call('list_resources', { kind: 'po', namespace: ns, labelSelector: 'app=web' });
+  expect(po.isError).toBe(false);
+  expect(po.text).toMatch(/^Pod \(v1\) in namespace \S+ matching labels app=web: \d+ shown$/m);
+  expect(po.data).toMatchObject({ apiVersion: 'v1', kind: 'Pod', namespace: ns });
+
+  for (const kind of ['deploy', 'deployments', 'Deployments', 'DEPLOYMENT', 'deployments.apps']) {
+    const r = await call('get_resource', { kind, name: 'web', namespace: ns });
+    expect([kind, r.isError, r.data?.kind, r.data?.apiVersion]).toEqual([kind, false, 'Deployment', 'apps/v1']);
+  }
+  // apiVersion v1 does not serve Deployment: the right one is used, and the caller is told.
+  const wrongVersion = await call('get_resource', { apiVersion: 'v1', kind: 'deploy', name: 'web', namespace: ns });
+  expect(wrongVersion.text).toContain('[note: apiVersion v1 does not serve Deployment; used apps/v1]');
+  expect(wrongVersion.isError).toBe(false);
+
+  const rollout = await call('rollout_status', { kind: 'deployment', name: 'web', namespace: ns });
+  expect(rollout.isError).toBe(false);
+  expect(rollout.text).toContain(`Deployment ${ns}/web: rollout`);
+  expect(rollout.data).toMatchObject({ kind: 'Deployment' });
+
+  const events = await call('get_events', { namespace: ns, involvedObjectKind: 'deploy', involvedObjectName: 'web' });
+  expect(events.text).toContain('[note: involvedObjectKind "deploy" read as Deployment]');
+  expect(events.text).toContain('object Deployment/web');
+
+  // Unknown arguments are ignored, and the result says so and what the tool takes.
+  const extra = await call('describe_deployment', { name: 'web', namespace: ns, verbose: true, output: 'yaml' });
+  expect(extra.isError).toBe(false);
+  expect(extra.text.split('\n')[0]).toBe('[note: ignored unknown arguments verbose, output; this tool takes: name, namespace]');
+  expect(extra.text).toContain(`Deployment: ${ns}/web`);
+  expect(extra.data!.notes).toEqual(['ignored unknown arguments verbose, output; this tool takes: name, namespace']);
+
+  // Argument names as a model may write them.
+  const aliased = await call('describe_pod', { pod: (await podsOf('web'))[0].metadata!.name!, Namespace: ns });
+  expect(aliased.isError).toBe(false);
+  expect(aliased.text).toContain('[note: read pod as name]');
+  const logs = await call('get_pod_logs', { name: 'no-such-pod', namespace: ns, tail_lines: '20', previous: 'false' });
+  expect(logs.text).toMatch(/^not found: pod no-such-pod/);
+  expect(logs.text).toContain('[note: read tail_lines as tailLines]');
+
+  // What cannot be read is answered with what to send instead.
+  const frob = await call('get_resource', { kind: 'Frobnicator', name: 'x', namespace: ns });
+  expect(frob.isError).toBe(true);
+  expect(frob.text).toMatch(/^invalid arguments for get_resource: unknown kind "Frobnicator": without apiVersion, kind must be one of the built-in kinds/);
+  expect(frob.text).toContain('Pod (po)');
+  expect(frob.text).toContain('Deployment (deploy)');
+  expect(frob.text).toContain('For a custom resource (CRD) give its apiVersion and Kind');
+  expect(frob.text).toContain('Send instead, e.g.: {"kind":"HorizontalPodAutoscaler","name":"web","namespace":"shop"}');
+  const badKind = await call('rollout_status', { kind: 'Pod', name: 'web', namespace: ns });
+  expect(badKind.isError).toBe(true);
+  expect(badKind.text).toMatch(/^invalid arguments for rollout_status: kind must be one of Deployment, StatefulSet, DaemonSet/);
+  const missing = await call('describe_pod', { namespace: ns });
+  expect(missing.text).toMatch(/^invalid arguments for describe_pod: name is required: Name of the pod\n/);
+  expect(missing.text).toContain('describe_pod takes: name (string, required), namespace (string, required).');
 });
 
 test('crashloop pod: describe_pod with last termination and events, get_events, get_pod_logs', async () => {
@@ -223,6 +308,13 @@ test('crashloop pod: describe_pod with last termination and events, get_events, 
 
   const noContainer = await call('get_pod_logs', { name: 'crashy', namespace: ns, container: 'sidecar' });
   expect(noContainer).toEqual({ isError: true, text: 'not found: container sidecar in pod crashy (containers: app)' });
+  // The same findings as data.
+  expect(d.data).toMatchObject({ name: 'crashy', namespace: ns, status: 'CrashLoopBackOff', phase: 'Running', ready: 0, total: 1 });
+  expect(d.data!.owner).toBeUndefined();
+  const app = (d.data!.containers as Array<Record<string, unknown>>)[0];
+  expect(app).toMatchObject({ name: 'app', init: false, ready: false, state: { state: 'waiting', reason: 'CrashLoopBackOff' }, lastState: { state: 'terminated', reason: 'OOMKilled', exitCode: 137 }, limits: { memory: '64Mi' } });
+  expect((d.data!.events as Array<{ reason: string; type: string }>).some((e) => e.reason === 'BackOff' && e.type === 'Warning')).toBe(true);
+  expect((ev.data!.events as Array<{ object?: string }>).every((e) => e.object === 'Pod/crashy')).toBe(true);
 });
 
 test('describe_statefulset, describe_daemonset, describe_job, describe_pvc, describe_node', async () => {
@@ -302,7 +394,8 @@ test('top_pods and top_nodes say that the metrics API is not installed', async (
 test('Secrets: only names, type and key names', async () => {
   const one = await call('get_resource', { apiVersion: 'v1', kind: 'Secret', name: 'db', namespace: ns });
   expect(one.isError).toBe(false);
-  expect(one.text).toContain('password: "<secret value hidden, 21 bytes>"');
+  expect(one.text).toContain('password: <secret value hidden, 21 bytes>');
+  expect((one.data?.object as { data?: Record<string, string> }).data).toEqual({ password: '<secret value hidden, 21 bytes>', username: '<secret value hidden, 3 bytes>' });
   expect(one.text).toContain('username:');
   expect(one.text).toContain('type: Opaque');
 
@@ -321,7 +414,8 @@ test('errors: not found, invalid arguments, unknown kinds', async () => {
   expect(await call('describe_node', { name: 'no-such-node' })).toEqual({ isError: true, text: 'not found: node no-such-node' });
   const kind = await call('get_resource', { apiVersion: 'v1', kind: 'Deploymnt', name: 'web', namespace: ns });
   expect(kind.isError).toBe(true);
-  expect(kind.text).toMatch(/^invalid argument: kind Deploymnt is not served under apiVersion v1/);
+  expect(kind.text).toMatch(/^invalid argument: kind Deploymnt is not served under apiVersion v1; did you mean Deployment \(apps\/v1\)\?/);
+  expect(kind.text).toContain('Built-in kinds need no apiVersion');
   const group = await call('get_resource', { apiVersion: 'nothing.example.com/v1', kind: 'Thing', name: 'x', namespace: ns });
   expect(group.isError).toBe(true);
   expect(group.text).toMatch(/^invalid argument: /);
@@ -337,7 +431,7 @@ test('errors: not found, invalid arguments, unknown kinds', async () => {
 test('scale changes replicas', async () => {
   await readyDeployment('web', 2);
   const r = await call('scale', { kind: 'Deployment', name: 'web', namespace: ns, replicas: 3 });
-  expect(r).toEqual({ isError: false, text: expect.stringMatching(new RegExp(`^scaled Deployment ${ns}/web: spec.replicas 2 → 3\n`)) });
+  expect(r).toEqual({ isError: false, text: expect.stringMatching(new RegExp(`^scaled Deployment ${ns}/web: spec.replicas 2 → 3\n`)), data: { kind: 'Deployment', name: 'web', namespace: ns, changed: true, replicas: { before: 2, after: 3 } } });
   expect((await apps.readNamespacedDeployment({ name: 'web', namespace: ns })).spec?.replicas).toBe(3);
   const again = await call('scale', { kind: 'Deployment', name: 'web', namespace: ns, replicas: 3 });
   expect(again.text).toMatch(/^no change: Deployment .* already has spec.replicas 3/);
@@ -452,7 +546,7 @@ test('cordon_node and uncordon_node toggle unschedulable', async () => {
     },
   });
   const c = await call('cordon_node', { name: testNode });
-  expect(c).toEqual({ isError: false, text: expect.stringMatching(new RegExp(`^cordoned node ${testNode}: spec.unschedulable false → true`)) });
+  expect(c).toEqual({ isError: false, text: expect.stringMatching(new RegExp(`^cordoned node ${testNode}: spec.unschedulable false → true`)), data: { name: testNode, changed: true, unschedulable: { before: false, after: true } } });
   expect((await core.readNode({ name: testNode })).spec?.unschedulable).toBe(true);
   expect((await call('cordon_node', { name: testNode })).text).toMatch(/^no change: node .* is already cordoned/);
   const described = await call('describe_node', { name: testNode });

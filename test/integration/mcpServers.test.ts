@@ -37,7 +37,7 @@ describe('a third-party Kubernetes MCP server (kubernetes-mcp-server from npm)',
     await m.start();
     const tools = m.list();
     const byName = new Map(tools.map((t) => [t.name, t]));
-    expect(byName.get('k8s__pods_list')).toMatchObject({ server: 'k8s', tool: 'pods_list', mutating: false, classifiedBy: 'known read-only tool' });
+    expect(byName.get('k8s__pods_list')).toMatchObject({ server: 'k8s', tool: 'pods_list', mutating: false, classifiedBy: 'known read-only tool of kubernetes-mcp-server' });
     // Its own annotations call these non-destructive or say nothing we trust: they count as mutating.
     expect(byName.get('k8s__resources_create_or_update')?.mutating).toBe(true);
     expect(byName.get('k8s__pods_delete')?.mutating).toBe(true);
@@ -55,6 +55,11 @@ describe('a third-party Kubernetes MCP server (kubernetes-mcp-server from npm)',
       await m.start();
       return m.list().length > 0;
     }, 30_000, 500);
+    // Reached by URL, it could be any program: its tool names alone make nothing read-only.
+    expect(m.find('remote__pods_list')).toMatchObject({ mutating: true, classifiedBy: 'default: not known to be read-only' });
+    const named = manager({ mcpServers: { remote: { url: `http://127.0.0.1:${port}/mcp`, preset: 'kubernetes-mcp-server' } } });
+    await named.start();
+    expect(named.find('remote__pods_list')).toMatchObject({ mutating: false, classifiedBy: 'known read-only tool of kubernetes-mcp-server' });
     const r = await m.call('remote', 'resources_list', { apiVersion: 'v1', kind: 'ConfigMap', namespace: ns }, { timeoutMs: 20_000 });
     expect(r.ok).toBe(true);
     expect(r.output).toContain('visible-to-mcp');

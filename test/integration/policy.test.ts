@@ -164,3 +164,39 @@ it('approve: with no answer by the timeout, it is reported as needing manual int
   expect(await replicas(ns)).toBe(1);
   await eventually(async () => (await kubectl(['get', 'events', '-n', ns, '--field-selector', 'reason=ApprovalTimedOut', '-o', 'name'])).stdout.trim());
 });
+
+it('auto with limited namespaces: an allow-listed call that names no namespace is blocked, not run', async () => {
+  const ns = await createNamespace('nons');
+  await deployment(ns, 'x');
+  const op = await operator(ns, { POLICY_MODE: 'auto', POLICY_ALLOWED_TOOLS: 'kubernetes__scale', POLICY_ALLOWED_NAMESPACES: ns });
+  scripts.NoNamespace = [call('kubernetes__scale', { kind: 'Deployment', name: 'x', replicas: 0 }), done('tried to scale x')];
+  await post(op.webhookUrl, payload([alert({ alertname: 'NoNamespace', namespace: ns })]));
+  const inc = await waitForIncident(ns, finished);
+  expect(inc.status!.steps![0]).toMatchObject({ state: 'Blocked', policy: { verdict: 'block', reason: expect.stringContaining('cannot be told') } });
+  expect(await replicas(ns, 'x')).toBe(1);
+});
+
+describe('INCIDENT_NAMESPACE_MODE=alert: RBAC on incidents in a namespace is the approval boundary', () => {
+  it("an action outside the incident's own namespace is blocked and the report says why; one inside waits for approval", async () => {
+    const opNs = await createNamespace('op');
+    const teamA = await createNamespace('team-a');
+    const teamB = await createNamespace('team-b');
+    await deployment(teamA);
+    await deployment(teamB);
+    const op = await operator(opNs, { POLICY_MODE: 'approve', INCIDENT_NAMESPACE_MODE: 'alert' });
+    scripts.CrossNamespace = [
+      call('kubernetes__scale', { kind: 'Deployment', name: 'web', namespace: teamB, replicas: 0 }),
+      call('kubernetes__scale', { kind: 'Deployment', name: 'web', namespace: teamA, replicas: 2 }),
+      done('x'),
+    ];
+    await post(op.webhookUrl, payload([alert({ alertname: 'CrossNamespace', namespace: teamA })]));
+    const inc = await waitForIncident(teamA, (i) => i.status?.phase === 'AwaitingApproval');
+    expect(inc.status!.steps![0]).toMatchObject({ state: 'Blocked', policy: { reason: expect.stringContaining(`is not this incident's namespace "${teamA}"`) } });
+    expect(inc.status!.steps![1]).toMatchObject({ state: 'AwaitingApproval' });
+    expect((await kubectl(['annotate', 'inc', '-n', teamA, inc.metadata.name, 'alertagent.io/approve=2'])).code).toBe(0);
+    const done2 = await waitForIncident(teamA, finished);
+    expect(done2.status!.report).toContain(`is not this incident's namespace "${teamA}"`);
+    expect(await replicas(teamB)).toBe(1);
+    expect(await replicas(teamA)).toBe(2);
+  });
+});

@@ -25,6 +25,7 @@ export async function startOperatorProcess(env: Record<string, string>, opts: { 
       WEBHOOK_HOST: '127.0.0.1',
       SERVERS_CONFIG: '/nonexistent.json',
       LOG_FORMAT: 'json',
+      EVIDENCE_FIRST: 'false', // as in harness.ts: scripts of the model's steps are written by position
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

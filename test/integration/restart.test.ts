@@ -31,7 +31,7 @@ beforeAll(async () => {
     if (String(msgs[1]?.content).includes('MutateOnce')) {
       const n = msgs.filter((m) => m.role === 'tool').length;
       return n === 0
-        ? { toolCalls: [{ name: 'fx__mark', arguments: { id: 'restart-me', ms: 4000 } }] }
+        ? { toolCalls: [{ name: 'fx__mark', arguments: { id: 'restart-me', namespace: ns, ms: 4000 } }] }
         : { toolCalls: [{ name: 'escalate_incident', arguments: { summary: 'check whether the action ran', root_cause: 'unknown' } }] };
     }
     const done = msgs.filter((m) => m.role === 'tool').length;

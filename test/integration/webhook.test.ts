@@ -5,6 +5,24 @@ import { alert, createNamespace, listIncidents, payload, post, startTestOperator
 let op: Operator;
 let ns: string;
 
+/** POSTs raw bytes, as a sender with another idea of text would. */
+async function postBytes(url: string, bytes: Uint8Array): Promise<{ status: number; body: any }> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: bytes });
+  const text = await res.text();
+  try {
+    return { status: res.status, body: JSON.parse(text) };
+  } catch {
+    return { status: res.status, body: text };
+  }
+}
+
+/** The JSON of a payload with `marker` (an ASCII string in it) replaced by raw bytes; and where they start. */
+function withRawBytes(body: unknown, marker: string, raw: number[]): { bytes: Uint8Array; at: number } {
+  const json = Buffer.from(JSON.stringify(body));
+  const at = json.indexOf(marker);
+  return { bytes: Buffer.concat([json.subarray(0, at), Buffer.from(raw), json.subarray(at + marker.length)]), at };
+}
+
 beforeAll(async () => {
   ns = await createNamespace('webhook');
   op = await startTestOperator({ namespace: ns, controller: false, env: { WEBHOOK_MAX_BODY_BYTES: String(4 * 1024 * 1024) } });
@@ -51,6 +69,28 @@ describe('POST /api/v1/alerts', () => {
     expect(inc.metadata.name).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
   });
 
+  it('stores multi-byte UTF-8 byte-exact: emoji, CJK, combining marks, 4-byte characters, sent as raw bytes', async () => {
+    const values = {
+      emoji: '🔥🚒 👩‍👩‍👧 🇯🇵',
+      cjk: '数据库连接失败 データベース 데이터베이스',
+      combining: 'cafe\u0301 (decomposed) vs café (composed)',
+      astral: '𝔘𝔫𝔦𝔠𝔬𝔡𝔢 𠜎𠜱𠝹',
+      rtl: 'שגיאה خطأ',
+    };
+    const a = alert({ alertname: 'Utf8Exact', namespace: 'shop', ...values }, { annotations: { description: Object.values(values).join(' | ') } });
+    const bytes = Buffer.from(JSON.stringify(payload([a])), 'utf8');
+    const r = await postBytes(op.webhookUrl, bytes);
+    expect(r.status).toBe(200);
+    const [inc] = (await listIncidents(ns)).filter((i) => i.spec.fingerprint === a.fingerprint);
+    for (const [k, v] of Object.entries(values)) {
+      expect(Buffer.from(inc.spec.labels[k], 'utf8').equals(Buffer.from(v, 'utf8'))).toBe(true);
+      expect(inc.spec.labels[k]).not.toContain('\ufffd');
+    }
+    expect(inc.spec.annotations.description).toBe(Object.values(values).join(' | '));
+    // not normalized: the decomposed é stays two code points
+    expect(inc.spec.labels.combining.normalize('NFC')).not.toBe(inc.spec.labels.combining);
+  });
+
   it('stores many alerts of one payload, and answers only when all are stored', async () => {
     const alerts = Array.from({ length: 50 }, (_, i) => alert({ alertname: 'TargetDown', job: `job-${i}` }));
     const r = await post(op.webhookUrl, payload(alerts));
@@ -94,10 +134,52 @@ describe('POST /api/v1/alerts', () => {
       expect(r.status).toBe(413);
       expect(r.body.error).toMatch(/larger than/);
     });
+    it('invalid UTF-8 → 400 naming the byte, and nothing stored (a lone 0xFF, Latin-1 é, a cut sequence)', async () => {
+      const a = alert({ alertname: 'BadBytes', namespace: 'shop', pod: 'MARKER' });
+      for (const raw of [[0xff], [0x63, 0x61, 0x66, 0xe9], [0xe4, 0xb8]]) {
+        const { bytes, at } = withRawBytes(payload([a]), 'MARKER', raw);
+        const r = await postBytes(op.webhookUrl, bytes);
+        expect(r.status).toBe(400);
+        const offset = raw[0] === 0x63 ? at + 3 : at;
+        expect(r.body.error).toContain(`body is not valid UTF-8 at byte ${offset}`);
+      }
+      expect((await listIncidents(ns)).filter((i) => i.spec.fingerprint === a.fingerprint)).toEqual([]);
+    });
+    it('a lone surrogate escape (\\udc00: valid bytes, no UTF-8 text) → 400 naming the field', async () => {
+      const a = alert({ alertname: 'LoneSurrogate', pod: 'MARKER' });
+      const r = await post(op.webhookUrl, JSON.stringify(payload([a])).replace('MARKER', 'web-\\udc00'));
+      expect(r.status).toBe(400);
+      expect(r.body.error).toContain('alerts[0].labels.pod');
+    });
+    it('more alerts than WEBHOOK_MAX_ALERTS (default 1000) → 413 naming the bound and max_alerts', async () => {
+      const alerts = Array.from({ length: 1001 }, (_, i) => alert({ alertname: 'TooMany', job: `job-${i}` }));
+      const r = await post(op.webhookUrl, payload(alerts));
+      expect(r.status).toBe(413);
+      expect(r.body.error).toMatch(/1001 alerts, more than the 1000 .*WEBHOOK_MAX_ALERTS.*max_alerts: 1000/);
+    });
     it('not JSON at all → 400', async () => {
       const r = await post(op.webhookUrl, 'hello');
       expect(r.status).toBe(400);
     });
+  });
+});
+
+describe('WEBHOOK_MAX_ALERTS=3', () => {
+  let small: Operator;
+  beforeAll(async () => {
+    small = await startTestOperator({ namespace: ns, controller: false, env: { WEBHOOK_MAX_ALERTS: '3' } });
+  });
+  afterAll(async () => small?.stop());
+
+  it('stores a payload of 3 alerts, answers 413 to one of 4 and stores none of those', async () => {
+    const three = Array.from({ length: 3 }, (_, i) => alert({ alertname: 'Bound', job: `ok-${i}` }));
+    expect(await post(small.webhookUrl, payload(three))).toMatchObject({ status: 200, body: { stored: 3 } });
+    const four = Array.from({ length: 4 }, (_, i) => alert({ alertname: 'Bound', job: `over-${i}` }));
+    const r = await post(small.webhookUrl, payload(four));
+    expect(r.status).toBe(413);
+    expect(r.body.error).toContain('set max_alerts: 3');
+    const fps = new Set(four.map((a) => a.fingerprint));
+    expect((await listIncidents(ns)).filter((i) => fps.has(i.spec.fingerprint))).toEqual([]);
   });
 });
 

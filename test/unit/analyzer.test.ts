@@ -1,9 +1,32 @@
 // The rule-based analyzer driven step by step with hand-built contexts: each scenario answers the
-// analyzer's tool calls with outputs in the built-in Kubernetes tools' formats and checks the plan,
-// the conclusion (cause named, evidence cited) and the report.
+// analyzer's tool calls with the built-in Kubernetes tools' structured results (their MCP structuredContent,
+// stored in the step as `data`), and checks the plan, the conclusion (cause named, evidence cited) and the
+// report. The analyzer reads only that data: the text of a result is a placeholder here, never parsed.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { RulesInvestigator } from '../../src/analyzer/rulesInvestigator.js';
+import { Evidence, type StepResult } from '../../src/analyzer/evidence.js';
 import type { AlertIncident, Step } from '../../src/incident/types.js';
 import type { Decision, InvestigationContext, ToolInfo } from '../../src/investigation/types.js';
+import {
+  readOutput,
+  type Condition,
+  type Container,
+  type Event,
+  type EventsData,
+  type JobData,
+  type ListData,
+  type LogsData,
+  type NodeData,
+  type OutputOf,
+  type PodData,
+  type PodSummary,
+  type PvcData,
+  type ResourceData,
+  type ToolName,
+  type WorkloadData,
+} from '../../src/tools/kubernetes/outputs.js';
+import { logHighlights } from '../../src/tools/kubernetes/read/logs.js';
 
 // ── harness ─────────────────────────────────────────────────────────────────────────────────────
 
@@ -24,9 +47,11 @@ const tool = (name: string, mutating: boolean): ToolInfo => ({
 });
 const ALL_TOOLS = [...READ.map((t) => tool(t, false)), ...MUTATING.map((t) => tool(t, true))];
 
-type Answer = string | { error: string };
-/** Answers a tool call: by tool name, a string, a function of the arguments, or nothing (→ error). */
+/** A tool's answer: its structured result (with an optional text), an error, or nothing (→ error). */
+type Answer = { data: Record<string, unknown>; text?: string } | { error: string };
 type Fixtures = Record<string, Answer | ((args: Record<string, unknown>) => Answer | undefined)>;
+
+const ok = <T extends ToolName>(_tool: T, data: OutputOf<T>, text = `(${_tool} text, not read by the analyzer)`): Answer => ({ data: data as Record<string, unknown>, text });
 
 interface AlertSpec {
   alertname: string;
@@ -87,11 +112,14 @@ async function run(a: AlertSpec, fx: Fixtures, opts: { tools?: ToolInfo[]; runbo
     }
     const f = fx[t.tool];
     const answer = typeof f === 'function' ? f(decision.arguments) : f;
-    if (answer === undefined || typeof answer !== 'string') {
+    if (answer === undefined || 'error' in answer) {
       const error = answer?.error ?? `no fixture for ${t.tool}`;
       steps.push({ ...base, state: 'Failed', result: { ok: false, output: error, error } });
     } else {
-      steps.push({ ...base, state: 'Succeeded', result: { ok: true, output: answer } });
+      // A fixture must be what the tool could really return: valid against its published output schema.
+      if (READ.includes(t.tool)) expect([t.tool, readOutput(t.tool as ToolName, answer.data) !== undefined]).toEqual([t.tool, true]);
+      const result: StepResult = { ok: true, output: answer.text ?? '', data: JSON.stringify(answer.data) };
+      steps.push({ ...base, state: 'Succeeded', result });
     }
   }
   throw new Error('the analyzer did not conclude within 40 decisions');
@@ -109,88 +137,114 @@ function conclusion(d: Decision): { kind: string; summary: string; rootCause: st
 
 const NOT_FOUND = (what: string) => ({ error: `not found: ${what}` });
 
-// ── fixtures in the built-in tools' formats ────────────────────────────────────────────────────
+// ── fixtures: the built-in tools' structured results ─────────────────────────────────────────────
 
-const podDescribe = (o: {
-  ns?: string;
-  name: string;
-  status: string;
-  phase?: string;
-  ready?: string;
-  restarts?: number;
-  node?: string;
-  owner?: string;
-  conditions: string[];
-  containers: string;
-  events?: string[];
-}) =>
-  [
-    `Pod: ${o.ns ?? 'shop'}/${o.name}`,
-    `Status: ${o.status}   Phase: ${o.phase ?? 'Running'}   Ready: ${o.ready ?? '0/1'}   Restarts: ${o.restarts ?? 0}`,
-    `Node: ${o.node ?? 'node-1'}   Pod IP: ${o.node === '<not scheduled>' ? '<none>' : '10.244.1.17'}   QoS: Burstable`,
-    'Created: 25m ago (2026-11-26T06:35:00Z)   Started: 25m ago (2026-11-26T06:35:01Z)',
-    `Controlled by: ${o.owner ?? 'ReplicaSet/web-7d9f8c6b5 (controller)'}`,
-    'Labels: app=web, pod-template-hash=7d9f8c6b5',
-    'Service account: web',
-    'Conditions:',
-    ...o.conditions.map((c) => `  ${c}`),
-    'Containers:',
-    o.containers,
-    ...(o.events?.length ? [`Events (newest first, ${o.events.length} of ${o.events.length}):`, ...o.events.map((e) => `  ${e}`)] : ['Events: <none>']),
-  ].join('\n');
+const cond = (type: string, status: string, reason?: string, message?: string): Condition => ({ type, status, ...(reason ? { reason } : {}), ...(message ? { message } : {}) });
+const event = (type: string, reason: string, message: string, count = 1, object?: string): Event => ({ type, reason, count, message, ...(object ? { object } : {}) });
 
-const CRASHLOOP_POD = podDescribe({
-  name: 'web-7d9f8c6b5-x2x9k',
-  status: 'CrashLoopBackOff',
-  restarts: 7,
-  conditions: [
-    'PodReadyToStartContainers=True (since 25m)',
-    'Initialized=True (since 25m)',
-    'Ready=False — ContainersNotReady: containers with unready status: [web] (since 25m)',
-    'ContainersReady=False — ContainersNotReady: containers with unready status: [web] (since 25m)',
-    'PodScheduled=True (since 25m)',
-  ],
-  containers: [
-    '  web:',
-    '    State: Waiting: CrashLoopBackOff — back-off 5m0s restarting failed container=web pod=web-7d9f8c6b5-x2x9k_shop(6c1d2a)',
-    '    Last state: Terminated: Error, exit code 1, finished 2m ago (2026-11-26T06:58:00Z)',
-    '    Ready: false   Restarts: 7   Started: false',
-    '    Image: registry.example/web:2.4.1 (pull IfNotPresent)',
-    '    Ports: 8080/TCP (http)',
-    '    Resources: requests: cpu=100m, memory=128Mi; limits: memory=256Mi',
-    '    Liveness: http-get /healthz port 8080 delay=0s timeout=1s period=10s success=1 failure=3',
-    '    Env:',
-    '      DATABASE_URL: <from secret web-db key url>',
-  ].join('\n'),
-  events: ['1m ago  Warning  BackOff (x31): Back-off restarting failed container web in pod web-7d9f8c6b5-x2x9k_shop(6c1d2a)', '25m ago  Normal  Pulled: Container image "registry.example/web:2.4.1" already present on machine'],
+const ctr = (o: Partial<Container> & { name: string }): Container => ({ init: false, requests: {}, limits: {}, probes: {}, ...o });
+
+const pod = (o: Partial<PodData> & { name: string; status: string; containers: Container[] }): PodData => ({
+  namespace: 'shop',
+  phase: 'Running',
+  ready: 0,
+  total: o.containers.filter((c) => !c.init).length,
+  restarts: o.containers.reduce((n, c) => n + (c.restarts ?? 0), 0),
+  node: 'node-1',
+  owner: { kind: 'ReplicaSet', name: 'web-7d9f8c6b5' },
+  conditions: [],
+  volumes: [],
+  secretRefs: [],
+  events: [],
+  eventsTotal: o.events?.length ?? 0,
+  ...o,
 });
 
-const CRASHLOOP_LOGS = [
-  'Logs of pod shop/web-7d9f8c6b5-x2x9k, container web (previous instance), last 50 lines:',
-  '2026-11-26T06:57:59Z INFO starting web 2.4.1',
-  '2026-11-26T06:58:00Z INFO connecting to database postgres.shop.svc:5432',
-  '2026-11-26T06:58:00Z ERROR failed to connect to database: dial tcp 10.96.0.15:5432: connect: connection refused',
-  '2026-11-26T06:58:00Z FATAL exiting: database unavailable',
-].join('\n');
+const podEvents = (events: Event[], namespace = 'shop'): Answer => ok('get_events', { namespace, events, total: events.length, capped: false } satisfies EventsData);
+const NO_EVENTS = podEvents([]);
 
-const podEventsTable = (rows: string[][]) =>
-  ['Events (namespace shop, object */web), newest first: 1 of 1', 'AGE  TYPE     REASON  COUNT  OBJECT  MESSAGE', ...rows.map((r) => r.join('  '))].join('\n');
+const logs = (name: string, text: string, o: Partial<LogsData> = {}): Answer =>
+  ok('get_pod_logs', { name, namespace: 'shop', container: 'web', previous: false, bytes: text.length, cut: false, empty: !text.trim(), ...logHighlights(text), ...o } satisfies LogsData);
+
+const CRASHLOOP_POD = pod({
+  name: 'web-7d9f8c6b5-x2x9k',
+  status: 'CrashLoopBackOff',
+  conditions: [
+    cond('PodReadyToStartContainers', 'True'),
+    cond('Initialized', 'True'),
+    cond('Ready', 'False', 'ContainersNotReady', 'containers with unready status: [web]'),
+    cond('ContainersReady', 'False', 'ContainersNotReady', 'containers with unready status: [web]'),
+    cond('PodScheduled', 'True'),
+  ],
+  containers: [
+    ctr({
+      name: 'web',
+      image: 'registry.example/web:2.4.1',
+      ready: false,
+      started: false,
+      restarts: 7,
+      state: { state: 'waiting', reason: 'CrashLoopBackOff', message: 'back-off 5m0s restarting failed container=web pod=web-7d9f8c6b5-x2x9k_shop(6c1d2a)' },
+      lastState: { state: 'terminated', reason: 'Error', exitCode: 1, finishedAt: '2026-11-26T06:58:00Z' },
+      requests: { cpu: '100m', memory: '128Mi' },
+      limits: { memory: '256Mi' },
+      probes: { liveness: 'http-get /healthz port 8080 delay=0s timeout=1s period=10s success=1 failure=3' },
+    }),
+  ],
+  secretRefs: [{ name: 'web-db', uses: ['env DATABASE_URL of web'] }],
+  events: [event('Warning', 'BackOff', 'Back-off restarting failed container web in pod web-7d9f8c6b5-x2x9k_shop(6c1d2a)', 31), event('Normal', 'Pulled', 'Container image "registry.example/web:2.4.1" already present on machine')],
+});
+
+const CRASHLOOP_LOGS = logs(
+  'web-7d9f8c6b5-x2x9k',
+  [
+    '2026-11-26T06:57:59Z INFO starting web 2.4.1',
+    '2026-11-26T06:58:00Z INFO connecting to database postgres.shop.svc:5432',
+    '2026-11-26T06:58:00Z ERROR failed to connect to database: dial tcp 10.96.0.15:5432: connect: connection refused',
+    '2026-11-26T06:58:00Z FATAL exiting: database unavailable',
+  ].join('\n'),
+  { previous: true },
+);
+
+const podSummary = (name: string, status: string, o: Partial<PodSummary> = {}): PodSummary => ({ name, status, ready: status === 'Running' ? 1 : 0, total: 1, restarts: 0, node: 'node-1', ...o });
+
+const deployment = (o: { replicas: WorkloadData['replicas']; conditions: Condition[]; pods: PodSummary[]; revision?: number; replicaSets?: WorkloadData['replicaSets'] }): WorkloadData => ({
+  kind: 'Deployment',
+  name: 'web',
+  namespace: 'shop',
+  replicas: o.replicas,
+  generation: 3,
+  observedGeneration: 3,
+  revision: String(o.revision ?? 1),
+  paused: false,
+  strategy: 'RollingUpdate',
+  selector: 'app=web',
+  conditions: o.conditions,
+  containers: [{ name: 'web', image: 'registry.example/web:2.5.0', requests: { cpu: '100m', memory: '2Gi' }, limits: { memory: '2Gi' } }],
+  ...(o.replicaSets ? { replicaSets: o.replicaSets } : {}),
+  pods: o.pods,
+  podsTotal: o.pods.length,
+  events: [],
+  eventsTotal: 0,
+});
+const replicas = (desired: number, updated: number, ready: number, available: number, unavailable: number, total: number) => ({ desired, updated, ready, available, unavailable, total });
+
+// ── scenarios ───────────────────────────────────────────────────────────────────────────────────
 
 describe('RulesInvestigator', () => {
   it('KubePodCrashLooping: describe, events, previous logs → escalate naming CrashLoopBackOff, the exit code and the last log lines', async () => {
-    const pod = 'web-7d9f8c6b5-x2x9k';
+    const name = 'web-7d9f8c6b5-x2x9k';
     const r = await run(
-      { alertname: 'KubePodCrashLooping', labels: { namespace: 'shop', pod, container: 'web' }, annotations: { runbook_url: 'https://runbooks.example/KubePodCrashLooping' } },
+      { alertname: 'KubePodCrashLooping', labels: { namespace: 'shop', pod: name, container: 'web' }, annotations: { runbook_url: 'https://runbooks.example/KubePodCrashLooping' } },
       {
-        describe_pod: CRASHLOOP_POD,
-        get_events: podEventsTable([['1m', 'Warning', 'BackOff', '31', `Pod/${pod}`, 'Back-off restarting failed container web in pod']]),
+        describe_pod: ok('describe_pod', CRASHLOOP_POD),
+        get_events: podEvents([event('Warning', 'BackOff', 'Back-off restarting failed container web in pod', 31, `Pod/${name}`)]),
         get_pod_logs: (a) => (a.previous ? CRASHLOOP_LOGS : undefined),
       },
     );
     expect(r.calls).toEqual([
-      `describe_pod {"name":"${pod}","namespace":"shop"}`,
-      `get_events {"namespace":"shop","involvedObjectName":"${pod}","limit":20}`,
-      `get_pod_logs {"name":"${pod}","namespace":"shop","container":"web","previous":true,"tailLines":50}`,
+      `describe_pod {"name":"${name}","namespace":"shop"}`,
+      `get_events {"namespace":"shop","involvedObjectName":"${name}","limit":20}`,
+      `get_pod_logs {"name":"${name}","namespace":"shop","container":"web","previous":true,"tailLines":50}`,
     ]);
     const c = conclusion(r.decision);
     expect(c.kind).toBe('escalate');
@@ -213,36 +267,41 @@ describe('RulesInvestigator', () => {
     const d1 = await inv.decide(ctx(a, []));
     const d2 = await new RulesInvestigator().decide(ctx(a, []));
     expect(d1).toEqual(d2);
-    const r = await run(a, { describe_pod: CRASHLOOP_POD, get_events: 'Events (namespace shop): <none>', get_pod_logs: CRASHLOOP_LOGS });
+    const r = await run(a, { describe_pod: ok('describe_pod', CRASHLOOP_POD), get_events: NO_EVENTS, get_pod_logs: CRASHLOOP_LOGS });
     expect(new Set(r.calls).size).toBe(r.calls.length);
   });
 
   it('OOMKilled container: memory limit vs usage, proposes raising the limit (blocked in observe) and says so', async () => {
-    const pod = 'api-6c9d7f8b4-qq7zt';
-    const describe = podDescribe({
-      name: pod,
+    const name = 'api-6c9d7f8b4-qq7zt';
+    const describe = pod({
+      name,
       status: 'CrashLoopBackOff',
-      restarts: 4,
-      owner: 'ReplicaSet/api-6c9d7f8b4 (controller)',
-      conditions: ['Ready=False — ContainersNotReady: containers with unready status: [api] (since 10m)', 'PodScheduled=True (since 30m)'],
+      owner: { kind: 'ReplicaSet', name: 'api-6c9d7f8b4' },
+      conditions: [cond('Ready', 'False', 'ContainersNotReady', 'containers with unready status: [api]'), cond('PodScheduled', 'True')],
       containers: [
-        '  api:',
-        '    State: Waiting: CrashLoopBackOff — back-off 1m20s restarting failed container=api',
-        '    Last state: Terminated: OOMKilled, exit code 137, finished 40s ago (2026-11-26T06:59:20Z)',
-        '    Ready: false   Restarts: 4   Started: false',
-        '    Image: registry.example/api:1.9.0 (pull IfNotPresent)',
-        '    Resources: requests: cpu=50m, memory=64Mi; limits: memory=128Mi',
-      ].join('\n'),
-      events: ['40s ago  Warning  BackOff (x9): Back-off restarting failed container api'],
+        ctr({
+          name: 'api',
+          image: 'registry.example/api:1.9.0',
+          ready: false,
+          restarts: 4,
+          state: { state: 'waiting', reason: 'CrashLoopBackOff', message: 'back-off 1m20s restarting failed container=api' },
+          lastState: { state: 'terminated', reason: 'OOMKilled', exitCode: 137, finishedAt: '2026-11-26T06:59:20Z' },
+          requests: { cpu: '50m', memory: '64Mi' },
+          limits: { memory: '128Mi' },
+        }),
+      ],
+      events: [event('Warning', 'BackOff', 'Back-off restarting failed container api', 9)],
     });
-    const top = [
-      'Pod usage (metrics.k8s.io), sorted by memory, 1 of 1:',
-      'POD                  CONTAINER  CPU  CPU-REQUEST     CPU-LIMIT  MEMORY  MEMORY-REQUEST    MEMORY-LIMIT',
-      `${pod}  api        12m  50m (24% used)  -          121Mi   64Mi (189% used)  128Mi (95% used)`,
-    ].join('\n');
+    const top = ok('top_pods', {
+      namespace: 'shop',
+      sortBy: 'memory',
+      perContainer: true,
+      rows: [{ namespace: 'shop', pod: name, container: 'api', cpu: 0.012, memory: 121 * 2 ** 20, cpuRequest: 0.05, memoryRequest: 64 * 2 ** 20, memoryLimit: 128 * 2 ** 20 }],
+      total: 1,
+    });
     const r = await run(
-      { alertname: 'KubeContainerOOMKilled', labels: { namespace: 'shop', pod, container: 'api' } },
-      { describe_pod: describe, get_events: 'Events (namespace shop, object */api): <none>', get_pod_logs: 'Logs of pod shop/x, container api (previous instance), last 50 lines:\nallocating cache: 512MiB', top_pods: top },
+      { alertname: 'KubeContainerOOMKilled', labels: { namespace: 'shop', pod: name, container: 'api' } },
+      { describe_pod: ok('describe_pod', describe), get_events: NO_EVENTS, get_pod_logs: logs(name, 'allocating cache: 512MiB', { previous: true }), top_pods: top },
     );
     expect(r.calls.map((c) => c.split(' ')[0])).toEqual(['describe_pod', 'get_events', 'get_pod_logs', 'top_pods', 'set_resources']);
     expect(r.calls[4]).toBe('set_resources {"kind":"Deployment","name":"api","namespace":"shop","container":"api","limits":{"memory":"256Mi"}}');
@@ -250,7 +309,7 @@ describe('RulesInvestigator', () => {
     expect(c.kind).toBe('escalate');
     expect(c.rootCause).toContain('OOMKilled (exit code 137)');
     expect(c.rootCause).toContain('memory limit of 128Mi');
-    expect(c.rootCause).toContain('121Mi');
+    expect(c.rootCause).toContain('current usage 121Mi (95% of its limit 128Mi)');
     expect(c.rootCause).toContain('not run: policy is observe');
     const md = await report(r);
     expect(md).toContain('Resources: requests: cpu=50m, memory=64Mi; limits: memory=128Mi');
@@ -258,21 +317,31 @@ describe('RulesInvestigator', () => {
   });
 
   it('OOMKilled remediation that runs: checks the rollout, resolves when it completes', async () => {
-    const pod = 'api-6c9d7f8b4-qq7zt';
-    const describe = podDescribe({
-      name: pod,
+    const name = 'api-6c9d7f8b4-qq7zt';
+    const describe = pod({
+      name,
       status: 'CrashLoopBackOff',
-      restarts: 4,
-      owner: 'ReplicaSet/api-6c9d7f8b4 (controller)',
-      conditions: ['Ready=False — ContainersNotReady: containers with unready status: [api]'],
-      containers: ['  api:', '    State: Waiting: CrashLoopBackOff — back-off', '    Last state: Terminated: OOMKilled, exit code 137', '    Ready: false   Restarts: 4', '    Resources: requests: memory=64Mi; limits: memory=1Gi'].join('\n'),
+      owner: { kind: 'ReplicaSet', name: 'api-6c9d7f8b4' },
+      conditions: [cond('Ready', 'False', 'ContainersNotReady', 'containers with unready status: [api]')],
+      containers: [ctr({ name: 'api', ready: false, restarts: 4, state: { state: 'waiting', reason: 'CrashLoopBackOff', message: 'back-off' }, lastState: { state: 'terminated', reason: 'OOMKilled', exitCode: 137 }, requests: { memory: '64Mi' }, limits: { memory: '1Gi' } })],
     });
     const r = await run(
-      { alertname: 'KubePodOOMKilled', labels: { namespace: 'shop', pod } },
+      { alertname: 'KubePodOOMKilled', labels: { namespace: 'shop', pod: name } },
       {
-        describe_pod: describe,
-        set_resources: 'set resources of container api in Deployment shop/api:\n  limits.memory: 1Gi → 2Gi',
-        rollout_status: 'Deployment shop/api: rollout complete — deployment api successfully rolled out (2 replicas updated and available)',
+        describe_pod: ok('describe_pod', describe),
+        set_resources: { text: 'set resources of container api in Deployment shop/api:\n  limits.memory: 1Gi → 2Gi', data: { kind: 'Deployment', name: 'api', namespace: 'shop', container: 'api', changes: [{ field: 'limits.memory', before: '1Gi', after: '2Gi' }], requests: { memory: '64Mi' }, limits: { memory: '2Gi' }, generation: { before: 1, after: 2 } } },
+        rollout_status: ok('rollout_status', {
+          kind: 'Deployment',
+          name: 'api',
+          namespace: 'shop',
+          state: 'complete',
+          message: 'deployment api successfully rolled out (2 replicas updated and available)',
+          replicas: { desired: 2, updated: 2, ready: 2, available: 2 },
+          images: ['api=registry.example/api:1.9.0'],
+          conditions: [],
+          podsNotReady: [],
+          podsTotal: 2,
+        }),
       },
       { mutations: 'run' },
     );
@@ -284,27 +353,32 @@ describe('RulesInvestigator', () => {
   });
 
   it('KubePodNotReady (readiness probe): names the probe, its endpoint and the Unhealthy message', async () => {
-    const pod = 'web-7d9f8c6b5-r4nd0';
-    const describe = podDescribe({
-      name: pod,
+    const name = 'web-7d9f8c6b5-r4nd0';
+    const describe = pod({
+      name,
       status: 'Running',
-      conditions: ['Ready=False — ContainersNotReady: containers with unready status: [web] (since 12m)'],
+      conditions: [cond('Ready', 'False', 'ContainersNotReady', 'containers with unready status: [web]')],
       containers: [
-        '  web:',
-        '    State: Running (started 12m ago (2026-11-26T06:48:00Z))',
-        '    Ready: false   Restarts: 0   Started: true',
-        '    Image: registry.example/web:2.4.1 (pull IfNotPresent)',
-        '    Resources: requests: cpu=100m, memory=128Mi; limits: memory=256Mi',
-        '    Readiness: http-get /ready port 8080 delay=0s timeout=1s period=10s success=1 failure=3',
-      ].join('\n'),
-      events: ['10s ago  Warning  Unhealthy (x72): Readiness probe failed: HTTP probe failed with statuscode: 503'],
+        ctr({
+          name: 'web',
+          image: 'registry.example/web:2.4.1',
+          ready: false,
+          started: true,
+          restarts: 0,
+          state: { state: 'running', startedAt: '2026-11-26T06:48:00Z' },
+          requests: { cpu: '100m', memory: '128Mi' },
+          limits: { memory: '256Mi' },
+          probes: { readiness: 'http-get /ready port 8080 delay=0s timeout=1s period=10s success=1 failure=3' },
+        }),
+      ],
+      events: [event('Warning', 'Unhealthy', 'Readiness probe failed: HTTP probe failed with statuscode: 503', 72)],
     });
     const r = await run(
-      { alertname: 'KubePodNotReady', labels: { namespace: 'shop', pod } },
+      { alertname: 'KubePodNotReady', labels: { namespace: 'shop', pod: name } },
       {
-        describe_pod: describe,
-        get_events: podEventsTable([['10s', 'Warning', 'Unhealthy', '72', `Pod/${pod}`, 'Readiness probe failed: HTTP probe failed with statuscode: 503']]),
-        get_pod_logs: 'Logs of pod shop/web, container web, last 50 lines:\nWARN readiness: cache backend redis.shop.svc unreachable',
+        describe_pod: ok('describe_pod', describe),
+        get_events: podEvents([event('Warning', 'Unhealthy', 'Readiness probe failed: HTTP probe failed with statuscode: 503', 72, `Pod/${name}`)]),
+        get_pod_logs: logs(name, 'WARN readiness: cache backend redis.shop.svc unreachable'),
       },
     );
     expect(r.calls.map((c) => c.split(' ')[0])).toEqual(['describe_pod', 'get_events', 'get_pod_logs']);
@@ -316,24 +390,26 @@ describe('RulesInvestigator', () => {
   });
 
   it('KubeContainerWaiting (ImagePullBackOff): names the image and that the tag does not exist', async () => {
-    const pod = 'web-5b8d9c7f6-kk2lm';
+    const name = 'web-5b8d9c7f6-kk2lm';
     const image = 'registry.example/web:2.5.0-rc1';
-    const describe = podDescribe({
-      name: pod,
+    const describe = pod({
+      name,
       status: 'ImagePullBackOff',
       phase: 'Pending',
-      owner: 'ReplicaSet/web-5b8d9c7f6 (controller)',
-      conditions: ['Ready=False — ContainersNotReady: containers with unready status: [web]', 'PodScheduled=True'],
+      owner: { kind: 'ReplicaSet', name: 'web-5b8d9c7f6' },
+      conditions: [cond('Ready', 'False', 'ContainersNotReady', 'containers with unready status: [web]'), cond('PodScheduled', 'True')],
       containers: [
-        '  web:',
-        `    State: Waiting: ImagePullBackOff — Back-off pulling image "${image}": ErrImagePull: failed to pull and unpack image "${image}": failed to resolve reference "${image}": not found`,
-        '    Ready: false   Restarts: 0   Started: false',
-        `    Image: ${image} (pull IfNotPresent)`,
-        '    Resources: requests: none; limits: none',
-      ].join('\n'),
-      events: [`30s ago  Warning  Failed (x5): Failed to pull image "${image}": rpc error: code = NotFound desc = failed to pull and unpack image "${image}": not found`, '30s ago  Warning  Failed (x5): Error: ImagePullBackOff'],
+        ctr({
+          name: 'web',
+          image,
+          ready: false,
+          restarts: 0,
+          state: { state: 'waiting', reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}": ErrImagePull: failed to pull and unpack image "${image}": failed to resolve reference "${image}": not found` },
+        }),
+      ],
+      events: [event('Warning', 'Failed', `Failed to pull image "${image}": rpc error: code = NotFound desc = failed to pull and unpack image "${image}": not found`, 5), event('Warning', 'Failed', 'Error: ImagePullBackOff', 5)],
     });
-    const r = await run({ alertname: 'KubeContainerWaiting', labels: { namespace: 'shop', pod, container: 'web', reason: 'ImagePullBackOff' } }, { describe_pod: describe, get_events: 'Events (namespace shop): <none>' });
+    const r = await run({ alertname: 'KubeContainerWaiting', labels: { namespace: 'shop', pod: name, container: 'web', reason: 'ImagePullBackOff' } }, { describe_pod: ok('describe_pod', describe), get_events: NO_EVENTS });
     expect(r.calls.map((c) => c.split(' ')[0])).toEqual(['describe_pod', 'get_events']); // no logs: it never started
     const c = conclusion(r.decision);
     expect(c.kind).toBe('escalate');
@@ -346,45 +422,45 @@ describe('RulesInvestigator', () => {
   });
 
   it('ImagePullBackOff from a private registry points at the pull secret', async () => {
-    const describe = podDescribe({
+    const describe = pod({
       name: 'p',
       status: 'ErrImagePull',
       phase: 'Pending',
-      conditions: ['PodScheduled=True'],
-      containers: ['  app:', '    State: Waiting: ErrImagePull — pull access denied for private.example/app, repository does not exist or may require \'docker login\': denied: requested access to the resource is denied', '    Ready: false   Restarts: 0', '    Image: private.example/app:1.0'].join('\n'),
+      conditions: [cond('PodScheduled', 'True')],
+      containers: [ctr({ name: 'app', image: 'private.example/app:1.0', ready: false, restarts: 0, state: { state: 'waiting', reason: 'ErrImagePull', message: "pull access denied for private.example/app, repository does not exist or may require 'docker login': denied: requested access to the resource is denied" } })],
     });
-    const r = await run({ alertname: 'KubeContainerWaiting', labels: { namespace: 'shop', pod: 'p' } }, { describe_pod: describe });
+    const r = await run({ alertname: 'KubeContainerWaiting', labels: { namespace: 'shop', pod: 'p' } }, { describe_pod: ok('describe_pod', describe) });
     expect(conclusion(r.decision).rootCause).toContain('without valid credentials');
     expect(await report(r)).toContain('imagePullSecrets');
   });
 
   it('KubeContainerWaiting: a missing Secret (CreateContainerConfigError) and a volume that cannot be mounted', async () => {
-    const waiting = (state: string, events: string[] = []) =>
-      podDescribe({ name: 'w', status: 'CreateContainerConfigError', phase: 'Pending', conditions: ['PodScheduled=True'], containers: ['  app:', `    State: ${state}`, '    Ready: false   Restarts: 0', '    Image: registry.example/app:1'].join('\n'), events });
-    const cfg = await run({ alertname: 'KubeContainerWaiting', labels: { namespace: 'shop', pod: 'w' } }, { describe_pod: waiting('Waiting: CreateContainerConfigError — secret "web-db" not found') });
+    const waiting = (state: Container['state'], events: Event[] = []) =>
+      ok('describe_pod', pod({ name: 'w', status: 'CreateContainerConfigError', phase: 'Pending', conditions: [cond('PodScheduled', 'True')], containers: [ctr({ name: 'app', image: 'registry.example/app:1', ready: false, restarts: 0, state })], events }));
+    const cfg = await run({ alertname: 'KubeContainerWaiting', labels: { namespace: 'shop', pod: 'w' } }, { describe_pod: waiting({ state: 'waiting', reason: 'CreateContainerConfigError', message: 'secret "web-db" not found' }) });
     expect(conclusion(cfg.decision).rootCause).toContain('CreateContainerConfigError): secret "web-db" not found');
     expect(await report(cfg)).toContain('Create the missing secret "web-db" in namespace shop');
 
     const mount = await run(
       { alertname: 'KubeContainerWaiting', labels: { namespace: 'shop', pod: 'w' } },
-      { describe_pod: waiting('Waiting: ContainerCreating', ['5s ago  Warning  FailedMount (x6): MountVolume.SetUp failed for volume "certs" : secret "web-tls" not found']) },
+      { describe_pod: waiting({ state: 'waiting', reason: 'ContainerCreating' }, [event('Warning', 'FailedMount', 'MountVolume.SetUp failed for volume "certs" : secret "web-tls" not found', 6)]) },
     );
     expect(conclusion(mount.decision).rootCause).toContain('a volume cannot be mounted (FailedMount): MountVolume.SetUp failed for volume "certs" : secret "web-tls" not found');
   });
 
   it('Pending pod (FailedScheduling): quotes the scheduler message and what to change', async () => {
-    const pod = 'big-6f7d8c9b5-abcde';
+    const name = 'big-6f7d8c9b5-abcde';
     const msg = '0/3 nodes are available: 3 Insufficient memory. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.';
-    const describe = podDescribe({
-      name: pod,
+    const describe = pod({
+      name,
       status: 'Pending',
       phase: 'Pending',
-      node: '<not scheduled>',
-      conditions: [`PodScheduled=False — Unschedulable: ${msg} (since 3m)`],
-      containers: ['  big:', '    State: no status reported yet', '    Image: registry.example/big:1 (pull IfNotPresent)', '    Resources: requests: cpu=100m, memory=64Gi; limits: memory=64Gi'].join('\n'),
-      events: [`3m ago  Warning  FailedScheduling: ${msg}`],
+      node: undefined,
+      conditions: [cond('PodScheduled', 'False', 'Unschedulable', msg)],
+      containers: [ctr({ name: 'big', image: 'registry.example/big:1', requests: { cpu: '100m', memory: '64Gi' }, limits: { memory: '64Gi' } })],
+      events: [event('Warning', 'FailedScheduling', msg)],
     });
-    const r = await run({ alertname: 'KubePodNotReady', labels: { namespace: 'shop', pod } }, { describe_pod: describe, get_events: podEventsTable([['3m', 'Warning', 'FailedScheduling', '1', `Pod/${pod}`, msg]]) });
+    const r = await run({ alertname: 'KubePodNotReady', labels: { namespace: 'shop', pod: name } }, { describe_pod: ok('describe_pod', describe), get_events: podEvents([event('Warning', 'FailedScheduling', msg, 1, `Pod/${name}`)]) });
     expect(r.calls.map((c) => c.split(' ')[0])).toEqual(['describe_pod', 'get_events']);
     const c = conclusion(r.decision);
     expect(c.rootCause).toContain('FailedScheduling');
@@ -394,41 +470,21 @@ describe('RulesInvestigator', () => {
     expect(md).toMatch(/enough allocatable memory/);
   });
 
-  const deploymentDescribe = (o: { replicas: string; conditions: string[]; pods: string[]; revision?: number; rs?: string[] }) =>
-    [
-      'Deployment: shop/web',
-      `Replicas: ${o.replicas}`,
-      `Generation: 3 (observed 3)   Revision: ${o.revision ?? 1}   Paused: false`,
-      'Strategy: RollingUpdate (maxSurge 25%, maxUnavailable 25%)   Progress deadline: 600s   Min ready: 0s',
-      'Selector: app=web',
-      'Created: 2d ago (2026-11-24T07:00:00Z)',
-      'Labels: app=web',
-      'Conditions:',
-      ...o.conditions.map((c) => `  ${c}`),
-      'Pod template:',
-      '  Labels: app=web',
-      '  Containers:',
-      '    web:',
-      '      Image: registry.example/web:2.5.0 (pull IfNotPresent)',
-      '      Resources: requests: cpu=100m, memory=2Gi; limits: memory=2Gi',
-      ...(o.rs ? ['ReplicaSets (newest revision first):', ...o.rs.map((x) => `  ${x}`)] : []),
-      `Pods (${o.pods.length}):`,
-      ...o.pods.map((p) => `  ${p}`),
-      'Events: <none>',
-    ].join('\n');
-
   it('KubeDeploymentReplicasMismatch (quota): FailedCreate exceeded quota is the cause', async () => {
     const quotaMsg = 'pods "web-5b8d9c7f6-zz9x8" is forbidden: exceeded quota: compute, requested: requests.memory=2Gi, used: requests.memory=9Gi, limited: requests.memory=10Gi';
     const r = await run(
       { alertname: 'KubeDeploymentReplicasMismatch', labels: { namespace: 'shop', deployment: 'web' } },
       {
-        describe_deployment: deploymentDescribe({
-          replicas: 'desired 3 | updated 3 | ready 2 | available 2 | unavailable 1 | total 2',
-          conditions: ['Available=True — MinimumReplicasAvailable: Deployment has minimum availability.', `ReplicaFailure=True — FailedCreate: ${quotaMsg}`, 'Progressing=True — ReplicaSetUpdated: ReplicaSet "web-5b8d9c7f6" is progressing.'],
-          pods: ['web-5b8d9c7f6-aaaaa  status=Running  ready=1/1  restarts=0  node=node-1  age=2d', 'web-5b8d9c7f6-bbbbb  status=Running  ready=1/1  restarts=0  node=node-2  age=2d'],
-        }),
-        rollout_status: 'Deployment shop/web: rollout progressing — 2 of 3 updated replicas are available',
-        get_events: ['Events (namespace shop), newest first: 1 of 1', 'AGE  TYPE     REASON        COUNT  OBJECT                    MESSAGE', `1m   Warning  FailedCreate  12     ReplicaSet/web-5b8d9c7f6  Error creating: ${quotaMsg}`].join('\n'),
+        describe_deployment: ok(
+          'describe_deployment',
+          deployment({
+            replicas: replicas(3, 3, 2, 2, 1, 2),
+            conditions: [cond('Available', 'True', 'MinimumReplicasAvailable', 'Deployment has minimum availability.'), cond('ReplicaFailure', 'True', 'FailedCreate', quotaMsg), cond('Progressing', 'True', 'ReplicaSetUpdated', 'ReplicaSet "web-5b8d9c7f6" is progressing.')],
+            pods: [podSummary('web-5b8d9c7f6-aaaaa', 'Running'), podSummary('web-5b8d9c7f6-bbbbb', 'Running', { node: 'node-2' })],
+          }),
+        ),
+        rollout_status: ok('rollout_status', { kind: 'Deployment', name: 'web', namespace: 'shop', state: 'progressing', message: '2 of 3 updated replicas are available', replicas: { desired: 3, updated: 3, ready: 2, available: 2 }, images: [], conditions: [], podsNotReady: [], podsTotal: 2 }),
+        get_events: podEvents([event('Warning', 'FailedCreate', `Error creating: ${quotaMsg}`, 12, 'ReplicaSet/web-5b8d9c7f6')]),
       },
     );
     expect(r.calls.map((c) => c.split(' ')[0])).toEqual(['describe_deployment', 'rollout_status', 'get_events']);
@@ -440,34 +496,46 @@ describe('RulesInvestigator', () => {
   });
 
   it('KubeDeploymentRolloutStuck: ProgressDeadlineExceeded, the new pods cannot pull their image → proposes a rollback', async () => {
-    const pod = 'web-5b8d9c7f6-kk2lm';
+    const name = 'web-5b8d9c7f6-kk2lm';
     const image = 'registry.example/web:2.5.0';
     const r = await run(
       { alertname: 'KubeDeploymentRolloutStuck', labels: { namespace: 'shop', deployment: 'web' } },
       {
-        describe_deployment: deploymentDescribe({
-          replicas: 'desired 2 | updated 1 | ready 2 | available 2 | unavailable 1 | total 3',
-          revision: 2,
-          conditions: ['Available=True — MinimumReplicasAvailable: Deployment has minimum availability.', 'Progressing=False — ProgressDeadlineExceeded: ReplicaSet "web-5b8d9c7f6" has timed out progressing. (since 2m)'],
-          rs: ['web-5b8d9c7f6  revision=2 (current)  desired=1 current=1 ready=0 available=0  age=15m  images=web=registry.example/web:2.5.0', 'web-7d9f8c6b5  revision=1  desired=2 current=2 ready=2 available=2  age=2d  images=web=registry.example/web:2.4.1'],
-          pods: [`${pod}  status=ImagePullBackOff  ready=0/1  restarts=0  node=node-1  age=15m`, 'web-7d9f8c6b5-aaaaa  status=Running  ready=1/1  restarts=0  node=node-1  age=2d', 'web-7d9f8c6b5-bbbbb  status=Running  ready=1/1  restarts=0  node=node-2  age=2d'],
+        describe_deployment: ok(
+          'describe_deployment',
+          deployment({
+            replicas: replicas(2, 1, 2, 2, 1, 3),
+            revision: 2,
+            conditions: [cond('Available', 'True', 'MinimumReplicasAvailable', 'Deployment has minimum availability.'), cond('Progressing', 'False', 'ProgressDeadlineExceeded', 'ReplicaSet "web-5b8d9c7f6" has timed out progressing.')],
+            replicaSets: [
+              { name: 'web-5b8d9c7f6', revision: 2, current: true, desired: 1, ready: 0, available: 0, images: ['web=registry.example/web:2.5.0'] },
+              { name: 'web-7d9f8c6b5', revision: 1, current: false, desired: 2, ready: 2, available: 2, images: ['web=registry.example/web:2.4.1'] },
+            ],
+            pods: [podSummary(name, 'ImagePullBackOff'), podSummary('web-7d9f8c6b5-aaaaa', 'Running'), podSummary('web-7d9f8c6b5-bbbbb', 'Running', { node: 'node-2' })],
+          }),
+        ),
+        rollout_status: ok('rollout_status', { kind: 'Deployment', name: 'web', namespace: 'shop', state: 'failed', message: 'deployment web exceeded its progress deadline: ReplicaSet "web-5b8d9c7f6" has timed out progressing.', replicas: { desired: 2, updated: 1, ready: 2, available: 2 }, images: [], conditions: [], podsNotReady: [], podsTotal: 3 }),
+        get_events: NO_EVENTS,
+        describe_pod: ok(
+          'describe_pod',
+          pod({
+            name,
+            status: 'ImagePullBackOff',
+            phase: 'Pending',
+            owner: { kind: 'ReplicaSet', name: 'web-5b8d9c7f6' },
+            conditions: [cond('PodScheduled', 'True')],
+            containers: [ctr({ name: 'web', image, ready: false, restarts: 0, state: { state: 'waiting', reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}": ErrImagePull: manifest unknown` } })],
+          }),
+        ),
+        rollout_history: ok('rollout_history', {
+          name: 'web',
+          namespace: 'shop',
+          currentRevision: '2',
+          revisions: [
+            { revision: 2, current: true, replicaSet: 'web-5b8d9c7f6', ready: 0, desired: 1, images: ['web=registry.example/web:2.5.0'] },
+            { revision: 1, current: false, replicaSet: 'web-7d9f8c6b5', ready: 2, desired: 2, images: ['web=registry.example/web:2.4.1'] },
+          ],
         }),
-        rollout_status: 'Deployment shop/web: rollout failed — deployment web exceeded its progress deadline: ReplicaSet "web-5b8d9c7f6" has timed out progressing.',
-        get_events: 'Events (namespace shop): <none>',
-        describe_pod: podDescribe({
-          name: pod,
-          status: 'ImagePullBackOff',
-          phase: 'Pending',
-          owner: 'ReplicaSet/web-5b8d9c7f6 (controller)',
-          conditions: ['PodScheduled=True'],
-          containers: ['  web:', `    State: Waiting: ImagePullBackOff — Back-off pulling image "${image}": ErrImagePull: manifest unknown`, '    Ready: false   Restarts: 0', `    Image: ${image}`].join('\n'),
-        }),
-        rollout_history: [
-          'Deployment shop/web rollout history (newest first; current revision 2):',
-          'REVISION     REPLICASET     AGE  READY  IMAGES                              CHANGE-CAUSE',
-          '2 (current)  web-5b8d9c7f6  15m  0/1    web=registry.example/web:2.5.0      <none>',
-          '1            web-7d9f8c6b5  2d   2/2    web=registry.example/web:2.4.1      <none>',
-        ].join('\n'),
       },
     );
     expect(r.calls.map((c) => c.split(' ')[0])).toEqual(['describe_deployment', 'rollout_status', 'get_events', 'describe_pod', 'rollout_history', 'rollback_deployment']);
@@ -478,16 +546,16 @@ describe('RulesInvestigator', () => {
     expect(c.rootCause).toContain('image');
     expect(c.rootCause).toContain(image);
     const md = await report(r);
-    expect(md).toContain('2 (current)  web-5b8d9c7f6');
+    expect(md).toContain('2 (current)  web-5b8d9c7f6  ready 0/1  web=registry.example/web:2.5.0');
   });
 
   it('KubeDeploymentReplicasMismatch resolves when the replicas match again', async () => {
     const r = await run(
       { alertname: 'KubeDeploymentReplicasMismatch', labels: { namespace: 'shop', deployment: 'web' } },
       {
-        describe_deployment: deploymentDescribe({ replicas: 'desired 2 | updated 2 | ready 2 | available 2 | unavailable 0 | total 2', conditions: ['Available=True — MinimumReplicasAvailable: ok'], pods: ['web-1  status=Running  ready=1/1  restarts=0  node=n  age=1d', 'web-2  status=Running  ready=1/1  restarts=0  node=n  age=1d'] }),
-        rollout_status: 'Deployment shop/web: rollout complete — deployment web successfully rolled out (2 replicas updated and available)',
-        get_events: 'Events (namespace shop): <none>',
+        describe_deployment: ok('describe_deployment', deployment({ replicas: replicas(2, 2, 2, 2, 0, 2), conditions: [cond('Available', 'True', 'MinimumReplicasAvailable', 'ok')], pods: [podSummary('web-1', 'Running'), podSummary('web-2', 'Running')] })),
+        rollout_status: ok('rollout_status', { kind: 'Deployment', name: 'web', namespace: 'shop', state: 'complete', message: 'deployment web successfully rolled out (2 replicas updated and available)', replicas: { desired: 2, updated: 2, ready: 2, available: 2 }, images: [], conditions: [], podsNotReady: [], podsTotal: 2 }),
+        get_events: NO_EVENTS,
       },
     );
     const c = conclusion(r.decision);
@@ -496,44 +564,53 @@ describe('RulesInvestigator', () => {
   });
 
   it('KubeStatefulSetReplicasMismatch: the pod waits for a PVC that cannot be provisioned', async () => {
-    const pvcDesc = [
-      'PersistentVolumeClaim: db/data-db-2',
-      'Status: Pending   Volume: <none>   StorageClass: fast-ssd   Volume mode: Filesystem',
-      'Requested: 100Gi   Capacity: <none>   Access modes: ReadWriteOnce',
-      'Used by: db-2 (Pending, node <none>)',
-      'Events (newest first, 1 of 1):',
-      '  20s ago  Warning  ProvisioningFailed (x14): storageclass.storage.k8s.io "fast-ssd" not found',
-    ].join('\n');
+    const unbound = '0/3 nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.';
+    const pvc: PvcData = {
+      name: 'data-db-2',
+      namespace: 'db',
+      phase: 'Pending',
+      storageClass: 'fast-ssd',
+      volumeMode: 'Filesystem',
+      requested: '100Gi',
+      accessModes: ['ReadWriteOnce'],
+      conditions: [],
+      usedBy: [{ name: 'db-2', status: 'Pending' }],
+      events: [event('Warning', 'ProvisioningFailed', 'storageclass.storage.k8s.io "fast-ssd" not found', 14)],
+      eventsTotal: 1,
+    };
     const r = await run(
       { alertname: 'KubeStatefulSetReplicasMismatch', labels: { namespace: 'db', statefulset: 'db' } },
       {
-        describe_statefulset: [
-          'StatefulSet: db/db',
-          'Replicas: desired 3 | current 3 | updated 3 | ready 2 | available 2 | total 3',
-          'Conditions: <none>',
-          'Pods (3):',
-          '  db-0  status=Running  ready=1/1  restarts=0  node=node-1  age=3d',
-          '  db-1  status=Running  ready=1/1  restarts=0  node=node-2  age=3d',
-          '  db-2  status=Pending  ready=0/1  restarts=0  node=<unscheduled>  age=8m',
-        ].join('\n'),
-        rollout_status: 'StatefulSet db/db: rollout progressing — waiting for 1 pods to be ready (2/3 ready)',
-        get_events: 'Events (namespace db): <none>',
-        describe_pod: [
-          'Pod: db/db-2',
-          'Status: Pending   Phase: Pending   Ready: 0/1   Restarts: 0',
-          'Node: <not scheduled>   Pod IP: <none>   QoS: Burstable',
-          'Controlled by: StatefulSet/db (controller)',
-          'Conditions:',
-          '  PodScheduled=False — Unschedulable: 0/3 nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling. (since 8m)',
-          'Containers:',
-          '  postgres:',
-          '    State: no status reported yet',
-          '    Image: postgres:16',
-          'Volumes: data: PVC data-db-2',
-          'Events (newest first, 1 of 1):',
-          '  8m ago  Warning  FailedScheduling: 0/3 nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.',
-        ].join('\n'),
-        describe_pvc: pvcDesc,
+        describe_statefulset: ok('describe_statefulset', {
+          kind: 'StatefulSet',
+          name: 'db',
+          namespace: 'db',
+          replicas: { desired: 3, current: 3, updated: 3, ready: 2, available: 2, total: 3 },
+          conditions: [],
+          containers: [{ name: 'postgres', image: 'postgres:16', requests: {}, limits: {} }],
+          pods: [podSummary('db-0', 'Running'), podSummary('db-1', 'Running', { node: 'node-2' }), podSummary('db-2', 'Pending', { node: undefined })],
+          podsTotal: 3,
+          events: [],
+          eventsTotal: 0,
+        }),
+        rollout_status: ok('rollout_status', { kind: 'StatefulSet', name: 'db', namespace: 'db', state: 'progressing', message: 'waiting for 1 pods to be ready (2/3 ready)', replicas: { desired: 3, ready: 2, updated: 3 }, images: [], conditions: [], podsNotReady: [], podsTotal: 3 }),
+        get_events: podEvents([], 'db'),
+        describe_pod: ok(
+          'describe_pod',
+          pod({
+            name: 'db-2',
+            namespace: 'db',
+            status: 'Pending',
+            phase: 'Pending',
+            node: undefined,
+            owner: { kind: 'StatefulSet', name: 'db' },
+            conditions: [cond('PodScheduled', 'False', 'Unschedulable', unbound)],
+            containers: [ctr({ name: 'postgres', image: 'postgres:16' })],
+            volumes: [{ name: 'data', type: 'persistentVolumeClaim', source: 'data-db-2' }],
+            events: [event('Warning', 'FailedScheduling', unbound)],
+          }),
+        ),
+        describe_pvc: ok('describe_pvc', pvc),
       },
     );
     expect(r.calls.map((c) => c.split(' ')[0])).toEqual(['describe_statefulset', 'rollout_status', 'get_events', 'describe_pod', 'describe_pvc']);
@@ -545,37 +622,42 @@ describe('RulesInvestigator', () => {
   });
 
   it('KubeJobFailed: BackoffLimitExceeded, the failed pod’s exit code and its log', async () => {
+    const job: JobData = {
+      kind: 'Job',
+      name: 'migrate-29011',
+      namespace: 'shop',
+      owner: { kind: 'CronJob', name: 'migrate' },
+      completions: 1,
+      succeeded: 0,
+      active: 0,
+      failed: 4,
+      parallelism: 1,
+      backoffLimit: 3,
+      completionMode: 'NonIndexed',
+      conditions: [cond('FailureTarget', 'True', 'BackoffLimitExceeded', 'Job has reached the specified backoff limit'), cond('Failed', 'True', 'BackoffLimitExceeded', 'Job has reached the specified backoff limit')],
+      containers: [{ name: 'migrate', image: 'registry.example/migrate:7', requests: {}, limits: {} }],
+      pods: [podSummary('migrate-29011-4xk2p', 'Error'), podSummary('migrate-29011-9bq7d', 'Error', { node: 'node-2' })],
+      podsTotal: 2,
+      events: [],
+      eventsTotal: 0,
+    };
     const r = await run(
       { alertname: 'KubeJobFailed', labels: { namespace: 'shop', job_name: 'migrate-29011' } },
       {
-        describe_job: [
-          'Job: shop/migrate-29011',
-          'Controlled by: CronJob/migrate (controller)',
-          'Completions: 0/1 succeeded   Active: 0   Failed: 4',
-          'Parallelism: 1   Backoff limit: 3   Completion mode: NonIndexed',
-          'Created: 30m ago (2026-11-26T06:30:00Z)   Started: 30m ago (2026-11-26T06:30:00Z)',
-          'Selector: batch.kubernetes.io/controller-uid=1234',
-          'Conditions:',
-          '  FailureTarget=True — BackoffLimitExceeded: Job has reached the specified backoff limit (since 20m)',
-          '  Failed=True — BackoffLimitExceeded: Job has reached the specified backoff limit (since 20m)',
-          'Pod template:',
-          '  Containers:',
-          '    migrate:',
-          '      Image: registry.example/migrate:7',
-          'Pods (2):',
-          '  migrate-29011-4xk2p  status=Error  ready=0/1  restarts=0  node=node-1  age=21m',
-          '  migrate-29011-9bq7d  status=Error  ready=0/1  restarts=0  node=node-2  age=25m',
-        ].join('\n'),
-        get_events: 'Events (namespace shop): <none>',
-        describe_pod: podDescribe({
-          name: 'migrate-29011-4xk2p',
-          status: 'Error',
-          phase: 'Failed',
-          owner: 'Job/migrate-29011 (controller)',
-          conditions: ['Ready=False — PodFailed'],
-          containers: ['  migrate:', '    State: Terminated: Error, exit code 2, finished 21m ago (2026-11-26T06:39:00Z)', '    Ready: false   Restarts: 0   Started: false', '    Image: registry.example/migrate:7'].join('\n'),
-        }),
-        get_pod_logs: (a) => (a.previous ? undefined : 'Logs of pod shop/migrate-29011-4xk2p, container migrate, last 50 lines:\napplying migration 0042_users\nERROR: relation "users" already exists\nmigration failed'),
+        describe_job: ok('describe_job', job),
+        get_events: NO_EVENTS,
+        describe_pod: ok(
+          'describe_pod',
+          pod({
+            name: 'migrate-29011-4xk2p',
+            status: 'Error',
+            phase: 'Failed',
+            owner: { kind: 'Job', name: 'migrate-29011' },
+            conditions: [cond('Ready', 'False', 'PodFailed')],
+            containers: [ctr({ name: 'migrate', image: 'registry.example/migrate:7', ready: false, restarts: 0, state: { state: 'terminated', reason: 'Error', exitCode: 2, finishedAt: '2026-11-26T06:39:00Z' } })],
+          }),
+        ),
+        get_pod_logs: (a) => (a.previous ? undefined : logs('migrate-29011-4xk2p', 'applying migration 0042_users\nERROR: relation "users" already exists\nmigration failed')),
       },
     );
     expect(r.calls.map((c) => c.split(' ')[0])).toEqual(['describe_job', 'get_events', 'describe_pod', 'get_pod_logs']);
@@ -588,50 +670,30 @@ describe('RulesInvestigator', () => {
   });
 
   it('KubeHpaMaxedOut: at maxReplicas with the metric above target', async () => {
-    const hpa = [
-      '# HorizontalPodAutoscaler shop/web (autoscaling/v2)',
-      'apiVersion: autoscaling/v2',
-      'kind: HorizontalPodAutoscaler',
-      'metadata:',
-      '  name: web',
-      '  namespace: shop',
-      'spec:',
-      '  maxReplicas: 10',
-      '  metrics:',
-      '  - resource:',
-      '      name: cpu',
-      '      target:',
-      '        averageUtilization: 60',
-      '        type: Utilization',
-      '    type: Resource',
-      '  minReplicas: 2',
-      '  scaleTargetRef:',
-      '    apiVersion: apps/v1',
-      '    kind: Deployment',
-      '    name: web',
-      'status:',
-      '  conditions:',
-      '  - lastTransitionTime: 2026-11-26T06:00:00Z',
-      '    message: the desired replica count is more than the maximum replica count',
-      '    reason: TooManyReplicas',
-      '    status: "True"',
-      '    type: ScalingLimited',
-      '  currentMetrics:',
-      '  - resource:',
-      '      current:',
-      '        averageUtilization: 97',
-      '        averageValue: 485m',
-      '      name: cpu',
-      '    type: Resource',
-      '  currentReplicas: 10',
-      '  desiredReplicas: 10',
-    ].join('\n');
+    const hpa: ResourceData = {
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      name: 'web',
+      namespace: 'shop',
+      object: {
+        apiVersion: 'autoscaling/v2',
+        kind: 'HorizontalPodAutoscaler',
+        metadata: { name: 'web', namespace: 'shop' },
+        spec: { maxReplicas: 10, minReplicas: 2, metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 60 } } }], scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' } },
+        status: {
+          conditions: [{ type: 'ScalingLimited', status: 'True', reason: 'TooManyReplicas', message: 'the desired replica count is more than the maximum replica count', lastTransitionTime: '2026-11-26T06:00:00Z' }],
+          currentMetrics: [{ type: 'Resource', resource: { name: 'cpu', current: { averageUtilization: 97, averageValue: '485m' } } }],
+          currentReplicas: 10,
+          desiredReplicas: 10,
+        },
+      },
+    };
     const r = await run(
       { alertname: 'KubeHpaMaxedOut', labels: { namespace: 'shop', horizontalpodautoscaler: 'web' } },
       {
-        get_resource: hpa,
-        get_events: 'Events (namespace shop): <none>',
-        describe_deployment: deploymentDescribe({ replicas: 'desired 10 | updated 10 | ready 10 | available 10 | unavailable 0 | total 10', conditions: [], pods: [] }),
+        get_resource: ok('get_resource', hpa),
+        get_events: NO_EVENTS,
+        describe_deployment: ok('describe_deployment', deployment({ replicas: replicas(10, 10, 10, 10, 0, 10), conditions: [], pods: [] })),
         top_pods: { error: 'metrics API (metrics-server) is not installed in this cluster (no metrics.k8s.io API)' },
       },
     );
@@ -647,22 +709,27 @@ describe('RulesInvestigator', () => {
   });
 
   it('CPUThrottlingHigh: the CPU limit and how much of it is used', async () => {
-    const pod = 'web-7d9f8c6b5-x2x9k';
+    const name = 'web-7d9f8c6b5-x2x9k';
     const r = await run(
-      { alertname: 'CPUThrottlingHigh', labels: { namespace: 'shop', pod, container: 'web' }, annotations: { description: '65.2% throttling of CPU in namespace shop for container web in pod web-7d9f8c6b5-x2x9k.' } },
+      { alertname: 'CPUThrottlingHigh', labels: { namespace: 'shop', pod: name, container: 'web' }, annotations: { description: '65.2% throttling of CPU in namespace shop for container web in pod web-7d9f8c6b5-x2x9k.' } },
       {
-        describe_pod: podDescribe({
-          name: pod,
-          status: 'Running',
-          ready: '1/1',
-          conditions: ['Ready=True'],
-          containers: ['  web:', '    State: Running (started 2d ago)', '    Ready: true   Restarts: 0   Started: true', '    Resources: requests: cpu=250m, memory=256Mi; limits: cpu=500m, memory=512Mi'].join('\n'),
+        describe_pod: ok(
+          'describe_pod',
+          pod({
+            name,
+            status: 'Running',
+            ready: 1,
+            conditions: [cond('Ready', 'True')],
+            containers: [ctr({ name: 'web', ready: true, started: true, restarts: 0, state: { state: 'running' }, requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '500m', memory: '512Mi' } })],
+          }),
+        ),
+        top_pods: ok('top_pods', {
+          namespace: 'shop',
+          sortBy: 'cpu',
+          perContainer: true,
+          rows: [{ namespace: 'shop', pod: name, container: 'web', cpu: 0.49, memory: 200 * 2 ** 20, cpuRequest: 0.25, cpuLimit: 0.5, memoryRequest: 256 * 2 ** 20, memoryLimit: 512 * 2 ** 20 }],
+          total: 1,
         }),
-        top_pods: [
-          'Pod usage (metrics.k8s.io), sorted by cpu, 1 of 1:',
-          'POD                  CONTAINER  CPU   CPU-REQUEST        CPU-LIMIT         MEMORY  MEMORY-REQUEST    MEMORY-LIMIT',
-          `${pod}  web        490m  250m (196% used)   500m (98% used)   200Mi   256Mi (78% used)  512Mi (39% used)`,
-        ].join('\n'),
       },
     );
     expect(r.calls.map((c) => c.split(' ')[0])).toEqual(['describe_pod', 'top_pods']);
@@ -674,26 +741,40 @@ describe('RulesInvestigator', () => {
   });
 
   it('KubeMemoryOvercommit (cluster): requests vs allocatable without the largest node', async () => {
-    const node = (name: string, req: string, pct: string) =>
-      [
-        `Node: ${name}`,
-        'Status: Ready   Unschedulable: false   Roles: worker',
-        'Conditions:',
-        '  Ready=True — KubeletReady: kubelet is posting ready status (since 3d)',
-        'Capacity: cpu=4, memory=16Gi, pods=110',
-        'Allocatable: cpu=4, memory=16Gi, pods=110',
-        'Pods: 20 non-terminated (allocatable 110)',
-        `Allocated: cpu requests 3200m (80%), limits 6 (150%); memory requests ${req} (${pct}), limits 20Gi (125%)`,
-      ].join('\n');
+    const node = (name: string, memRequests: number): NodeData => ({
+      name,
+      status: 'Ready',
+      unschedulable: false,
+      roles: ['worker'],
+      taints: [],
+      conditions: [cond('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status')],
+      capacity: { cpu: '4', memory: '16Gi', pods: '110' },
+      allocatable: { cpu: '4', memory: '16Gi', pods: '110' },
+      pods: { count: 20, cpuRequests: 3.2, cpuLimits: 6, memoryRequests: memRequests * 2 ** 30, memoryLimits: 20 * 2 ** 30, items: [] },
+      events: [],
+      eventsTotal: 0,
+    });
+    const nodes: ListData = {
+      apiVersion: 'v1',
+      kind: 'Node',
+      items: ['node-1', 'node-2'].map((n) => ({ name: n, columns: { STATUS: 'Ready', ROLES: 'worker', VERSION: 'v1.31.0' }, node: { status: 'Ready' as const, unschedulable: false, roles: ['worker'], version: 'v1.31.0' } })),
+      more: false,
+    };
+    const pods: ListData = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      items: [
+        { name: 'api-1', namespace: 'shop', columns: {}, pod: { status: 'Running', ready: 1, total: 1, restarts: 3, node: 'node-1', lastTermination: { container: 'api', reason: 'OOMKilled', exitCode: 137 } } },
+        { name: 'web-1', namespace: 'shop', columns: {}, pod: { status: 'Running', ready: 1, total: 1, restarts: 0, node: 'node-2' } },
+      ],
+      more: false,
+    };
     const r = await run(
       { alertname: 'KubeMemoryOvercommit', annotations: { description: 'Cluster has overcommitted memory resource requests for Pods by 4Gi bytes and cannot tolerate node failure.' } },
       {
-        list_resources: (a) =>
-          a.kind === 'Node'
-            ? 'Node (v1) in all namespaces: 2 shown\nNAME    STATUS  ROLES   VERSION  AGE\nnode-1  Ready   worker  v1.31.0  3d\nnode-2  Ready   worker  v1.31.0  3d'
-            : 'Pod (v1) in all namespaces: 2 shown\nNAMESPACE  NAME   READY  STATUS    RESTARTS  NODE    AGE  LAST-TERMINATION\nshop       api-1  1/1    Running   3         node-1  1d   api: OOMKilled (exit 137)\nshop       web-1  1/1    Running   0         node-2  1d',
+        list_resources: (a) => (a.kind === 'Node' ? ok('list_resources', nodes) : ok('list_resources', pods)),
         top_nodes: { error: 'metrics API (metrics-server) is not installed in this cluster' },
-        describe_node: (a) => node(String(a.name), a.name === 'node-1' ? '14Gi' : '12Gi', a.name === 'node-1' ? '88%' : '75%'),
+        describe_node: (a) => ok('describe_node', node(String(a.name), a.name === 'node-1' ? 14 : 12)),
       },
     );
     expect(r.calls.map((c) => c.split(' ')[0])).toEqual(['list_resources', 'top_nodes', 'describe_node', 'describe_node', 'list_resources']);
@@ -708,19 +789,28 @@ describe('RulesInvestigator', () => {
     const r = await run(
       { alertname: 'KubePersistentVolumeFillingUp', labels: { namespace: 'db', persistentvolumeclaim: 'data-db-0' }, annotations: { description: 'The PersistentVolume claimed by data-db-0 in Namespace db is only 3.2% free.', runbook_url: 'https://runbooks.example/pv' } },
       {
-        describe_pvc: [
-          'PersistentVolumeClaim: db/data-db-0',
-          'Status: Bound   Volume: pvc-0a1b2c   StorageClass: standard   Volume mode: Filesystem',
-          'Requested: 10Gi   Capacity: 10Gi   Access modes: ReadWriteOnce',
-          'PersistentVolume pvc-0a1b2c: phase Bound, capacity 10Gi, reclaim Delete, source csi ebs.csi.aws.com',
-          'Used by: db-0 (Running, node node-1)',
-          'Events: <none>',
-        ].join('\n'),
-        get_events: 'Events (namespace db, object */data-db-0): <none>',
-        get_resource: '# StorageClass standard (storage.k8s.io/v1)\napiVersion: storage.k8s.io/v1\nkind: StorageClass\nallowVolumeExpansion: true\nprovisioner: ebs.csi.aws.com',
+        describe_pvc: ok('describe_pvc', {
+          name: 'data-db-0',
+          namespace: 'db',
+          phase: 'Bound',
+          volumeName: 'pvc-0a1b2c',
+          storageClass: 'standard',
+          volumeMode: 'Filesystem',
+          requested: '10Gi',
+          capacity: '10Gi',
+          accessModes: ['ReadWriteOnce'],
+          conditions: [],
+          volume: { name: 'pvc-0a1b2c', phase: 'Bound', capacity: '10Gi', reclaimPolicy: 'Delete', source: 'csi ebs.csi.aws.com' },
+          usedBy: [{ name: 'db-0', status: 'Running', node: 'node-1' }],
+          events: [],
+          eventsTotal: 0,
+        }),
+        get_events: podEvents([], 'db'),
+        get_resource: ok('get_resource', { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', name: 'standard', object: { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'standard' }, allowVolumeExpansion: true, provisioner: 'ebs.csi.aws.com' } }),
       },
     );
     expect(r.calls.map((c) => c.split(' ')[0])).toEqual(['describe_pvc', 'get_events', 'get_resource']);
+    expect(r.calls[2]).toBe('get_resource {"apiVersion":"storage.k8s.io/v1","kind":"StorageClass","name":"standard"}');
     const c = conclusion(r.decision);
     expect(c.rootCause).toContain('capacity 10Gi');
     expect(c.rootCause).toContain('3.2%');
@@ -731,24 +821,30 @@ describe('RulesInvestigator', () => {
   });
 
   it('KubeNodeNotReady: the Ready condition message, taints and the other nodes', async () => {
+    const stopped = 'Kubelet stopped posting node status.';
     const r = await run(
       { alertname: 'KubeNodeNotReady', labels: { node: 'node-3' } },
       {
-        describe_node: [
-          'Node: node-3',
-          'Status: NotReady   Unschedulable: false   Roles: worker',
-          'Taints: node.kubernetes.io/unreachable:NoExecute, node.kubernetes.io/unreachable:NoSchedule',
-          'Conditions:',
-          '  MemoryPressure=Unknown — NodeStatusUnknown: Kubelet stopped posting node status. (since 6m)',
-          '  DiskPressure=Unknown — NodeStatusUnknown: Kubelet stopped posting node status. (since 6m)',
-          '  Ready=Unknown — NodeStatusUnknown: Kubelet stopped posting node status. (since 6m)',
-          'Capacity: cpu=4, memory=16Gi, pods=110',
-          'Pods: 14 non-terminated (allocatable 110)',
-          'Events (newest first, 1 of 1):',
-          '  6m ago  Normal  NodeNotReady: Node node-3 status is now: NodeNotReady',
-        ].join('\n'),
-        get_events: 'Events (all namespaces, object Node/node-3): <none>',
-        list_resources: 'Node (v1) in all namespaces: 3 shown\nNAME    STATUS    ROLES   VERSION  AGE\nnode-1  Ready     worker  v1.31.0  30d\nnode-2  Ready     worker  v1.31.0  30d\nnode-3  NotReady  worker  v1.31.0  30d',
+        describe_node: ok('describe_node', {
+          name: 'node-3',
+          status: 'NotReady',
+          unschedulable: false,
+          roles: ['worker'],
+          taints: [{ key: 'node.kubernetes.io/unreachable', effect: 'NoExecute' }, { key: 'node.kubernetes.io/unreachable', effect: 'NoSchedule' }],
+          conditions: [cond('MemoryPressure', 'Unknown', 'NodeStatusUnknown', stopped), cond('DiskPressure', 'Unknown', 'NodeStatusUnknown', stopped), cond('Ready', 'Unknown', 'NodeStatusUnknown', stopped)],
+          capacity: { cpu: '4', memory: '16Gi', pods: '110' },
+          allocatable: { cpu: '4', memory: '16Gi', pods: '110' },
+          pods: { count: 14, cpuRequests: 1, cpuLimits: 2, memoryRequests: 2 ** 30, memoryLimits: 2 ** 31, items: [] },
+          events: [event('Normal', 'NodeNotReady', 'Node node-3 status is now: NodeNotReady')],
+          eventsTotal: 1,
+        }),
+        get_events: podEvents([]),
+        list_resources: ok('list_resources', {
+          apiVersion: 'v1',
+          kind: 'Node',
+          items: (['node-1', 'node-2', 'node-3'] as const).map((n) => ({ name: n, columns: {}, node: { status: n === 'node-3' ? ('NotReady' as const) : ('Ready' as const), unschedulable: false, roles: ['worker'], version: 'v1.31.0' } })),
+          more: false,
+        }),
       },
     );
     expect(r.calls.map((c) => c.split(' ')[0])).toEqual(['describe_node', 'get_events', 'list_resources']);
@@ -756,6 +852,7 @@ describe('RulesInvestigator', () => {
     expect(c.kind).toBe('escalate');
     expect(c.rootCause).toContain('Ready=Unknown (NodeStatusUnknown: Kubelet stopped posting node status.)');
     expect(c.rootCause).toContain('specific to node-3');
+    expect(c.rootCause).toContain('Taints: node.kubernetes.io/unreachable:NoExecute');
     const md = await report(r);
     expect(md).toContain('kubectl drain node-3 --ignore-daemonsets');
     expect(md).toContain('node-3  NotReady');
@@ -764,9 +861,22 @@ describe('RulesInvestigator', () => {
   it('KubeNodeNotReady resolves when the node is Ready again', async () => {
     const r = await run(
       { alertname: 'KubeNodeNotReady', labels: { node: 'node-3' } },
-      { describe_node: 'Node: node-3\nStatus: Ready   Unschedulable: false\nConditions:\n  Ready=True — KubeletReady: kubelet is posting ready status (since 1m)', get_events: 'x', list_resources: 'y' },
+      {
+        describe_node: ok('describe_node', { name: 'node-3', status: 'Ready', unschedulable: false, roles: [], taints: [], conditions: [cond('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status')], capacity: {}, allocatable: {}, events: [], eventsTotal: 0 }),
+        get_events: podEvents([]),
+        list_resources: { data: { something: 'that is not a list_resources result' } },
+      },
+    ).catch((e: Error) => e);
+    // A fixture that is not valid data is refused by the harness (the analyzer would ignore it).
+    expect(r).toBeInstanceOf(Error);
+    const fine = await run(
+      { alertname: 'KubeNodeNotReady', labels: { node: 'node-3' } },
+      {
+        describe_node: ok('describe_node', { name: 'node-3', status: 'Ready', unschedulable: false, roles: [], taints: [], conditions: [cond('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status')], capacity: {}, allocatable: {}, events: [], eventsTotal: 0 }),
+        get_events: podEvents([]),
+      },
     );
-    expect(conclusion(r.decision).kind).toBe('resolve');
+    expect(conclusion(fine.decision).kind).toBe('resolve');
   });
 
   it('TargetDown: the service has no ready endpoints because its pod crash-loops', async () => {
@@ -775,11 +885,24 @@ describe('RulesInvestigator', () => {
       {
         get_resource: (a) =>
           a.kind === 'Service'
-            ? '# Service shop/web (v1)\napiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  clusterIP: 10.96.3.4\n  ports:\n  - name: http\n    port: 8080\n    protocol: TCP\n  selector:\n    app: web\n  type: ClusterIP'
-            : '# Endpoints shop/web (v1)\napiVersion: v1\nkind: Endpoints\nmetadata:\n  name: web\nsubsets:\n- notReadyAddresses:\n  - ip: 10.244.1.17\n    targetRef:\n      kind: Pod\n      name: web-7d9f8c6b5-x2x9k\n  ports:\n  - name: http\n    port: 8080\n    protocol: TCP',
-        list_resources: 'Pod (v1) in namespace shop matching labels app=web: 1 shown\nNAME                 READY  STATUS            RESTARTS  NODE    AGE  LAST-TERMINATION\nweb-7d9f8c6b5-x2x9k  0/1    CrashLoopBackOff  7         node-1  25m  web: Error (exit 1)',
-        describe_pod: CRASHLOOP_POD,
-        get_events: 'Events (namespace shop): <none>',
+            ? ok('get_resource', { apiVersion: 'v1', kind: 'Service', name: 'web', namespace: 'shop', object: { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { clusterIP: '10.96.3.4', ports: [{ name: 'http', port: 8080, protocol: 'TCP' }], selector: { app: 'web' }, type: 'ClusterIP' } } })
+            : ok('get_resource', {
+                apiVersion: 'v1',
+                kind: 'Endpoints',
+                name: 'web',
+                namespace: 'shop',
+                object: { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'web' }, subsets: [{ notReadyAddresses: [{ ip: '10.244.1.17', targetRef: { kind: 'Pod', name: 'web-7d9f8c6b5-x2x9k' } }], ports: [{ name: 'http', port: 8080, protocol: 'TCP' }] }] },
+              }),
+        list_resources: ok('list_resources', {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          namespace: 'shop',
+          labelSelector: 'app=web',
+          items: [{ name: 'web-7d9f8c6b5-x2x9k', namespace: 'shop', columns: {}, pod: { status: 'CrashLoopBackOff', ready: 0, total: 1, restarts: 7, node: 'node-1', lastTermination: { container: 'web', reason: 'Error', exitCode: 1 } } }],
+          more: false,
+        }),
+        describe_pod: ok('describe_pod', CRASHLOOP_POD),
+        get_events: NO_EVENTS,
         get_pod_logs: CRASHLOOP_LOGS,
       },
     );
@@ -795,10 +918,10 @@ describe('RulesInvestigator', () => {
     const r = await run(
       { alertname: 'PaymentsLatencyHigh', labels: { namespace: 'shop', pod: 'web-7d9f8c6b5-x2x9k', deployment: 'web' } },
       {
-        describe_pod: CRASHLOOP_POD,
+        describe_pod: ok('describe_pod', CRASHLOOP_POD),
         get_pod_logs: CRASHLOOP_LOGS,
-        describe_deployment: deploymentDescribe({ replicas: 'desired 2 | updated 2 | ready 1 | available 1 | unavailable 1 | total 2', conditions: ['Available=False — MinimumReplicasUnavailable: Deployment does not have minimum availability.'], pods: [] }),
-        get_events: podEventsTable([['1m', 'Warning', 'BackOff', '31', 'Pod/web-7d9f8c6b5-x2x9k', 'Back-off restarting failed container web']]),
+        describe_deployment: ok('describe_deployment', deployment({ replicas: replicas(2, 2, 1, 1, 1, 2), conditions: [cond('Available', 'False', 'MinimumReplicasUnavailable', 'Deployment does not have minimum availability.')], pods: [] })),
+        get_events: podEvents([event('Warning', 'BackOff', 'Back-off restarting failed container web', 31, 'Pod/web-7d9f8c6b5-x2x9k')]),
       },
     );
     expect(r.calls.map((c) => c.split(' ')[0])).toEqual(['describe_pod', 'get_pod_logs', 'describe_deployment', 'get_events']);
@@ -819,7 +942,7 @@ describe('RulesInvestigator', () => {
   });
 
   it('resolves when the pod is gone, and when AlertManager resolved the alert', async () => {
-    const gone = await run({ alertname: 'KubePodCrashLooping', labels: { namespace: 'shop', pod: 'old-1' } }, { describe_pod: NOT_FOUND('pod old-1 in namespace shop'), get_events: 'Events (namespace shop): <none>' });
+    const gone = await run({ alertname: 'KubePodCrashLooping', labels: { namespace: 'shop', pod: 'old-1' } }, { describe_pod: NOT_FOUND('pod old-1 in namespace shop'), get_events: NO_EVENTS });
     expect(conclusion(gone.decision)).toMatchObject({ kind: 'resolve' });
     expect(conclusion(gone.decision).rootCause).toContain('no longer exists');
 
@@ -831,7 +954,7 @@ describe('RulesInvestigator', () => {
 
   it('skips tools that are not offered and concludes with what it has', async () => {
     const tools = ALL_TOOLS.filter((t) => t.tool === 'describe_pod');
-    const r = await run({ alertname: 'KubePodCrashLooping', labels: { namespace: 'shop', pod: 'web-7d9f8c6b5-x2x9k' } }, { describe_pod: CRASHLOOP_POD }, { tools });
+    const r = await run({ alertname: 'KubePodCrashLooping', labels: { namespace: 'shop', pod: 'web-7d9f8c6b5-x2x9k' } }, { describe_pod: ok('describe_pod', CRASHLOOP_POD) }, { tools });
     expect(r.calls.map((c) => c.split(' ')[0])).toEqual(['describe_pod']);
     expect(conclusion(r.decision).rootCause).toContain('exit code 1');
 
@@ -847,10 +970,74 @@ describe('RulesInvestigator', () => {
   });
 
   it('writes a report even when the step budget ended the investigation before a conclusion', async () => {
-    const r = await run({ alertname: 'KubePodCrashLooping', labels: { namespace: 'shop', pod: 'web-7d9f8c6b5-x2x9k' } }, { describe_pod: CRASHLOOP_POD }, { maxCalls: 1 });
+    const r = await run({ alertname: 'KubePodCrashLooping', labels: { namespace: 'shop', pod: 'web-7d9f8c6b5-x2x9k' } }, { describe_pod: ok('describe_pod', CRASHLOOP_POD) }, { maxCalls: 1 });
     const steps = r.steps.filter((s) => s.action === 'callTool');
     const { report: rep } = await r.inv.writeReport({ ...ctx(r.alert, steps), outcome: 'NeedsManualIntervention', reason: 'the step budget (1 steps) is spent' });
     expect(rep.markdown).toContain('stopped before concluding: the step budget');
     expect(rep.rootCause).toContain('exit code 1');
+  });
+});
+
+// ── structured data only ─────────────────────────────────────────────────────────────────────────
+
+describe('the analyzer reads data, not text', () => {
+  const CRASH_TEXT = [
+    'Pod: shop/web-7d9f8c6b5-x2x9k',
+    'Status: CrashLoopBackOff   Phase: Running   Ready: 0/1   Restarts: 7',
+    'Containers:',
+    '  web:',
+    '    State: Waiting: CrashLoopBackOff — back-off',
+    '    Last state: Terminated: Error, exit code 1',
+  ].join('\n');
+
+  it('a result without data (an external server, an older status) is "nothing found", never an exception', async () => {
+    const a = { alertname: 'KubePodCrashLooping', labels: { namespace: 'shop', pod: 'web-7d9f8c6b5-x2x9k' } };
+    const step = (tool: string, result: StepResult, index = 1): Step => ({ index, time: 't', action: 'callTool', server: 'other', tool, arguments: JSON.stringify({ name: 'web-7d9f8c6b5-x2x9k', namespace: 'shop' }), state: 'Succeeded', result });
+    for (const result of [
+      { ok: true, output: CRASH_TEXT },
+      { ok: true, output: CRASH_TEXT, data: '{"not": "json' },
+      { ok: true, output: CRASH_TEXT, data: JSON.stringify({ name: 42 }) },
+      { ok: true, output: '', data: 'null' },
+    ] as StepResult[]) {
+      const steps = [step('describe_pod', result)];
+      const ev = new Evidence(steps);
+      expect(ev.data('describe_pod', { name: 'web-7d9f8c6b5-x2x9k' })).toBeUndefined();
+      const inv = new RulesInvestigator({ maxCalls: 1 });
+      const d = await inv.decide(ctx(a, steps, [tool('describe_pod', false)]));
+      expect(d.decision.kind).toBe('escalate');
+      if (d.decision.kind === 'escalate') expect(d.decision.rootCause).not.toContain('exit code 1');
+      const { report: rep } = await inv.writeReport({ ...ctx(a, steps), outcome: 'NeedsManualIntervention', reason: 'test' });
+      expect(rep.markdown).toContain('## Root cause');
+      // The text is shown to the person as it is (quoted), not read.
+      if (result.output) {
+        expect(rep.markdown).toContain('described as text only (no structured result)');
+        expect(rep.markdown).toContain('Status: CrashLoopBackOff   Phase: Running   Ready: 0/1   Restarts: 7');
+      }
+    }
+    // The same step with its data: the cause is named.
+    const withData = [step('describe_pod', { ok: true, output: CRASH_TEXT, data: JSON.stringify(CRASHLOOP_POD) })];
+    const d = await new RulesInvestigator({ maxCalls: 1 }).decide(ctx(a, withData, [tool('describe_pod', false)]));
+    expect(d.decision.kind === 'escalate' && d.decision.rootCause).toContain('exit code 1');
+  });
+
+  it('matches a call by what the tool read, so that a model\'s "po" or "node" counts as Pod or Node', () => {
+    const steps: Step[] = [
+      { index: 1, time: 't', action: 'callTool', server: 'kubernetes', tool: 'list_resources', arguments: JSON.stringify({ kind: 'no' }), state: 'Succeeded', result: { ok: true, output: '', data: JSON.stringify({ apiVersion: 'v1', kind: 'Node', items: [], more: false }) } as StepResult },
+    ];
+    expect(new Evidence(steps).data('list_resources', { kind: 'Node' })).toEqual({ apiVersion: 'v1', kind: 'Node', items: [], more: false });
+  });
+
+  it('no analyzer module imports the hand-written YAML reader or parses tool text', () => {
+    const dir = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../src/analyzer');
+    expect(fs.existsSync(path.join(dir, 'yaml.ts'))).toBe(false);
+    const files = [...fs.readdirSync(dir).map((f) => path.join(dir, f)), ...fs.readdirSync(path.join(dir, 'rules')).map((f) => path.join(dir, 'rules', f))].filter((f) => f.endsWith('.ts'));
+    expect(files.length).toBeGreaterThan(8);
+    for (const f of files) {
+      const src = fs.readFileSync(f, 'utf8');
+      expect([f, /from '(\.\.?\/)+yaml\.js'|from 'yaml'/.test(src)]).toEqual([f, false]);
+      expect([f, /\b(parsePod|parseTable|parseEvents|parseConditions|parsePodLines|parseCounts|logBody|yamlValue|yamlSection|yamlList|yamlMap)\b/.test(src)]).toEqual([f, false]);
+      // Tool text is only ever quoted: never searched with a pattern, and there is no accessor for it.
+      expect([f, /\.(test|exec|match)\([^)]*\.output\b|\bev\.outputs?\(/.test(src)]).toEqual([f, false]);
+    }
   });
 });

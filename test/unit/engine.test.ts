@@ -4,6 +4,7 @@ import { InvestigationEngine, type Advance, type Limits } from '../../src/invest
 import { TransientError, type Decision, type Investigator, type ToolCatalog, type ToolInfo } from '../../src/investigation/types.js';
 import type { AlertIncident } from '../../src/incident/types.js';
 import type { PolicyConfig } from '../../src/policy/policy.js';
+import { RulesInvestigator } from '../../src/analyzer/rulesInvestigator.js';
 
 const tool = (name: string, mutating: boolean): ToolInfo => ({ name: `k8s__${name}`, server: 'k8s', tool: name, description: name, inputSchema: { type: 'object' }, mutating, classifiedBy: 'test' });
 const TOOLS = [tool('describe_pod', false), tool('scale', true)];
@@ -33,7 +34,7 @@ function scripted(decisions: Array<Decision | Error>): Investigator {
 }
 
 const limits: Limits = { maxSteps: 10, maxTokensPerIncident: 100_000, toolOutputMaxBytes: 1000, toolTimeoutMs: 1000, approvalTimeoutMs: 60_000, maxInvalidReplies: 3, maxAttempts: 3 };
-const policy = (mode: PolicyConfig['mode']): PolicyConfig => ({ mode, allowedTools: ['k8s__scale'], allowedNamespaces: [], maxMutations: 3 });
+const policy = (mode: PolicyConfig['mode']): PolicyConfig => ({ mode, allowedTools: ['k8s__scale'], allowedClusterTools: [], allowedNamespaces: [], maxMutations: 3 });
 
 function incident(): AlertIncident {
   return {
@@ -194,5 +195,123 @@ describe('InvestigationEngine', () => {
     await run(engine, inc);
     expect(inc.status!.steps![0]).toMatchObject({ action: 'note', reasoning: expect.stringContaining('resolved') });
     expect(inc.status!.report).toContain('alert resolved');
+  });
+  it('arguments too large to record whole are an invalid step told to the model, never cut and run', async () => {
+    const calls: string[] = [];
+    const big = call('scale', { name: 'web', namespace: 'shop', replicas: 5, note: 'x'.repeat(20_000) });
+    const engine = new InvestigationEngine({ investigator: scripted([big, resolve]), tools: catalog(calls), policy: policy('auto'), limits });
+    const inc = incident();
+    await run(engine, inc);
+    expect(calls).toEqual([]);
+    expect(inc.status!.steps![0]).toMatchObject({ action: 'invalid', result: { ok: false, error: expect.stringContaining('at most 16000') } });
+    expect(inc.status!.steps![0].arguments!.length).toBeLessThanOrEqual(4000);
+  });
+
+  it('recorded arguments that are not a JSON object are never run (as {} or otherwise)', async () => {
+    const calls: string[] = [];
+    const engine = new InvestigationEngine({ investigator: scripted([]), tools: catalog(calls), policy: policy('auto'), limits });
+    for (const args of ['{"name":"web","namespace":"sh', '[1,2]', '"x"']) {
+      const inc = incident();
+      inc.status = { phase: 'Executing', steps: [{ index: 1, time: '2026-11-26T07:01:00Z', action: 'callTool', server: 'k8s', tool: 'describe_pod', arguments: args, mutating: false, state: 'Planned' }] };
+      const adv = await engine.advance(inc);
+      expect(adv).toMatchObject({ kind: 'write', status: { steps: [{ state: 'Failed', result: { ok: false, error: expect.stringContaining('not a JSON object') } }] } });
+    }
+    expect(calls).toEqual([]);
+  });
+
+  it('a replica without the leader lease never runs a mutating call; one that loses it after the intent hands it back', async () => {
+    const calls: string[] = [];
+    let leader = false;
+    const engine = new InvestigationEngine({ investigator: scripted([]), tools: catalog(calls), policy: policy('auto'), limits, canAct: () => leader });
+    const inc = incident();
+    const planned = { index: 1, time: '2026-11-26T07:01:00Z', action: 'callTool' as const, server: 'k8s', tool: 'scale', arguments: '{"name":"web","namespace":"shop","replicas":5}', mutating: true, state: 'Planned' as const };
+    inc.status = { phase: 'Executing', steps: [planned] };
+    expect(await engine.advance(inc)).toMatchObject({ kind: 'noop' });
+    leader = true;
+    const intent = await engine.advance(inc);
+    if (intent.kind !== 'write' || !intent.afterWrite) throw new Error('expected an intent write');
+    leader = false; // the lease is lost while the intent is written
+    const after = await intent.afterWrite();
+    expect(after.status.steps![0]).toEqual(planned);
+    expect(after.events[0]).toMatchObject({ reason: 'LeadershipLost' });
+    expect(calls).toEqual([]);
+  });
+  describe('with the analyzer behind the LLM', () => {
+    const crashOutput = 'Pod: shop/web-1\nContainers:\n  web:\n    State: Waiting (CrashLoopBackOff)\n    Last State: Terminated (Error, exit code 1)\n    Restart Count: 7';
+
+    it('evidence first: the analyzer\'s read-only plan runs before the first LLM call, outside the model\'s step budget', async () => {
+      const calls: string[] = [];
+      const seen: number[] = [];
+      const llm = scripted([resolve]);
+      const decide = llm.decide.bind(llm);
+      llm.decide = async (ctx) => {
+        seen.push(ctx.steps.length);
+        return decide(ctx);
+      };
+      const rules = new RulesInvestigator();
+      const engine = new InvestigationEngine({ investigator: llm, evidence: rules, fallback: rules, tools: catalog(calls, crashOutput), policy: policy('approve'), limits: { ...limits, maxSteps: 1 } });
+      const inc = incident();
+      await run(engine, inc);
+      const steps = inc.status!.steps!;
+      expect(steps.map((x) => [x.action, x.origin])).toEqual([
+        ['callTool', 'evidence'],
+        ['note', 'evidence'],
+        ['resolve', undefined],
+      ]);
+      expect(calls).toEqual(['describe_pod {"name":"web-1","namespace":"shop"}']);
+      // The model's first call already had the evidence and the hypotheses, and still had its one step.
+      expect(seen).toEqual([2]);
+      expect(steps[1].reasoning).toMatch(/hypotheses/);
+      expect(inc.status!.outcome).toBe('Resolved');
+      expect(inc.status!.usage!.llmCalls).toBe(2);
+    });
+
+    it('an LLM unavailable past its retries leaves the analyzer\'s report, marked as such, instead of Failed', async () => {
+      let now = Date.parse('2026-11-26T07:00:00Z');
+      const down = () => new TransientError('LLM unavailable: 500');
+      const rules = new RulesInvestigator();
+      const llm = scripted([down(), down(), down()]);
+      llm.writeReport = async () => {
+        throw new TransientError('LLM unavailable: 500');
+      };
+      const engine = new InvestigationEngine({ investigator: llm, fallback: rules, tools: catalog([], crashOutput), policy: policy('approve'), limits, now: () => new Date(now) });
+      const inc = incident();
+      for (let i = 0; i < 20 && !['Reported', 'Failed'].includes(inc.status?.phase ?? ''); i++) {
+        const a = await engine.advance(inc);
+        if (a.kind === 'write') inc.status = a.status;
+        now += 60_000;
+      }
+      expect(inc.status).toMatchObject({ phase: 'Reported', outcome: 'NeedsManualIntervention', investigator: 'rules' });
+      const handOver = inc.status!.steps!.find((x) => x.origin === 'fallback' && x.action === 'note');
+      expect(handOver!.reasoning).toContain('LLMUnavailable');
+      expect(inc.status!.report).toContain('The LLM could not go on (LLMUnavailable');
+      expect(inc.status!.report).toContain("This report is the rule-based analyzer's");
+      expect(inc.status!.report).toMatch(/CrashLoopBackOff/);
+      expect(inc.status!.steps!.filter((x) => x.action === 'callTool').every((x) => x.origin === 'fallback')).toBe(true);
+    });
+
+    it('unusable replies hand over to the analyzer too', async () => {
+      const bad: Decision = { kind: 'invalid', error: 'there is no tool named "rm_rf"', raw: 'rm_rf({})' };
+      const rules = new RulesInvestigator();
+      const engine = new InvestigationEngine({ investigator: scripted([bad, bad, bad]), fallback: rules, tools: catalog([], crashOutput), policy: policy('approve'), limits });
+      const inc = incident();
+      await run(engine, inc);
+      expect(inc.status).toMatchObject({ phase: 'Reported', investigator: 'rules' });
+      expect(inc.status!.report).toContain('InvestigatorUnusable');
+    });
+  });
+  it("a read-only call that leaves out a required namespace gets the alert's; a change never does", async () => {
+    const calls: string[] = [];
+    const withSchema = (name: string, mutating: boolean): ToolInfo => ({ ...tool(name, mutating), inputSchema: { type: 'object', properties: { name: {}, namespace: {} }, required: ['name', 'namespace'] } });
+    const tools = [withSchema('describe_pod', false), withSchema('scale', true)];
+    const cat: ToolCatalog = { ...catalog(calls), list: () => tools, find: (n) => tools.find((t) => t.name === n) };
+    const engine = new InvestigationEngine({ investigator: scripted([call('describe_pod', { name: 'web-1' }), call('scale', { name: 'web', replicas: 2 }), resolve]), tools: cat, policy: policy('approve'), limits });
+    const inc = incident();
+    await run(engine, inc);
+    const [read, change] = inc.status!.steps!;
+    expect(JSON.parse(read.arguments!)).toEqual({ name: 'web-1', namespace: 'shop' });
+    expect(read.reasoning).toContain('namespace "shop" filled in from the alert');
+    expect(calls).toEqual(['describe_pod {"name":"web-1","namespace":"shop"}']);
+    expect(JSON.parse(change.arguments!)).toEqual({ name: 'web', replicas: 2 });
   });
 });

@@ -26,6 +26,8 @@ import { formatPod } from '../../src/tools/kubernetes/read/describePod.js';
 import { logsUnavailableReason, pickContainer } from '../../src/tools/kubernetes/read/logs.js';
 import { deploymentRollout } from '../../src/tools/kubernetes/read/rollout.js';
 import { createKubernetesToolServer, runTool, TOOL_DEFS } from '../../src/tools/kubernetes/server.js';
+import * as fs from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 import { summarize } from '../../src/tools/kubernetes/summaries.js';
 
 const NOW = Date.parse('2025-01-01T12:00:00Z');
@@ -183,13 +185,24 @@ describe('text helpers', () => {
     expect(t.split('\n')[0]).toBe('NAME         STATUS');
     expect(t.split('\n')[2]).toBe('longer-name  Pending');
   });
-  it('YAML output is readable and without undefined', () => {
-    const y = toYaml({ metadata: { name: 'a', labels: { 'app.kubernetes.io/name': 'x' } }, spec: { list: [{ name: 'c', args: ['--a', 'true'] }], empty: [], text: 'line1\nline2' }, gone: undefined });
+  it('YAML output is readable, without undefined, and reads back to the same value (the yaml package both ways)', () => {
+    const value = { metadata: { name: 'a', labels: { 'app.kubernetes.io/name': 'x' } }, spec: { list: [{ name: 'c', args: ['--a', 'true'] }], empty: [], text: 'line1\nline2', long: 'word '.repeat(60).trim() }, gone: undefined };
+    const y = toYaml(value);
     expect(y).toContain('metadata:\n  name: a\n  labels:\n    app.kubernetes.io/name: x');
     expect(y).toContain('  list:\n  - name: c\n    args:\n    - --a\n    - "true"');
     expect(y).toContain('text: |-\n    line1\n    line2');
     expect(y).not.toContain('gone');
-    expect(toYaml({ a: '8080', b: 8080, c: '- x', d: 'yes' })).toBe('a: "8080"\nb: 8080\nc: "- x"\nd: "yes"');
+    expect(y.split('\n').find((l) => l.includes('long:'))).toBe(`  long: ${'word '.repeat(60).trim()}`); // never folded
+    const { gone: _gone, ...rest } = value;
+    expect(parseYaml(y)).toEqual(rest);
+    const scalars = { a: '8080', b: 8080, c: '- x', d: 'yes', e: 'true', f: '', g: 'a: b', h: '[redacted]' };
+    expect(toYaml(scalars)).toBe('a: "8080"\nb: 8080\nc: "- x"\nd: yes\ne: "true"\nf: ""\ng: "a: b"\nh: "[redacted]"');
+    expect(parseYaml(toYaml(scalars))).toEqual(scalars);
+  });
+  it('the hand-written YAML emitter is gone: toYaml is the yaml package', () => {
+    const src = fs.readFileSync(new URL('../../src/tools/kubernetes/format.ts', import.meta.url), 'utf8');
+    expect(src).toMatch(/from 'yaml'/);
+    expect(src).not.toMatch(/function yaml(String|Key|Scalar|Lines)\b/);
   });
 });
 
@@ -403,17 +416,38 @@ describe('server', () => {
     }
   });
 
-  it('runTool bounds output and never throws', async () => {
+  it('runTool bounds output and data and never throws', async () => {
     const ctx = makeContext(offlineKubeConfig('t'));
-    const big = { ...TOOL_DEFS[0], run: async () => 'x'.repeat(10000) };
-    const res = await runTool(big, {}, ctx, 1000);
+    const args = { kind: 'ConfigMap', name: 'x', namespace: 'y' };
+    const object = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' }, data: Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`k${i}`, 'v'.repeat(40)])) };
+    const big = { ...TOOL_DEFS[0], run: async () => ({ text: 'x'.repeat(10000), data: { apiVersion: 'v1', kind: 'ConfigMap', name: 'x', object } }) };
+    const res = await runTool(big, args, ctx, { maxOutputBytes: 1000, maxDataBytes: 600 });
     const text = (res.content[0] as { text: string }).text;
     expect(Buffer.byteLength(text)).toBeLessThanOrEqual(1000);
     expect(text).toMatch(/\[output truncated: \d+ of 10000 bytes shown\]$/);
+    expect(res.structuredContent).toMatchObject({ kind: 'ConfigMap', name: 'x', truncated: true });
     const failing = { ...TOOL_DEFS[0], run: async () => { throw new ToolError('not found: pod x in namespace y'); } };
-    expect(await runTool(failing, {}, ctx, 1000)).toEqual({ content: [{ type: 'text', text: 'not found: pod x in namespace y' }], isError: true });
+    expect(await runTool(failing, args, ctx, 1000)).toEqual({ content: [{ type: 'text', text: 'not found: pod x in namespace y' }], isError: true });
     const weird = { ...TOOL_DEFS[0], run: async () => { throw new TypeError('boom'); } };
-    expect((await runTool(weird, {}, ctx, 1000)).isError).toBe(true);
+    expect((await runTool(weird, args, ctx, 1000)).isError).toBe(true);
+    // Data that contradicts the published schema is our bug: said so, not sent.
+    const wrong = { ...TOOL_DEFS[0], run: async () => ({ text: 'ok', data: { kind: 5 } }) };
+    const w = await runTool(wrong, args, ctx, 1000);
+    expect(w.isError).toBe(true);
+    expect((w.content[0] as { text: string }).text).toMatch(/^internal error: the structured result of get_resource does not match its output schema/);
+  });
+
+  it('publishes an outputSchema per tool and answers with structuredContent that matches it', async () => {
+    const { client, close } = await connect(offlineKubeConfig('t'));
+    try {
+      const { tools } = await client.listTools();
+      for (const t of tools) {
+        expect([t.name, t.outputSchema?.type]).toEqual([t.name, 'object']);
+        expect([t.name, Object.keys(t.outputSchema?.properties ?? {}).length > 2]).toEqual([t.name, true]);
+      }
+    } finally {
+      await close();
+    }
   });
 
   it('every tool schema is a zod shape with descriptions', () => {

@@ -1,4 +1,5 @@
-import { WebhookPayload, describeIssues } from '../../src/webhook/payload.js';
+import { WebhookPayload, describeIssues, findLoneSurrogate } from '../../src/webhook/payload.js';
+import { describeInvalidUtf8, invalidUtf8Offset } from '../../src/webhook/utf8.js';
 import { mergeNotification, specFromAlert } from '../../src/webhook/intake.js';
 
 const alert = (over: Record<string, unknown> = {}) => ({
@@ -67,5 +68,64 @@ describe('AlertManager payload', () => {
     expect(patch).toMatchObject({ status: 'resolved', endsAt: '2026-11-26T08:00:00Z', notifications: { count: 2, firstReceivedAt: 't1', lastReceivedAt: 't2' } });
     const late = mergeNotification({ ...first, status: 'resolved' }, specFromAlert(p.alerts[0], p, 't3'));
     expect(late.status).toBeUndefined();
+  });
+});
+
+describe('strict UTF-8', () => {
+  const fatal = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  const decodes = (b: Uint8Array) => {
+    try {
+      fatal.decode(b);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  it.each([
+    ['ASCII', [0x7b, 0x7d], -1],
+    ['é, 中, 🔥', [...Buffer.from('é中🔥')], -1],
+    ['a lone 0xFF', [0x61, 0xff, 0x62], 1],
+    ['a continuation byte first', [0x61, 0x80], 1],
+    ['a truncated 2-byte sequence', [0x61, 0x62, 0xc3, 0x28], 2],
+    ['a truncated sequence at the end', [0x61, 0xe4, 0xb8], 1],
+    ['an overlong "/" (C0 AF)', [0xc0, 0xaf], 0],
+    ['an overlong 3-byte form (E0 80 AF)', [0x20, 0xe0, 0x80, 0xaf], 1],
+    ['a UTF-16 surrogate (ED A0 80)', [0xed, 0xa0, 0x80], 0],
+    ['above U+10FFFF (F4 90 80 80)', [0xf4, 0x90, 0x80, 0x80], 0],
+    ['Latin-1 "café" (E9)', [0x63, 0x61, 0x66, 0xe9], 3],
+  ])('%s', (_name, bytes, offset) => {
+    const buf = Uint8Array.from(bytes as number[]);
+    expect(invalidUtf8Offset(buf)).toBe(offset);
+    expect(decodes(buf)).toBe(offset === -1);
+  });
+
+  it('agrees with a fatal TextDecoder on 20 000 random byte strings, and the bytes before the offset decode', () => {
+    let seed = 42;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const pieces = [[0x41], [0xc3, 0xa9], [0xe4, 0xb8, 0xad], [0xf0, 0x9f, 0x94, 0xa5], [0xed, 0x9f, 0xbf], [0xf4, 0x8f, 0xbf, 0xbf]];
+    for (let n = 0; n < 20_000; n++) {
+      const bytes: number[] = [];
+      const len = Math.floor(rnd() * 12);
+      for (let i = 0; i < len; i++) {
+        // mostly valid pieces, sometimes one random byte: invalid spots land anywhere
+        if (rnd() < 0.8) bytes.push(...pieces[Math.floor(rnd() * pieces.length)]);
+        else bytes.push(Math.floor(rnd() * 256));
+      }
+      const buf = Uint8Array.from(bytes);
+      const off = invalidUtf8Offset(buf);
+      expect({ bytes, valid: off === -1 }).toEqual({ bytes, valid: decodes(buf) });
+      if (off >= 0) expect(decodes(buf.subarray(0, off))).toBe(true);
+    }
+  });
+
+  it('names the byte and shows it', () => {
+    expect(describeInvalidUtf8(Uint8Array.from([0x61, 0xff, 0x62]), 1)).toMatch(/^body is not valid UTF-8 at byte 1 \(0xff 0x62\)/);
+  });
+
+  it('finds a lone surrogate escape in a value or a key, and nothing in proper pairs', () => {
+    expect(findLoneSurrogate(JSON.parse('{"alerts":[{"labels":{"a":"ok 🔥","b":"x\\udc00y"}}]}'))).toBe('alerts[0].labels.b');
+    expect(findLoneSurrogate(JSON.parse('{"alerts":[{"labels":{"\\ud800":"v"}}]}'))).toBe('alerts[0].labels.\ud800 (the key)');
+    expect(findLoneSurrogate(JSON.parse('{"a":"\\ud83d\\udd25 中文","b":[1,null,true]}'))).toBeUndefined();
   });
 });

@@ -50,12 +50,62 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- default (printf "%s-llm" (include "alert-agent.fullname" .)) .Values.llm.existingSecret }}
 {{- end }}
 
-{{/* The Secret holding the webhook bearer token ("" = no token). */}}
+{{/*
+The Secret holding the webhook bearer token ("" = no token: only with webhook.requireToken false and
+neither existingSecret nor bearerToken given).
+*/}}
 {{- define "alert-agent.webhookSecretName" -}}
 {{- if .Values.webhook.existingSecret }}
 {{- .Values.webhook.existingSecret }}
-{{- else if .Values.webhook.bearerToken }}
+{{- else if or .Values.webhook.bearerToken .Values.webhook.requireToken }}
 {{- printf "%s-webhook" (include "alert-agent.fullname" .) }}
+{{- end }}
+{{- end }}
+
+{{/*
+The token of the chart's webhook Secret: webhook.bearerToken if given, else the one the Secret already
+holds (lookup: stable across helm upgrade), else a new random one. Only for the Secret the chart creates.
+*/}}
+{{- define "alert-agent.webhookToken" -}}
+{{- if .Values.webhook.bearerToken }}
+{{- .Values.webhook.bearerToken }}
+{{- else }}
+{{- $existing := lookup "v1" "Secret" .Release.Namespace (include "alert-agent.webhookSecretName" .) }}
+{{- $data := dig "data" (dict) ($existing | default (dict)) }}
+{{- if hasKey $data .Values.webhook.secretKey }}
+{{- index $data .Values.webhook.secretKey | b64dec }}
+{{- else }}
+{{- randAlphaNum 48 }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+Whether the (namespaced) actions ClusterRole is rendered and bound: "true" or "". Not with policy.mode
+observe (nothing changes the cluster), nor with auto and no policy.allowedTools (auto runs only those and
+asks no person), nor with rbac.create false.
+*/}}
+{{- define "alert-agent.actionsRbac" -}}
+{{- if and .Values.rbac.create (ne .Values.policy.mode "observe") (or (ne .Values.policy.mode "auto") (not (empty .Values.policy.allowedTools))) }}true{{ end }}
+{{- end }}
+
+{{/*
+Whether the node actions (cordon_node / uncordon_node: cluster-scoped) get their ClusterRole and
+ClusterRoleBinding: "true" or "". rbac.nodeActions always / never decides; with auto (the default) they
+are bound exactly when the policy (src/policy/policy.ts) can let one run:
+  - policy.allowedClusterTools names kubernetes__cordon_node or kubernetes__uncordon_node, or
+  - policy.mode is approve and policy.allowedNamespaces is empty (a person approves it).
+Otherwise the policy blocks every cluster-scoped change (namespaces limited, or auto without the entry).
+*/}}
+{{- define "alert-agent.nodeActionsRbac" -}}
+{{- if and .Values.rbac.create (ne .Values.policy.mode "observe") }}
+{{- $mode := .Values.rbac.nodeActions | default "auto" }}
+{{- if eq $mode "always" }}true
+{{- else if eq $mode "auto" }}
+{{- $listed := .Values.policy.allowedClusterTools | default list }}
+{{- $named := or (has "kubernetes__cordon_node" $listed) (has "kubernetes__uncordon_node" $listed) }}
+{{- if or $named (and (eq .Values.policy.mode "approve") (empty .Values.policy.allowedNamespaces)) }}true{{ end }}
+{{- end }}
 {{- end }}
 {{- end }}
 
@@ -74,6 +124,15 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end }}
 {{- if not (has .Values.incidentNamespaceMode (list "operator" "alert")) }}
 {{- fail (printf "incidentNamespaceMode must be operator or alert (got %q)" .Values.incidentNamespaceMode) }}
+{{- end }}
+{{- $nodeActions := .Values.rbac.nodeActions }}
+{{- if not (or (kindIs "invalid" $nodeActions) (and (kindIs "string" $nodeActions) (has $nodeActions (list "auto" "always" "never")))) }}
+{{- fail (printf "rbac.nodeActions must be auto, always or never (got %q)" (toString .Values.rbac.nodeActions)) }}
+{{- end }}
+{{- range .Values.policy.allowedNamespaces }}
+{{- if not (regexMatch "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" .) }}
+{{- fail (printf "policy.allowedNamespaces: %q is not a namespace name" .) }}
+{{- end }}
 {{- end }}
 {{- if and (gt (int .Values.replicaCount) 1) (not .Values.leaderElection) }}
 {{- fail "replicaCount > 1 needs leaderElection: true" }}

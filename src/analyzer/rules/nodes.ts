@@ -1,6 +1,7 @@
 // Node alerts (NotReady, unreachable, pressure, flapping) and the cluster-wide overcommit alerts
 // (KubeMemoryOvercommit / KubeCPUOvercommit without a pod: requests vs what survives a node failure).
-import { clip, condition, eventsBy, isNotFound, kvList, line, parseConditions, parseTable, quantity, type Evidence } from '../evidence.js';
+import type { ListItem, NodeData } from '../../tools/kubernetes/outputs.js';
+import { clip, condition, conditions, cpuText, eventsBy, isNotFound, memoryText, podLine, quantity, type Evidence } from '../evidence.js';
 import { quote, type AlertInfo, type Call, type Finding, type Quote, type Rule } from './types.js';
 
 const NODE_ALERTS = new Set([
@@ -19,6 +20,16 @@ const NODE_ALERTS = new Set([
 ]);
 
 const PRESSURE = ['MemoryPressure', 'DiskPressure', 'PIDPressure', 'NetworkUnavailable'];
+
+/** A node of list_resources kind Node, with a line to quote: "node-3  NotReady  roles worker  v1.31.0". */
+function nodeRows(ev: Evidence): Array<{ name: string; status: string; line: string }> | undefined {
+  const list = ev.data('list_resources', { kind: 'Node' });
+  if (!list) return undefined;
+  return list.items.map((i: ListItem) => {
+    const status = `${i.node?.status ?? 'Unknown'}${i.node?.unschedulable ? ',SchedulingDisabled' : ''}`;
+    return { name: i.name, status, line: `${i.name}  ${status}${i.node?.roles.length ? `  roles ${i.node.roles.join(',')}` : ''}${i.node?.version ? `  ${i.node.version}` : ''}` };
+  });
+}
 
 function nodeName(a: AlertInfo): string | undefined {
   if (a.node) return a.node;
@@ -42,20 +53,20 @@ export const nodeRule: Rule = {
   },
   analyse(a, ev) {
     const node = nodeName(a);
-    const nodesTable = parseTable(ev.output('list_resources', { kind: 'Node' }));
-    const notReadyNodes = (nodesTable?.rows ?? []).filter((r) => /NotReady|Unknown/.test(r.STATUS ?? ''));
-    const nodesQuote: Quote[] = nodesTable ? quote('list_resources Node', nodesTable.lines.filter((l) => /NotReady|Unknown|SchedulingDisabled/.test(l)).slice(0, 5)) : [];
+    const nodesTable = nodeRows(ev);
+    const notReadyNodes = (nodesTable ?? []).filter((r) => /NotReady|Unknown/.test(r.status));
+    const nodesQuote: Quote[] = nodesTable ? quote('list_resources Node', nodesTable.filter((r) => /NotReady|Unknown|SchedulingDisabled/.test(r.status)).map((r) => r.line).slice(0, 5)) : [];
     if (!node) {
       return {
         resolved: false,
         summary: `${a.name}: the alert names no node; ${notReadyNodes.length} node(s) are NotReady`,
-        rootCause: `The alert has no "node" label. ${notReadyNodes.length ? `NotReady nodes: ${notReadyNodes.map((r) => r.NAME).join(', ')}.` : 'No node is NotReady in the node list.'}`,
+        rootCause: `The alert has no "node" label. ${notReadyNodes.length ? `NotReady nodes: ${notReadyNodes.map((r) => r.name).join(', ')}.` : 'No node is NotReady in the node list.'}`,
         quotes: nodesQuote,
         recommendations: ['Keep the node label in the alert rule', '`kubectl get nodes` and `kubectl describe node <node>`'],
       };
     }
     const src = `describe_node ${node}`;
-    const desc = ev.output('describe_node', { name: node });
+    const desc = ev.data('describe_node', { name: node });
     if (!desc) {
       const err = ev.failure('describe_node', { name: node });
       if (isNotFound(err)) {
@@ -63,21 +74,21 @@ export const nodeRule: Rule = {
       }
       return { resolved: false, summary: `${a.name}: node ${node} could not be examined`, rootCause: `Node ${node} could not be read${err ? `: ${err}` : ''}.`, quotes: [...quote(src, [err]), ...nodesQuote], recommendations: [`\`kubectl describe node ${node}\``] };
     }
-    const conds = parseConditions(desc);
+    const conds = conditions(desc.conditions);
     const ready = condition(conds, 'Ready');
     const pressures = conds.filter((c) => PRESSURE.includes(c.type) && c.status === 'True');
-    const statusLine = line(desc, /^Status:/);
-    const taints = line(desc, /^Taints:/);
-    const pods = line(desc, /^Pods:/);
-    const cordoned = /SchedulingDisabled|Unschedulable: true/.test(statusLine ?? '');
-    const nodeEvents = eventsBy([desc, ...ev.outputs('get_events').map((o) => o.output)], /.*/, node).filter((e) => e.type === 'Warning' || /NotReady|Rebooted|Pressure|NodeNotSchedulable/.test(e.reason));
+    const statusLine = `Status: ${desc.status}${desc.unschedulable ? ',SchedulingDisabled' : ''}   Unschedulable: ${desc.unschedulable}   Roles: ${desc.roles.join(',') || '<none>'}`;
+    const taints = `Taints: ${desc.taints.length ? desc.taints.map((t) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`).join(', ') : '<none>'}`;
+    const pods = desc.pods ? `Pods: ${desc.pods.count} non-terminated (allocatable ${desc.allocatable.pods ?? '?'})` : undefined;
+    const cordoned = desc.unschedulable;
+    const nodeEvents = eventsBy([desc.events, ...ev.events()], /.*/, node).filter((e) => e.type === 'Warning' || /NotReady|Rebooted|Pressure|NodeNotSchedulable/.test(e.reason));
     const quotes: Quote[] = [
       ...quote(src, [statusLine, ready?.line, ...pressures.map((p) => p.line), taints, pods]),
       ...quote(`events of node ${node}`, nodeEvents.slice(0, 3).map((e) => e.line)),
       ...nodesQuote,
     ];
-    const others = notReadyNodes.filter((r) => r.NAME !== node);
-    const othersText = nodesTable ? (others.length ? ` ${others.length} other node(s) are NotReady too (${others.slice(0, 5).map((r) => r.NAME).join(', ')}), which points to a shared cause (network, control plane, a bad node image).` : ` The other ${Math.max(0, nodesTable.rows.length - 1)} node(s) are Ready, so the problem is specific to ${node}.`) : '';
+    const others = notReadyNodes.filter((r) => r.name !== node);
+    const othersText = nodesTable ? (others.length ? ` ${others.length} other node(s) are NotReady too (${others.slice(0, 5).map((r) => r.name).join(', ')}), which points to a shared cause (network, control plane, a bad node image).` : ` The other ${Math.max(0, nodesTable.length - 1)} node(s) are Ready, so the problem is specific to ${node}.`) : '';
     const pressureOnly = /Pressure|NetworkUnavailable/.test(a.name);
     if (ready?.status === 'True' && !pressures.length) {
       return {
@@ -118,7 +129,7 @@ export const nodeRule: Rule = {
     return {
       resolved: false,
       summary,
-      rootCause: `${cause}${pressureText}${taints && !/<none>/.test(taints) ? ` ${taints}.` : ''}${othersText}`,
+      rootCause: `${cause}${pressureText}${desc.taints.length ? ` ${taints}.` : ''}${othersText}`,
       quotes,
       recommendations: recs,
     };
@@ -137,11 +148,15 @@ interface NodeAlloc {
   line?: string;
 }
 
-function nodeAlloc(name: string, desc: string, res: 'cpu' | 'memory'): NodeAlloc {
-  const alloc = kvList(line(desc, /^Allocatable:/)?.replace(/^Allocatable:\s*/, ''));
-  const l = line(desc, /^Allocated:/);
-  const m = new RegExp(`${res} requests (\\S+)(?: \\((\\d+%)\\))?, limits (\\S+)(?: \\((\\d+%)\\))?`).exec(l ?? '');
-  return { name, allocatable: quantity(alloc[res]), requests: quantity(m?.[1]), requestsPct: m?.[2], limits: quantity(m?.[3]), limitsPct: m?.[4], line: l };
+function nodeAlloc(desc: NodeData, res: 'cpu' | 'memory'): NodeAlloc {
+  const allocatable = quantity(desc.allocatable[res]);
+  const p = desc.pods;
+  const requests = p ? (res === 'cpu' ? p.cpuRequests : p.memoryRequests) : undefined;
+  const limits = p ? (res === 'cpu' ? p.cpuLimits : p.memoryLimits) : undefined;
+  const pct = (v: number | undefined) => (v !== undefined && allocatable ? `${Math.round((v / allocatable) * 100)}%` : undefined);
+  const show = res === 'cpu' ? cpuText : memoryText;
+  const line = p ? `Allocated: ${res} requests ${show(requests ?? 0)}${pct(requests) ? ` (${pct(requests)})` : ''}, limits ${show(limits ?? 0)}${pct(limits) ? ` (${pct(limits)})` : ''} of allocatable ${desc.allocatable[res] ?? '?'}` : undefined;
+  return { name: desc.name, allocatable, requests, requestsPct: pct(requests), limits, limitsPct: pct(limits), line };
 }
 
 const fmt = (v: number | undefined, res: 'cpu' | 'memory') =>
@@ -156,8 +171,8 @@ export const overcommitRule: Rule = {
       { tool: 'list_resources', args: { apiVersion: 'v1', kind: 'Node' }, why: 'List the nodes: how many, and are they all Ready?' },
       { tool: 'top_nodes', args: { sortBy: res }, why: `Current ${res} usage of the nodes against their allocatable capacity.` },
     ];
-    const nodes = parseTable(ev.output('list_resources', { kind: 'Node' }))?.rows ?? [];
-    for (const n of nodes.slice(0, 4)) calls.push({ tool: 'describe_node', args: { name: n.NAME }, why: `Requests and limits allocated on node ${n.NAME} against its allocatable ${res}.` });
+    const nodes = nodeRows(ev) ?? [];
+    for (const n of nodes.slice(0, 4)) calls.push({ tool: 'describe_node', args: { name: n.name }, why: `Requests and limits allocated on node ${n.name} against its allocatable ${res}.` });
     if (res === 'memory') {
       calls.push({ tool: 'list_resources', args: { apiVersion: 'v1', kind: 'Pod', limit: 200 }, why: 'Find pods whose containers were OOMKilled (LAST-TERMINATION column).' });
     }
@@ -165,21 +180,23 @@ export const overcommitRule: Rule = {
   },
   analyse(a, ev) {
     const res = a.name === 'KubeCPUOvercommit' ? 'cpu' : 'memory';
-    const nodesTable = parseTable(ev.output('list_resources', { kind: 'Node' }));
-    const described = ev.outputs('describe_node').map((o) => nodeAlloc(String(o.args.name), o.output, res));
+    const nodesTable = nodeRows(ev);
+    const described = ev.all('describe_node').map(({ d }) => nodeAlloc(d, res));
     const known = described.filter((n) => n.allocatable !== undefined && n.requests !== undefined);
-    const nodeCount = nodesTable?.rows.length ?? described.length;
+    const nodeCount = nodesTable?.length ?? described.length;
     const totalAlloc = known.reduce((s, n) => s + (n.allocatable ?? 0), 0);
     const totalReq = known.reduce((s, n) => s + (n.requests ?? 0), 0);
     const largest = Math.max(0, ...known.map((n) => n.allocatable ?? 0));
     const survivable = totalAlloc - largest;
     const overcommitted = known.length > 0 && totalReq > survivable;
-    const pods = parseTable(ev.output('list_resources', { kind: 'Pod' }));
-    const oom = (pods?.rows ?? []).map((r, i) => ({ r, l: pods!.lines[i] })).filter((x) => /OOMKilled/.test(x.r['LAST-TERMINATION'] ?? '') || /OOMKilled/.test(x.r.STATUS ?? ''));
-    const usage = parseTable(ev.output('top_nodes', {}));
+    const pods = ev.data('list_resources', { kind: 'Pod' });
+    const oom = (pods?.items ?? [])
+      .filter((i) => i.pod && (i.pod.lastTermination?.reason === 'OOMKilled' || i.pod.status === 'OOMKilled'))
+      .map((i) => ({ name: i.name, namespace: i.namespace, l: podLine({ ...i.pod!, name: i.name, namespace: i.namespace }).line }));
+    const usage = ev.data('top_nodes', {});
     const quotes: Quote[] = [
       ...known.flatMap((n) => quote(`describe_node ${n.name}`, [n.line])),
-      ...(usage ? quote('top_nodes', usage.lines.slice(0, 5)) : []),
+      ...(usage ? quote('top_nodes', usage.rows.slice(0, 5).map((r) => `${r.node}: cpu ${cpuText(r.cpu)}${r.cpuAllocatable ? ` (${Math.round((r.cpu / r.cpuAllocatable) * 100)}%)` : ''}, memory ${memoryText(r.memory)}${r.memoryAllocatable ? ` (${Math.round((r.memory / r.memoryAllocatable) * 100)}%)` : ''}`)) : []),
       ...quote('list_resources Pod (OOMKilled)', oom.slice(0, 5).map((x) => x.l)),
       ...(a.annotations.description ? [{ source: 'alert annotation', lines: [clip(a.annotations.description, 400)] }] : []),
     ];
@@ -189,7 +206,7 @@ export const overcommitRule: Rule = {
       ? `Pods request ${fmt(totalReq, res)} ${res} in total${partial} while the ${known.length} node(s) offer ${fmt(totalAlloc, res)} allocatable; without the largest node (${fmt(largest, res)}) only ${fmt(survivable, res)} would remain, so ` +
         (overcommitted ? `the cluster cannot reschedule its pods if a node fails (requests exceed capacity minus one node).` : `the requests would still fit — the figures seen here do not show the overcommit (the alert may count nodes or pods not described).`) +
         ` Per node: ${perNode}.` +
-        (oom.length ? ` ${oom.length} pod(s) show OOMKilled terminations: ${oom.slice(0, 5).map((x) => `${x.r.NAMESPACE ? `${x.r.NAMESPACE}/` : ''}${x.r.NAME}`).join(', ')}.` : '')
+        (oom.length ? ` ${oom.length} pod(s) show OOMKilled terminations: ${oom.slice(0, 5).map((x) => `${x.namespace ? `${x.namespace}/` : ''}${x.name}`).join(', ')}.` : '')
       : `The nodes' allocated ${res} could not be read (describe_node gave no "Allocated" figures), so the overcommit could not be quantified.`;
     return {
       resolved: false,

@@ -2,13 +2,14 @@
 // CPUThrottlingHigh) and the pod diagnosis every other rule reuses for "the worst pod" of a workload.
 import {
   clip,
+  cpuText,
   eventsBy,
   exitCodeMeaning,
   imagePullCause,
   isNotFound,
   keyLogLines,
-  parsePod,
-  parseTable,
+  memoryText,
+  podInfo,
   pickContainer,
   quantity,
   memoryQuantity,
@@ -18,7 +19,16 @@ import {
   type Evidence,
   type PodInfo,
 } from '../evidence.js';
+import { readOutput, type UsageRow } from '../../tools/kubernetes/outputs.js';
 import { quote, type AlertInfo, type Call, type Finding, type Quote, type Rule } from './types.js';
+
+/** A long message keeps its head and its tail: wrapped errors put the innermost cause last. */
+function clipEnds(s: string, max: number): string {
+  const t = s.replace(/\s+/g, ' ').trim();
+  if (t.length <= max) return t;
+  const head = Math.floor(max * 0.4);
+  return `${t.slice(0, head)} … ${t.slice(t.length - (max - head - 3))}`;
+}
 
 export type PodProblem =
   | 'gone'
@@ -65,14 +75,14 @@ export function workloadOf(owner: PodInfo['owner']): PodDiagnosis['workload'] {
   return undefined;
 }
 
-/** The events about one pod, from its description and from any get_events output. */
-function podEvents(ev: Evidence, ns: string, pod: string, info: PodInfo): { events: EventRec[]; texts: string[] } {
-  const texts = ev
-    .outputs('get_events')
-    .filter((o) => !o.args.namespace || o.args.namespace === ns)
-    .filter((o) => !o.args.involvedObjectName || o.args.involvedObjectName === pod)
-    .map((o) => o.output);
-  const fromTables = texts.flatMap((t) => eventsBy([t], /.*/, pod)).filter((e) => !e.object || /(^|\/)Pod\//.test(e.object) || e.object === pod);
+/** The events about one pod, from its description and from any get_events result. */
+function podEvents(ev: Evidence, ns: string, pod: string, info: PodInfo): { events: EventRec[] } {
+  const lists = ev
+    .all('get_events')
+    .filter(({ o, d }) => !(d.namespace ?? o.args.namespace) || (d.namespace ?? o.args.namespace) === ns)
+    .filter(({ o }) => !o.args.involvedObjectName || o.args.involvedObjectName === pod)
+    .map(({ d }) => d.events);
+  const fromTables = eventsBy(lists, /.*/, pod).filter((e) => !e.object || /(^|\/)Pod\//.test(e.object) || e.object === pod);
   const seen = new Set<string>();
   const events = [...info.events, ...fromTables].filter((e) => {
     const k = `${e.reason}|${e.message}`;
@@ -80,14 +90,14 @@ function podEvents(ev: Evidence, ns: string, pod: string, info: PodInfo): { even
     seen.add(k);
     return true;
   });
-  return { events, texts };
+  return { events };
 }
 
 function logsFor(ev: Evidence, ns: string, pod: string, container?: string): { lines: string[]; source?: string; error?: string } {
   const candidates = ev.obs.filter((o) => o.tool === POD_TOOLS.logs && o.args.name === pod && o.args.namespace === ns && (!container || !o.args.container || o.args.container === container));
   const ok = candidates.filter((o) => o.ok).sort((a, b) => Number(b.args.previous === true) - Number(a.args.previous === true));
   for (const o of ok) {
-    const ls = keyLogLines(o.output);
+    const ls = keyLogLines(readOutput('get_pod_logs', o.data));
     if (ls.length) return { lines: ls, source: `get_pod_logs ${ns}/${pod}${o.args.previous ? ' (previous)' : ''}` };
   }
   if (ok.length) return { lines: [], source: `get_pod_logs ${ns}/${pod}`, error: 'the log is empty' };
@@ -95,15 +105,22 @@ function logsFor(ev: Evidence, ns: string, pod: string, container?: string): { l
   return { lines: [], error: failed ? clip((failed.error || failed.output || 'the call failed').split('\n')[0], 240) : undefined };
 }
 
+/** "50% of its limit 128Mi" */
+const share = (used: number, of: number | undefined, fmt: (v: number) => string, what: string) => (of ? ` (${Math.round((used / of) * 100)}% of its ${what} ${fmt(of)})` : '');
+
 /** Memory/CPU usage of one container (or pod) from top_pods, if it was read. */
-export function usageFor(ev: Evidence, ns: string, pod: string, container?: string): { row?: Record<string, string>; line?: string; error?: string } {
+export function usageFor(ev: Evidence, ns: string, pod: string, container?: string): { row?: UsageRow; line?: string; error?: string } {
   for (const o of [...ev.obs].reverse()) {
     if (o.tool !== POD_TOOLS.top || (o.args.namespace && o.args.namespace !== ns)) continue;
     if (!o.ok) return { error: clip((o.error || o.output || 'failed').split('\n')[0], 240) };
-    const t = parseTable(o.output);
-    if (!t) continue;
-    const i = t.rows.findIndex((r) => r.POD === pod && (!container || !r.CONTAINER || r.CONTAINER === container));
-    if (i >= 0) return { row: t.rows[i], line: t.lines[i] };
+    const t = readOutput('top_pods', o.data);
+    const row = t?.rows.find((r) => r.pod === pod && r.namespace === ns && (!container || !r.container || r.container === container));
+    if (row) {
+      const line =
+        `${row.pod}${row.container ? ` container ${row.container}` : ''}: ` +
+        `cpu ${cpuText(row.cpu)}${share(row.cpu, row.cpuLimit, cpuText, 'limit')}, memory ${memoryText(row.memory)}${share(row.memory, row.memoryLimit, memoryText, 'limit')}`;
+      return { row, line };
+    }
   }
   return {};
 }
@@ -112,16 +129,26 @@ const describeSource = (ns: string, pod: string) => `describe_pod ${ns}/${pod}`;
 
 /** What is wrong with one pod, from describe_pod, events, logs and usage already gathered. */
 export function diagnosePod(ev: Evidence, ns: string, pod: string, containerName?: string): PodDiagnosis {
-  const desc = ev.output(POD_TOOLS.describe, { name: pod, namespace: ns });
-  const base = { namespace: ns, pod, quotes: [] as Quote[], recommendations: [] as string[], healthyNow: false, info: parsePod(undefined) };
+  const desc = ev.data(POD_TOOLS.describe, { name: pod, namespace: ns });
+  const base = { namespace: ns, pod, quotes: [] as Quote[], recommendations: [] as string[], healthyNow: false, info: podInfo(undefined) };
   if (!desc) {
     const err = ev.failure(POD_TOOLS.describe, { name: pod, namespace: ns });
     if (isNotFound(err)) {
       return { ...base, problem: 'gone', cause: `pod ${ns}/${pod} no longer exists (deleted or replaced)`, quotes: quote(describeSource(ns, pod), [err]) };
     }
+    const plain = ev.textOnly(POD_TOOLS.describe, { name: pod, namespace: ns });
+    if (plain) {
+      // Described by a server that returns text only: shown as it is, for a person to read.
+      return {
+        ...base,
+        problem: 'unreadable',
+        cause: `pod ${ns}/${pod} was described as text only (no structured result), so the rule-based analyzer cannot tell its state; its description is quoted in the evidence`,
+        quotes: quote(describeSource(ns, pod), plain.output.split('\n').slice(0, 12).map((l) => clip(l.trim()))),
+      };
+    }
     return { ...base, problem: 'unreadable', cause: `pod ${ns}/${pod} could not be read${err ? `: ${clip(err, 200)}` : ''}`, quotes: quote(describeSource(ns, pod), [err]) };
   }
-  const info = parsePod(desc);
+  const info = podInfo(desc);
   const c = pickContainer(info, containerName);
   const cn = c?.name;
   const { events } = podEvents(ev, ns, pod, info);
@@ -220,7 +247,7 @@ export function diagnosePod(ev: Evidence, ns: string, pod: string, containerName
     const oc = oomContainer;
     const limit = oc.limits.memory;
     const usage = usageFor(ev, ns, pod, oc.name);
-    const used = usage.row?.MEMORY;
+    const used = usage.row ? memoryText(usage.row.memory) : undefined;
     const exit = oc.lastReason === 'OOMKilled' ? oc.lastExitCode : oc.exitCode;
     const limitBytes = quantity(limit);
     const suggested = limitBytes ? memoryQuantity(limitBytes * 2) : undefined;
@@ -229,7 +256,7 @@ export function diagnosePod(ev: Evidence, ns: string, pod: string, containerName
       `container ${oc.name} of pod ${ns}/${pod} was OOMKilled (exit code ${exit ?? 137}): it needed more memory than ` +
       (limit ? `its memory limit of ${limit}` : 'the node could give it (the container has no memory limit, so the node ran out of memory)') +
       (used
-        ? `; current usage ${used}${usage.row?.['MEMORY-LIMIT'] && usage.row['MEMORY-LIMIT'] !== '-' ? ` (limit column: ${usage.row['MEMORY-LIMIT']})` : ''}`
+        ? `; current usage ${used}${usage.row ? share(usage.row.memory, usage.row.memoryLimit, memoryText, 'limit') : ''}`
         : usage.error
           ? `; current usage is unknown (${clip(usage.error.split(/[;(]/)[0].trim(), 80)})`
           : '') +
@@ -278,7 +305,10 @@ export function diagnosePod(ev: Evidence, ns: string, pod: string, containerName
   if (c && crashed) {
     const exit = c.state === 'Terminated' ? c.exitCode : (c.lastExitCode ?? c.exitCode);
     const reason = c.state === 'Terminated' ? c.reason : (c.lastReason ?? c.reason);
-    const meaning = exitCodeMeaning(exit);
+    // The message of the run that ended: the current state's when it is terminated (a Job's pod), else the last one.
+    const termination = c.state === 'Terminated' ? (c.message ?? c.lastMessage) : c.lastMessage;
+    const cannotStart = /exec: "[^"]*":[^;]*?(no such file or directory|executable file not found|permission denied)/.exec(termination ?? '');
+    const meaning = cannotStart || /^(StartError|ContainerCannotRun)$/.test(reason ?? '') ? `the container's command cannot be started${cannotStart ? `: ${cannotStart[1]}` : ''}` : exitCodeMeaning(exit);
     const logs = logsFor(ev, ns, pod, c.name);
     const backoff = events.filter((e) => e.reason === 'BackOff' || /Back-off restarting/i.test(e.message));
     const what = c.reason === 'CrashLoopBackOff' ? 'is crash-looping (CrashLoopBackOff)' : c.state === 'Terminated' ? 'failed' : `keeps failing (${info.status})`;
@@ -286,7 +316,7 @@ export function diagnosePod(ev: Evidence, ns: string, pod: string, containerName
       `${c.init ? 'init ' : ''}${ctr} ${what}: its last run ended with exit code ${exit ?? '?'}${reason ? ` (reason ${reason}${meaning ? `; ${meaning}` : ''})` : meaning ? ` (${meaning})` : ''}` +
       (c.restarts ? ` after ${c.restarts} restarts` : '') +
       (logs.lines.length ? `; last log lines: ${logs.lines.slice(-3).map((l) => `"${clip(l, 160)}"`).join(' ')}` : logs.error ? `; its logs could not be read (${clip(logs.error.split(/[:(]/)[0].trim(), 80)})` : '') +
-      (c.lastMessage ? `; termination message: "${clip(c.lastMessage, 200)}"` : '');
+      (termination ? `; termination message: "${clipEnds(termination, 300)}"` : '');
     return d(
       'crashLoop',
       cause,
@@ -365,9 +395,9 @@ export function podPlan(ev: Evidence, ns: string, pod: string, opts: { container
   if (opts.events !== false) {
     calls.push({ tool: POD_TOOLS.events, args: { namespace: ns, involvedObjectName: pod, limit: 20 }, why: `Read the events of pod ${pod} (FailedScheduling, BackOff, Unhealthy, image pull errors).` });
   }
-  const desc = ev.output(POD_TOOLS.describe, { name: pod, namespace: ns });
+  const desc = ev.data(POD_TOOLS.describe, { name: pod, namespace: ns });
   if (desc) {
-    const info = parsePod(desc);
+    const info = podInfo(desc);
     const c = pickContainer(info, opts.container);
     if (c && info.node) {
       const restarted = (c.restarts ?? 0) > 0 || !!c.lastReason;
@@ -499,8 +529,8 @@ export const cpuThrottlingRule: Rule = {
     if (!c) return podFinding(a, dg, a.name);
     const limit = c.limits.cpu;
     const usage = usageFor(ev, ns, a.pod, c.name);
-    const used = usage.row?.CPU;
-    const pct = usage.row?.['CPU-LIMIT'] && /\((\d+)% used\)/.exec(usage.row['CPU-LIMIT'])?.[1];
+    const used = usage.row ? cpuText(usage.row.cpu) : undefined;
+    const pct = usage.row?.cpuLimit ? String(Math.round((usage.row.cpu / usage.row.cpuLimit) * 100)) : undefined;
     const owner = dg.workload && dg.workload.kind !== 'ReplicaSet' ? `${dg.workload.kind.toLowerCase()}/${dg.workload.name}` : `pod/${a.pod}`;
     const limitCores = quantity(limit);
     const suggested = limitCores ? `${Math.round(limitCores * 2000)}m` : undefined;

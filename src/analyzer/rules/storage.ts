@@ -1,6 +1,5 @@
 // PersistentVolume alerts: a volume filling up (bytes or inodes) and volumes in an error phase.
-import { clip, eventsBy, isNotFound, line, quantity, memoryQuantity } from '../evidence.js';
-import { yamlValue } from '../yaml.js';
+import { clip, eventsBy, isNotFound, quantity, memoryQuantity, text } from '../evidence.js';
 import { quote, type Call, type Finding, type Quote, type Rule } from './types.js';
 
 const PV_ALERTS = new Set([
@@ -13,9 +12,8 @@ const PV_ALERTS = new Set([
   'KubernetesPersistentvolumeError',
 ]);
 
-function storageClassOf(desc: string | undefined): string | undefined {
-  const m = /StorageClass:\s*(\S+)/.exec(desc ?? '');
-  return m && m[1] !== '<default>' ? m[1] : undefined;
+function storageClassOf(desc: { storageClass?: string } | undefined): string | undefined {
+  return desc?.storageClass || undefined;
 }
 
 export const pvcRule: Rule = {
@@ -30,45 +28,47 @@ export const pvcRule: Rule = {
       { tool: 'describe_pvc', args: { name: a.pvc, namespace: ns }, why: `Describe PersistentVolumeClaim ${ns}/${a.pvc}: phase, bound volume, storage class, capacity, the pods using it and its events.` },
       { tool: 'get_events', args: { namespace: ns, involvedObjectName: a.pvc, limit: 20 }, why: `Read the claim's events (provisioning, resize).` },
     ];
-    const sc = storageClassOf(ev.output('describe_pvc', { name: a.pvc, namespace: ns }));
+    const sc = storageClassOf(ev.data('describe_pvc', { name: a.pvc, namespace: ns }));
     if (sc) calls.push({ tool: 'get_resource', args: { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', name: sc }, why: `Does storage class ${sc} allow volume expansion?` });
     return calls;
   },
   analyse(a, ev) {
     if (!a.namespace || !a.pvc) {
       const pvName = a.labels.persistentvolume;
-      const pv = pvName ? ev.output('get_resource', { kind: 'PersistentVolume', name: pvName }) : undefined;
-      const phase = yamlValue(pv, 'phase');
+      const pv = pvName ? ev.resource('PersistentVolume', pvName) : undefined;
+      const phase = text(pv, 'status.phase');
+      const message = text(pv, 'status.message');
       return {
         resolved: false,
         summary: `${a.name}: ${pvName ? `PersistentVolume ${pvName} is ${phase ?? 'in an unknown phase'}` : 'the alert names no PersistentVolumeClaim'}`,
-        rootCause: pvName ? `PersistentVolume ${pvName} is in phase ${phase ?? '?'}${yamlValue(pv, 'message') ? `: ${yamlValue(pv, 'message')}` : ''}.` : 'The alert has no namespace/persistentvolumeclaim labels.',
-        quotes: pvName ? quote(`get_resource PersistentVolume ${pvName}`, [phase && `phase: ${phase}`, yamlValue(pv, 'message') && `message: ${yamlValue(pv, 'message')}`]) : [],
+        rootCause: pvName ? `PersistentVolume ${pvName} is in phase ${phase ?? '?'}${message ? `: ${message}` : ''}.` : 'The alert has no namespace/persistentvolumeclaim labels.',
+        quotes: pvName ? quote(`get_resource PersistentVolume ${pvName}`, [phase && `phase: ${phase}`, message && `message: ${message}`]) : [],
         recommendations: ['`kubectl get pv,pvc -A` and check the storage backend'],
       };
     }
     const ns = a.namespace;
     const src = `describe_pvc ${ns}/${a.pvc}`;
-    const desc = ev.output('describe_pvc', { name: a.pvc, namespace: ns });
+    const desc = ev.data('describe_pvc', { name: a.pvc, namespace: ns });
     if (!desc) {
       const err = ev.failure('describe_pvc', { name: a.pvc, namespace: ns });
       if (isNotFound(err)) return { resolved: true, summary: `${a.name}: PVC ${ns}/${a.pvc} no longer exists`, rootCause: `The claim was deleted (${err}).`, quotes: quote(src, [err]), recommendations: [] };
       return { resolved: false, summary: `${a.name}: PVC ${ns}/${a.pvc} could not be examined`, rootCause: `The claim could not be read${err ? `: ${err}` : ''}.`, quotes: quote(src, [err]), recommendations: [`\`kubectl describe pvc -n ${ns} ${a.pvc}\``] };
     }
-    const statusLine = line(desc, /^Status:/);
-    const sizes = line(desc, /^Requested:/);
-    const pvLine = line(desc, /^PersistentVolume /);
-    const usedBy = line(desc, /^Used by:/);
-    const phase = /^Status:\s*(\S+)/.exec(statusLine ?? '')?.[1];
-    const capacity = /Capacity:\s*(\S+)/.exec(sizes ?? '')?.[1];
+    const statusLine = `Status: ${desc.phase}   Volume: ${desc.volumeName ?? '<none>'}   StorageClass: ${desc.storageClass ?? '<default>'}`;
+    const sizes = `Requested: ${desc.requested ?? '?'}   Capacity: ${desc.capacity ?? '<none>'}   Access modes: ${desc.accessModes.join(',') || '<none>'}`;
+    const v = desc.volume;
+    const pvLine = v ? `PersistentVolume ${v.name}: phase ${v.phase ?? '?'}, capacity ${v.capacity ?? '?'}, reclaim ${v.reclaimPolicy ?? '?'}, source ${v.source}${v.message ? `, message: ${v.message}` : ''}` : undefined;
+    const usedBy = desc.usedBy ? `Used by: ${desc.usedBy.length ? desc.usedBy.map((p) => `${p.name} (${p.status}, node ${p.node ?? '<none>'})`).join(', ') : '<no pods>'}` : undefined;
+    const phase = desc.phase;
+    const capacity = desc.capacity;
     const sc = storageClassOf(desc);
-    const scYaml = sc ? ev.output('get_resource', { kind: 'StorageClass', name: sc }) : undefined;
-    const expandable = scYaml ? yamlValue(scYaml, 'allowVolumeExpansion') === 'true' : undefined;
-    const events = eventsBy([desc, ...ev.outputs('get_events').map((o) => o.output)], /.*/, a.pvc).filter((e) => e.type === 'Warning' || /Resiz|Provision/.test(e.reason));
+    const scObject = sc ? ev.resource('StorageClass', sc) : undefined;
+    const expandable = scObject ? text(scObject, 'allowVolumeExpansion') === 'true' : undefined;
+    const events = eventsBy([desc.events, ...ev.events()], /.*/, a.pvc).filter((e) => e.type === 'Warning' || /Resiz|Provision/.test(e.reason));
     const quotes: Quote[] = [
       ...quote(src, [statusLine, sizes, pvLine, usedBy]),
       ...quote(`events of PVC ${ns}/${a.pvc}`, events.slice(0, 3).map((e) => e.line)),
-      ...(scYaml ? quote(`get_resource StorageClass ${sc}`, [`allowVolumeExpansion: ${yamlValue(scYaml, 'allowVolumeExpansion') ?? '<unset> (false)'}`, yamlValue(scYaml, 'provisioner') && `provisioner: ${yamlValue(scYaml, 'provisioner')}`]) : []),
+      ...(scObject ? quote(`get_resource StorageClass ${sc}`, [`allowVolumeExpansion: ${text(scObject, 'allowVolumeExpansion') ?? '<unset> (false)'}`, text(scObject, 'provisioner') && `provisioner: ${text(scObject, 'provisioner')}`]) : []),
     ];
     const desc2 = a.annotations.description ?? a.annotations.message ?? a.annotations.summary;
     if (desc2) quotes.push({ source: 'alert annotation', lines: [clip(desc2, 400)] });
@@ -86,7 +86,7 @@ export const pvcRule: Rule = {
       };
     }
     if (a.name === 'KubePersistentVolumeErrors' || a.name === 'KubernetesPersistentvolumeError') {
-      const pvPhase = /phase (\w+)/.exec(pvLine ?? '')?.[1];
+      const pvPhase = v?.phase;
       return {
         resolved: pvPhase === 'Bound',
         summary: `${a.name}: volume of PVC ${ns}/${a.pvc} is ${pvPhase ?? 'in an unknown phase'}`,

@@ -1,7 +1,6 @@
 // TargetDown: Prometheus cannot scrape some targets of a job. From the Kubernetes side: does the
 // Service still exist, does it have ready endpoints, and if not, what is wrong with its pods.
-import { clip, isNotFound, parsePodLines, worstPod, type Evidence } from '../evidence.js';
-import { yamlList, yamlMap, yamlSection } from '../yaml.js';
+import { clip, field, isNotFound, list, podLine, text, worstPod, type Evidence, type PodLine } from '../evidence.js';
 import { diagnosePod, podPlan, sentence } from './pods.js';
 import { quote, type AlertInfo, type Call, type Quote, type Rule } from './types.js';
 
@@ -9,31 +8,34 @@ function serviceName(a: AlertInfo): string | undefined {
   return a.service ?? a.scrapeJob;
 }
 
-function selectorOf(serviceYaml: string | undefined): string | undefined {
-  const sel = yamlMap(yamlSection(serviceYaml, 'spec'), 'selector');
-  const parts = Object.entries(sel).map(([k, v]) => `${k}=${v}`);
+/** A Service's pod selector as a label selector ("app=web"), from the object get_resource read. */
+function selectorOf(service: Record<string, unknown> | undefined): string | undefined {
+  const sel = field(service, 'spec.selector');
+  const parts = sel && typeof sel === 'object' ? Object.entries(sel as Record<string, unknown>).map(([k, v]) => `${k}=${String(v)}`) : [];
   return parts.length ? parts.join(',') : undefined;
 }
 
-/** Ready and not-ready addresses of an Endpoints object (get_resource YAML). */
-function endpointCounts(yaml: string | undefined): { ready: number; notReady: number; ports: string[] } {
+/** Ready and not-ready addresses of an Endpoints object (as get_resource read it). */
+function endpointCounts(endpoints: Record<string, unknown> | undefined): { ready: number; notReady: number; ports: string[] } {
   let ready = 0;
   let notReady = 0;
   const ports: string[] = [];
-  for (const subset of yamlList(yaml, 'subsets')) {
-    ready += yamlList(subset, 'addresses').length;
-    notReady += yamlList(subset, 'notReadyAddresses').length;
-    for (const p of yamlList(subset, 'ports')) {
-      const port = /port:\s*(\d+)/.exec(p)?.[1];
-      const name = /name:\s*(\S+)/.exec(p)?.[1];
+  for (const subset of list(endpoints, 'subsets')) {
+    ready += list(subset, 'addresses').length;
+    notReady += list(subset, 'notReadyAddresses').length;
+    for (const p of list(subset, 'ports')) {
+      const port = text(p, 'port');
+      const name = text(p, 'name');
       if (port) ports.push(name ? `${name}:${port}` : port);
     }
   }
   return { ready, notReady, ports };
 }
 
-function podsOutput(ev: Evidence, ns: string): string | undefined {
-  return ev.output('list_resources', { kind: 'Pod', namespace: ns });
+/** The pods list_resources read in the namespace, or undefined when it was not read. */
+function podsListed(ev: Evidence, ns: string): PodLine[] | undefined {
+  const l = ev.data('list_resources', { kind: 'Pod', namespace: ns });
+  return l?.items.filter((i) => i.pod).map((i) => podLine({ ...i.pod!, name: i.name }));
 }
 
 export const targetDownRule: Rule = {
@@ -47,11 +49,15 @@ export const targetDownRule: Rule = {
       { tool: 'get_resource', args: { apiVersion: 'v1', kind: 'Service', name: svc, namespace: ns }, why: `Read Service ${ns}/${svc}: does it exist, which pods does it select, which ports?` },
       { tool: 'get_resource', args: { apiVersion: 'v1', kind: 'Endpoints', name: svc, namespace: ns }, why: `Read the endpoints of ${svc}: how many pods are ready behind it?` },
     ];
-    const selector = selectorOf(ev.output('get_resource', { kind: 'Service', name: svc, namespace: ns }));
+    const selector = selectorOf(ev.resource('Service', svc, ns));
     if (selector) {
       calls.push({ tool: 'list_resources', args: { apiVersion: 'v1', kind: 'Pod', namespace: ns, labelSelector: selector }, why: `List the pods behind ${svc} (selector ${selector}) and their status.` });
-      const worst = worstPod(parsePodLines(podsOutput(ev, ns)));
+      const worst = worstPod(podsListed(ev, ns) ?? []);
       if (worst) calls.push(...podPlan(ev, ns, worst.name));
+      // Ready endpoints and no failing pod: what may stand between the scraper and the pods.
+      if (!worst && endpointCounts(ev.resource('Endpoints', svc, ns)).ready > 0) {
+        calls.push({ tool: 'list_resources', args: { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', namespace: ns }, why: `The pods behind ${svc} are ready: do NetworkPolicies in ${ns} restrict who may connect to them?` });
+      }
     }
     return calls;
   },
@@ -69,8 +75,8 @@ export const targetDownRule: Rule = {
       };
     }
     const ns = a.namespace;
-    const svcYaml = ev.output('get_resource', { kind: 'Service', name: svc, namespace: ns });
-    if (!svcYaml) {
+    const service = ev.resource('Service', svc, ns);
+    if (!service) {
       const err = ev.failure('get_resource', { kind: 'Service', name: svc, namespace: ns });
       return {
         resolved: false,
@@ -82,10 +88,11 @@ export const targetDownRule: Rule = {
         recommendations: [`Recreate the service, or remove the stale ServiceMonitor/scrape config: \`kubectl get servicemonitors -A | grep ${svc}\``],
       };
     }
-    const selector = selectorOf(svcYaml);
-    const epYaml = ev.output('get_resource', { kind: 'Endpoints', name: svc, namespace: ns });
+    const selector = selectorOf(service);
+    const epYaml = ev.resource('Endpoints', svc, ns);
     const ep = endpointCounts(epYaml);
-    const pods = parsePodLines(podsOutput(ev, ns));
+    const listed = podsListed(ev, ns);
+    const pods = listed ?? [];
     const worst = worstPod(pods);
     const dg = worst ? diagnosePod(ev, ns, worst.name) : undefined;
     const quotes: Quote[] = [
@@ -104,7 +111,7 @@ export const targetDownRule: Rule = {
         recommendations: [`Check the manually managed endpoints: \`kubectl get endpoints -n ${ns} ${svc} -o yaml\``],
       };
     }
-    if (!pods.length && podsOutput(ev, ns) !== undefined) {
+    if (!pods.length && listed !== undefined) {
       return {
         resolved: false,
         summary: `${a.name}: no pods match Service ${ns}/${svc} (selector ${selector})`,
@@ -120,6 +127,22 @@ export const targetDownRule: Rule = {
         rootCause: `The targets behind Service ${ns}/${svc} are down because its pods are not ready (${ep.ready} ready, ${ep.notReady} not ready). ${sentence(dg.cause)}`,
         quotes,
         recommendations: dg.recommendations,
+      };
+    }
+    const policies = (ev.data('list_resources', { kind: 'NetworkPolicy', namespace: ns })?.items ?? []).map((i) => i.name).filter(Boolean);
+    if (policies.length) {
+      quotes.push(...quote(`list_resources NetworkPolicy ${ns}`, [`NetworkPolicies: ${policies.join(', ')}`]));
+      return {
+        resolved: false,
+        summary: `${a.name}: Service ${ns}/${svc} has ${ep.ready} ready endpoint(s) and healthy pods; NetworkPolicies in ${ns} (${policies.slice(0, 3).join(', ')}) may block the scrape`,
+        rootCause:
+          `Kubernetes shows ${ep.ready} ready endpoint(s) for Service ${ns}/${svc}${ep.ports.length ? ` (ports ${ep.ports.join(', ')})` : ''} and no unhealthy pod, so the pods run but Prometheus cannot reach them. ` +
+          `Namespace ${ns} has NetworkPolicies (${policies.join(', ')}): unless one of them admits the Prometheus pods on the metrics port, they drop the scrape.`,
+        quotes,
+        recommendations: [
+          `Read the policies: \`kubectl get networkpolicy -n ${ns} -o yaml\`; allow ingress from the monitoring namespace's Prometheus pods on the metrics port${ep.ports.length ? ` (${ep.ports.join(', ')})` : ''}`,
+          'Read the scrape error in Prometheus → Status → Targets for this job (a timeout points to a dropped connection)',
+        ],
       };
     }
     return {

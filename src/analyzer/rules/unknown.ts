@@ -1,8 +1,39 @@
 // An alert no rule knows: gather evidence about whatever object its labels name, then hand it to a
 // person with what was seen.
-import { clip, condition, eventsBy, parseConditions } from '../evidence.js';
+import { clip, condition, conditions, eventsBy, type Evidence } from '../evidence.js';
 import { diagnosePod, podPlan, sentence } from './pods.js';
 import { quote, type AlertInfo, type Call, type Quote, type Rule } from './types.js';
+
+/** What a describe_* result says about its object, in its own words: its conditions, and a headline to quote. */
+function described(ev: Evidence, c: Call): { conditions: ReturnType<typeof conditions>; headline: string[] } | undefined {
+  const match = c.args as Record<string, unknown>;
+  switch (c.tool) {
+    case 'describe_deployment':
+    case 'describe_statefulset':
+    case 'describe_daemonset': {
+      const d = ev.data(c.tool, match);
+      if (!d) return undefined;
+      const r = d.replicas;
+      return { conditions: conditions(d.conditions), headline: [`${d.kind}: ${d.namespace}/${d.name}`, `Replicas: desired ${r.desired} | ready ${r.ready}${r.available !== undefined ? ` | available ${r.available}` : ''}`] };
+    }
+    case 'describe_job': {
+      const d = ev.data(c.tool, match);
+      if (!d) return undefined;
+      return { conditions: conditions(d.conditions), headline: [`Job: ${d.namespace}/${d.name}`, `Completions: ${d.succeeded}/${d.completions} succeeded   Active: ${d.active}   Failed: ${d.failed}`] };
+    }
+    case 'describe_pvc': {
+      const d = ev.data(c.tool, match);
+      if (!d) return undefined;
+      return { conditions: conditions(d.conditions), headline: [`PersistentVolumeClaim: ${d.namespace}/${d.name}`, `Status: ${d.phase}   Volume: ${d.volumeName ?? '<none>'}`] };
+    }
+    case 'describe_node': {
+      const d = ev.data(c.tool, match);
+      if (!d) return undefined;
+      return { conditions: conditions(d.conditions), headline: [`Node: ${d.name}`, `Status: ${d.status}${d.unschedulable ? ',SchedulingDisabled' : ''}`] };
+    }
+  }
+  return undefined;
+}
 
 function objectCalls(a: AlertInfo): Call[] {
   const ns = a.namespace;
@@ -41,22 +72,21 @@ export const unknownRule: Rule = {
       recs.push(...dg.recommendations);
     }
     for (const c of objectCalls(a)) {
-      const out = ev.output(c.tool, c.args);
+      const out = described(ev, c);
       const what = `${c.tool.replace('describe_', '')} ${c.args.namespace ? `${String(c.args.namespace)}/` : ''}${String(c.args.name)}`;
       if (!out) {
         const err = ev.failure(c.tool, c.args);
         if (err) notes.push(`${what} could not be read: ${clip(err, 200)}.`);
         continue;
       }
-      const conds = parseConditions(out).filter((x) => (x.status === 'False' && ['Ready', 'Available', 'Progressing', 'Complete'].includes(x.type)) || (x.status === 'True' && /Pressure|Failed|ReplicaFailure|Unavailable/.test(x.type)) || (x.type === 'Ready' && x.status === 'Unknown'));
-      const first = out.split('\n').slice(0, 2).map((l) => clip(l.trim()));
-      quotes.push(...quote(`${c.tool} ${what.split(' ')[1]}`, [...first, ...conds.map((x) => x.line)]));
+      const conds = out.conditions.filter((x) => (x.status === 'False' && ['Ready', 'Available', 'Progressing', 'Complete'].includes(x.type)) || (x.status === 'True' && /Pressure|Failed|ReplicaFailure|Unavailable/.test(x.type)) || (x.type === 'Ready' && x.status === 'Unknown'));
+      quotes.push(...quote(`${c.tool} ${what.split(' ')[1]}`, [...out.headline.map((l) => clip(l)), ...conds.map((x) => x.line)]));
       if (conds.length) notes.push(`${what}: ${conds.map((x) => `${x.type}=${x.status}${x.reason ? ` (${x.reason})` : ''}`).join(', ')}.`);
-      else if (condition(parseConditions(out), 'Ready')?.status === 'True') notes.push(`${what} is Ready.`);
+      else if (condition(out.conditions, 'Ready')?.status === 'True') notes.push(`${what} is Ready.`);
     }
     // One warning per object and reason (the newest), so one noisy object does not hide the others.
     const seen = new Set<string>();
-    const warnings = (a.namespace ? eventsBy(ev.outputs('get_events').map((o) => o.output), /.*/).filter((e) => e.type === 'Warning') : []).filter((e) => {
+    const warnings = (a.namespace ? eventsBy(ev.events(), /.*/).filter((e) => e.type === 'Warning') : []).filter((e) => {
       const k = `${e.reason}|${e.object ?? e.message}`;
       if (seen.has(k)) return false;
       seen.add(k);

@@ -1,31 +1,18 @@
 // Workload alerts: Deployments (replicas mismatch, rollout stuck), StatefulSets, DaemonSets, Jobs and
 // HorizontalPodAutoscalers. The workload's own status says how far off it is; its worst pod says why.
-import {
-  clip,
-  condition,
-  eventsBy,
-  isNotFound,
-  line,
-  parseConditions,
-  parseCounts,
-  parsePod,
-  parsePodLines,
-  parseTable,
-  worstPod,
-  type Evidence,
-} from '../evidence.js';
-import { yamlList, yamlSection, yamlValue } from '../yaml.js';
+import type { Condition as DataCondition, Event as DataEvent, PodSummary, WorkloadData } from '../../tools/kubernetes/outputs.js';
+import { clip, condition, conditions, cpuText, eventsBy, field, isNotFound, list, memoryText, podInfo, podLines, text, worstPod, type Evidence } from '../evidence.js';
 import { diagnosePod, podPlan, sentence, type PodDiagnosis } from './pods.js';
 import { quote, type AlertInfo, type Call, type Finding, type Quote, type Rule } from './types.js';
 
 type Kind = 'Deployment' | 'StatefulSet' | 'DaemonSet';
 
-const DESCRIBE: Record<Kind | 'Job', string> = {
+const DESCRIBE = {
   Deployment: 'describe_deployment',
   StatefulSet: 'describe_statefulset',
   DaemonSet: 'describe_daemonset',
   Job: 'describe_job',
-};
+} as const;
 
 function nameFor(a: AlertInfo, kind: Kind | 'Job'): string | undefined {
   return kind === 'Deployment' ? a.deployment : kind === 'StatefulSet' ? a.statefulset : kind === 'DaemonSet' ? a.daemonset : (a.jobName ?? (a.labels.job_name || undefined));
@@ -41,23 +28,26 @@ function missingLabels(a: AlertInfo, what: string): Finding {
   };
 }
 
+/** A pod whose scheduling or start waits for a PersistentVolumeClaim (its conditions or events say so). */
+const WAITS_FOR_VOLUME = /PersistentVolumeClaim|unbound/i;
+
 /** The worst pod listed in a workload description, and the calls to examine it. */
-function worstPodPlan(ev: Evidence, ns: string, desc: string | undefined): Call[] {
-  const worst = worstPod(parsePodLines(desc));
+function worstPodPlan(ev: Evidence, ns: string, pods: PodSummary[] | undefined): Call[] {
+  const worst = worstPod(podLines(pods));
   if (!worst) return [];
   const calls = podPlan(ev, ns, worst.name, { events: false });
   // A pod that waits for its volume: look at the claim.
-  const podDesc = ev.output('describe_pod', { name: worst.name, namespace: ns });
-  if (podDesc && /PersistentVolumeClaim|unbound/i.test(podDesc)) {
-    for (const v of parsePod(podDesc).volumes.filter((x) => x.pvc).slice(0, 1)) {
+  const pod = podInfo(ev.data('describe_pod', { name: worst.name, namespace: ns }));
+  if ([...pod.conditions.map((c) => c.message ?? ''), ...pod.events.map((e) => e.message)].some((m) => WAITS_FOR_VOLUME.test(m))) {
+    for (const v of pod.volumes.filter((x) => x.pvc).slice(0, 1)) {
       calls.push({ tool: 'describe_pvc', args: { name: v.pvc, namespace: ns }, why: `Pod ${worst.name} waits for PersistentVolumeClaim ${v.pvc}: check whether it is bound.` });
     }
   }
   return calls;
 }
 
-function worstPodDiagnosis(ev: Evidence, ns: string, desc: string | undefined): PodDiagnosis | undefined {
-  const worst = worstPod(parsePodLines(desc));
+function worstPodDiagnosis(ev: Evidence, ns: string, pods: PodSummary[] | undefined): PodDiagnosis | undefined {
+  const worst = worstPod(podLines(pods));
   if (!worst) return undefined;
   const dg = diagnosePod(ev, ns, worst.name);
   if (dg.problem === 'unreadable' && !ev.call('describe_pod', { name: worst.name, namespace: ns })) {
@@ -66,10 +56,10 @@ function worstPodDiagnosis(ev: Evidence, ns: string, desc: string | undefined): 
   }
   if (dg.problem === 'unschedulable' && /PersistentVolumeClaim|unbound/i.test(dg.cause)) {
     const pvc = dg.info.volumes.find((v) => v.pvc)?.pvc;
-    const pvcDesc = pvc ? ev.output('describe_pvc', { name: pvc, namespace: ns }) : undefined;
+    const pvcDesc = pvc ? ev.data('describe_pvc', { name: pvc, namespace: ns }) : undefined;
     if (pvc && pvcDesc) {
-      const status = line(pvcDesc, /^Status:/);
-      const warn = eventsBy([pvcDesc], /ProvisioningFailed|FailedBinding|ExternalProvisioning/)[0];
+      const status = `Status: ${pvcDesc.phase}   Volume: ${pvcDesc.volumeName ?? '<none>'}   StorageClass: ${pvcDesc.storageClass ?? '<default>'}`;
+      const warn = eventsBy([pvcDesc.events], /ProvisioningFailed|FailedBinding|ExternalProvisioning/)[0];
       dg.cause += `; its PersistentVolumeClaim ${pvc}: ${status ?? 'status unknown'}${warn ? ` — ${warn.reason}: ${clip(warn.message, 200)}` : ''}`;
       dg.quotes.push(...quote(`describe_pvc ${ns}/${pvc}`, [status, warn?.line]));
     }
@@ -78,11 +68,9 @@ function worstPodDiagnosis(ev: Evidence, ns: string, desc: string | undefined): 
 }
 
 /** ReplicaSet/StatefulSet "FailedCreate" (quota, admission, security policy): pods are not even created. */
-function failedCreate(ev: Evidence, ns: string, desc: string | undefined, src: string): { message: string; quotes: Quote[] } | undefined {
-  const conds = parseConditions(desc);
-  const rf = condition(conds, 'ReplicaFailure');
-  const nsEvents = ev.outputs('get_events').filter((o) => o.args.namespace === ns).map((o) => o.output);
-  const evs = eventsBy([desc, ...nsEvents], /^FailedCreate$/);
+function failedCreate(ev: Evidence, ns: string, desc: { conditions: DataCondition[]; events: DataEvent[] } | undefined, src: string): { message: string; quotes: Quote[] } | undefined {
+  const rf = condition(conditions(desc?.conditions), 'ReplicaFailure');
+  const evs = eventsBy([desc?.events, ...ev.events(ns)], /^FailedCreate$/);
   if (rf?.status === 'True' || evs.length) {
     const message = evs[0]?.message ?? rf?.message ?? 'pods cannot be created';
     return { message, quotes: [...quote(src, [rf?.line]), ...quote(`events in namespace ${ns}`, evs.slice(0, 2).map((e) => e.line))] };
@@ -111,11 +99,11 @@ const WORKLOAD_ALERTS: Record<string, Kind> = {
   KubeDaemonSetMisScheduled: 'DaemonSet',
 };
 
-function counts(kind: Kind, desc: string | undefined): { desired?: number; ready?: number; available?: number; updated?: number; total?: number; text: string; line?: string } {
-  const c = parseCounts(desc, kind === 'DaemonSet' ? /^Nodes:/ : /^Replicas:/);
-  const l = line(desc, kind === 'DaemonSet' ? /^Nodes:/ : /^Replicas:/);
-  const total = kind === 'DaemonSet' ? c.current : c.total;
-  return { desired: c.desired, ready: c.ready, available: c.available ?? c.ready, updated: c.updated, total, text: l ?? '', line: l };
+function counts(kind: Kind, desc: WorkloadData): { desired?: number; ready?: number; available?: number; updated?: number; total?: number; text: string; line?: string } {
+  const c = desc.replicas;
+  const order = kind === 'DaemonSet' ? (['desired', 'current', 'updated', 'ready', 'available', 'unavailable', 'misscheduled'] as const) : (['desired', 'current', 'updated', 'ready', 'available', 'unavailable', 'total'] as const);
+  const l = `${kind === 'DaemonSet' ? 'Nodes' : 'Replicas'}: ${order.filter((k) => c[k] !== undefined).map((k) => `${k} ${c[k]}`).join(' | ')}`;
+  return { desired: c.desired, ready: c.ready, available: c.available ?? c.ready, updated: c.updated, total: c.total, text: l, line: l };
 }
 
 export const workloadRule: Rule = {
@@ -131,7 +119,7 @@ export const workloadRule: Rule = {
       { tool: 'rollout_status', args: { kind, name, namespace: ns }, why: `Is the latest rollout of ${name} complete, progressing or failed (progress deadline)?` },
       { tool: 'get_events', args: { namespace: ns, limit: 40 }, why: `Read the recent events in namespace ${ns} (FailedCreate from quotas, FailedScheduling, BackOff, Unhealthy).` },
     ];
-    calls.push(...worstPodPlan(ev, ns, ev.output(DESCRIBE[kind], { name, namespace: ns })));
+    calls.push(...worstPodPlan(ev, ns, ev.data(DESCRIBE[kind], { name, namespace: ns })?.pods));
     if (kind === 'Deployment' && a.name !== 'KubeDeploymentReplicasMismatch') {
       calls.push({ tool: 'rollout_history', args: { name, namespace: ns }, why: `See which revisions exist and what changed in the latest rollout of ${name}.` });
     }
@@ -144,7 +132,7 @@ export const workloadRule: Rule = {
     const ns = a.namespace;
     const tool = DESCRIBE[kind];
     const src = `${tool} ${ns}/${name}`;
-    const desc = ev.output(tool, { name, namespace: ns });
+    const desc = ev.data(tool, { name, namespace: ns });
     const what = `${kind.toLowerCase()} ${ns}/${name}`;
     if (!desc) {
       const err = ev.failure(tool, { name, namespace: ns });
@@ -154,11 +142,12 @@ export const workloadRule: Rule = {
       return { resolved: false, summary: `${a.name}: ${what} could not be examined`, rootCause: `The ${what} could not be read${err ? `: ${err}` : ''}.`, quotes: quote(src, [err]), recommendations: [`Inspect it by hand: \`kubectl describe ${kind.toLowerCase()} -n ${ns} ${name}\``] };
     }
     const c = counts(kind, desc);
-    const conds = parseConditions(desc);
+    const conds = conditions(desc.conditions);
     const progressing = condition(conds, 'Progressing');
     const deadline = progressing?.reason === 'ProgressDeadlineExceeded';
-    const rollout = line(ev.output('rollout_status', { kind, name, namespace: ns }), /rollout (complete|progressing|failed|waiting|unsupported)/);
-    const paused = /Paused: true/.test(desc);
+    const status = ev.data('rollout_status', { kind, name, namespace: ns });
+    const rollout = status ? `rollout ${status.state} — ${status.message}` : undefined;
+    const paused = desc.paused === true;
     const healthy =
       c.desired !== undefined &&
       c.ready === c.desired &&
@@ -166,7 +155,7 @@ export const workloadRule: Rule = {
       (c.updated === undefined || c.updated === c.desired) &&
       (c.total === undefined || c.total === c.desired) &&
       !deadline &&
-      !/rollout (progressing|failed|waiting)/.test(rollout ?? '');
+      !['progressing', 'failed', 'waiting'].includes(status?.state ?? '');
     const baseQuotes = quote(src, [c.line, progressing?.line, condition(conds, 'Available')?.line, condition(conds, 'ReplicaFailure')?.line, paused ? 'Paused: true' : undefined]);
     const rolloutQuote = quote(`rollout_status ${kind} ${ns}/${name}`, [rollout]);
     if (healthy) {
@@ -181,7 +170,7 @@ export const workloadRule: Rule = {
     const state = `${what} has ${c.available ?? c.ready ?? '?'} of ${c.desired ?? '?'} ${kind === 'DaemonSet' ? 'scheduled pods' : 'replicas'} available (${c.text.replace(/^(Replicas|Nodes):\s*/, '')})`;
     const deadlineText = deadline ? `; its rollout failed: ProgressDeadlineExceeded${progressing?.message ? ` — ${progressing.message}` : ''}` : '';
     const fc = failedCreate(ev, ns, desc, src);
-    const dg = worstPodDiagnosis(ev, ns, desc);
+    const dg = worstPodDiagnosis(ev, ns, desc.pods);
     const quotes: Quote[] = [...baseQuotes, ...rolloutQuote];
     const recs: string[] = [];
     let cause: string;
@@ -216,9 +205,11 @@ export const workloadRule: Rule = {
     if (kind === 'Deployment') {
       recs.push(`Inspect the rollout: \`kubectl rollout status deployment/${name} -n ${ns}\` and \`kubectl rollout history deployment/${name} -n ${ns}\``);
     }
-    const history = ev.output('rollout_history', { name, namespace: ns });
-    const historyRows = parseTable(history);
-    if (historyRows && historyRows.lines.length) quotes.push(...quote(`rollout_history ${ns}/${name}`, historyRows.lines.slice(0, 3)));
+    const history = ev.data('rollout_history', { name, namespace: ns });
+    const historyLines = (history?.revisions ?? []).map(
+      (r) => `${r.revision}${r.current ? ' (current)' : ''}  ${r.replicaSet}  ready ${r.ready}/${r.desired}  ${r.images.join(',') || '<no images>'}${r.changeCause ? `  ${r.changeCause}` : ''}`,
+    );
+    if (historyLines.length) quotes.push(...quote(`rollout_history ${ns}/${name}`, historyLines.slice(0, 3)));
     const finding: Finding = {
       resolved: false,
       summary: `${a.name}: ${what} has ${c.available ?? c.ready ?? '?'}/${c.desired ?? '?'} available — ${summaryCause}`,
@@ -227,10 +218,10 @@ export const workloadRule: Rule = {
       recommendations: [...new Set(recs)],
     };
     // The one remediation: a new revision whose pods cannot start, with an older revision to return to.
-    const revisions = historyRows?.rows.length ?? 0;
+    const revisions = history?.revisions.length ?? 0;
     if (kind === 'Deployment' && revisions >= 2 && dg && ['imagePull', 'crashLoop', 'configError'].includes(dg.problem) && !fc && !paused) {
-      const current = /Revision:\s*(\d+)/.exec(desc)?.[1];
-      const currentRs = new RegExp(`^\\s*(\\S+)\\s+revision=${current ?? 'x'}\\b`, 'm').exec(desc)?.[1];
+      const current = desc.revision;
+      const currentRs = desc.replicaSets?.find((r) => r.current)?.name;
       if (current && Number(current) > 1 && currentRs && dg.pod.startsWith(`${currentRs}-`)) {
         finding.remediation = {
           tool: 'rollback_deployment',
@@ -255,7 +246,7 @@ export const jobRule: Rule = {
     return [
       { tool: 'describe_job', args: { name, namespace: ns }, why: `Describe job ${ns}/${name}: succeeded/failed counts, backoff limit, conditions (BackoffLimitExceeded, DeadlineExceeded) and its pods.` },
       { tool: 'get_events', args: { namespace: ns, limit: 40 }, why: `Read the recent events in namespace ${ns} for the job and its pods.` },
-      ...worstPodPlan(ev, ns, ev.output('describe_job', { name, namespace: ns })),
+      ...worstPodPlan(ev, ns, ev.data('describe_job', { name, namespace: ns })?.pods),
     ];
   },
   analyse(a, ev) {
@@ -263,7 +254,7 @@ export const jobRule: Rule = {
     if (!a.namespace || !name) return missingLabels(a, 'job_name');
     const ns = a.namespace;
     const src = `describe_job ${ns}/${name}`;
-    const desc = ev.output('describe_job', { name, namespace: ns });
+    const desc = ev.data('describe_job', { name, namespace: ns });
     if (!desc) {
       const err = ev.failure('describe_job', { name, namespace: ns });
       if (isNotFound(err)) {
@@ -271,15 +262,15 @@ export const jobRule: Rule = {
       }
       return { resolved: false, summary: `${a.name}: job ${ns}/${name} could not be examined`, rootCause: `The job could not be read${err ? `: ${err}` : ''}.`, quotes: quote(src, [err]), recommendations: [`\`kubectl describe job -n ${ns} ${name}\``] };
     }
-    const conds = parseConditions(desc);
+    const conds = conditions(desc.conditions);
     const failed = conds.find((x) => (x.type === 'Failed' || x.type === 'FailureTarget') && x.status === 'True');
     const complete = conds.find((x) => (x.type === 'Complete' || x.type === 'SuccessCriteriaMet') && x.status === 'True');
-    const completions = line(desc, /^Completions:/);
-    const backoff = line(desc, /^Parallelism:/);
+    const completions = `Completions: ${desc.succeeded}/${desc.completions} succeeded   Active: ${desc.active}   Failed: ${desc.failed}`;
+    const backoff = `Parallelism: ${desc.parallelism}   Backoff limit: ${desc.backoffLimit}`;
     if (complete && !failed) {
       return { resolved: true, summary: `${a.name}: job ${ns}/${name} has completed`, rootCause: `The job completed successfully since the alert fired (${completions ?? complete.line}).`, quotes: quote(src, [completions, complete.line]), recommendations: [] };
     }
-    const dg = worstPodDiagnosis(ev, ns, desc);
+    const dg = worstPodDiagnosis(ev, ns, desc.pods);
     const podCause = dg && dg.problem !== 'healthy' ? ` ${podCauseText(dg)}.` : '';
     const reason = failed?.reason ?? (a.name === 'KubeJobNotCompleted' ? 'not completed in time' : 'failed');
     const reasonText =
@@ -312,17 +303,19 @@ interface HpaMetric {
   current?: string;
 }
 
-function hpaMetrics(yaml: string | undefined): HpaMetric[] {
-  const spec = yamlSection(yaml, 'spec');
-  const status = yamlSection(yaml, 'status');
-  const val = (b: string) => {
-    const u = yamlValue(b, 'averageUtilization');
+/** An HPA metric's source: resource, containerResource, pods, object or external. */
+const SOURCES = ['resource', 'containerResource', 'pods', 'object', 'external'];
+
+function hpaMetrics(hpa: Record<string, unknown>): HpaMetric[] {
+  const val = (v: unknown) => {
+    const u = text(v, 'averageUtilization');
     if (u) return `${u}%`;
-    return yamlValue(b, 'averageValue') ?? yamlValue(b, 'value');
+    return text(v, 'averageValue') ?? text(v, 'value');
   };
-  const nameOf = (b: string) => yamlValue(b, 'name') ?? yamlValue(b, 'type') ?? 'metric';
-  const targets = yamlList(spec, 'metrics').map((b) => ({ name: nameOf(b), target: val(yamlSection(b, 'target') ?? b) }));
-  const currents = yamlList(status, 'currentMetrics').map((b) => ({ name: nameOf(b), current: val(yamlSection(b, 'current') ?? b) }));
+  const source = (m: unknown) => field(m, SOURCES.find((k) => field(m, k) !== undefined) ?? 'resource');
+  const nameOf = (m: unknown) => text(source(m), 'name') ?? text(source(m), 'metric.name') ?? text(m, 'type') ?? 'metric';
+  const targets = list(hpa, 'spec.metrics').map((m) => ({ name: nameOf(m), target: val(field(source(m), 'target')) }));
+  const currents = list(hpa, 'status.currentMetrics').map((m) => ({ name: nameOf(m), current: val(field(source(m), 'current')) }));
   const out: HpaMetric[] = targets.map((t) => ({ ...t, current: currents.find((c) => c.name === t.name)?.current }));
   for (const c of currents) if (!out.some((o) => o.name === c.name)) out.push(c);
   return out;
@@ -338,10 +331,9 @@ export const hpaRule: Rule = {
       { tool: 'get_resource', args: { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', name: a.hpa, namespace: ns }, why: `Read HPA ${ns}/${a.hpa}: min/max replicas, metric targets, current metrics and conditions.` },
       { tool: 'get_events', args: { namespace: ns, involvedObjectName: a.hpa, limit: 20 }, why: `Read the HPA's events (scaling decisions, metric errors).` },
     ];
-    const yaml = ev.output('get_resource', { kind: 'HorizontalPodAutoscaler', name: a.hpa, namespace: ns });
-    const ref = yamlSection(yaml, 'scaleTargetRef');
-    const kind = yamlValue(ref, 'kind');
-    const target = yamlValue(ref, 'name');
+    const hpa = ev.resource('HorizontalPodAutoscaler', a.hpa, ns);
+    const kind = text(hpa, 'spec.scaleTargetRef.kind');
+    const target = text(hpa, 'spec.scaleTargetRef.name');
     if (target && (kind === 'Deployment' || kind === 'StatefulSet')) {
       calls.push({ tool: DESCRIBE[kind], args: { name: target, namespace: ns }, why: `Describe the scaled ${kind.toLowerCase()} ${target}: are its replicas healthy?` });
     }
@@ -352,23 +344,20 @@ export const hpaRule: Rule = {
     if (!a.namespace || !a.hpa) return missingLabels(a, 'horizontalpodautoscaler');
     const ns = a.namespace;
     const src = `get_resource HorizontalPodAutoscaler ${ns}/${a.hpa}`;
-    const yaml = ev.output('get_resource', { kind: 'HorizontalPodAutoscaler', name: a.hpa, namespace: ns });
-    if (!yaml) {
+    const hpa = ev.resource('HorizontalPodAutoscaler', a.hpa, ns);
+    if (!hpa) {
       const err = ev.failure('get_resource', { kind: 'HorizontalPodAutoscaler', name: a.hpa, namespace: ns });
       if (isNotFound(err)) return { resolved: true, summary: `${a.name}: HPA ${ns}/${a.hpa} no longer exists`, rootCause: `The HorizontalPodAutoscaler was deleted (${err}).`, quotes: quote(src, [err]), recommendations: [] };
       return { resolved: false, summary: `${a.name}: HPA ${ns}/${a.hpa} could not be examined`, rootCause: `The HPA could not be read${err ? `: ${err}` : ''}.`, quotes: quote(src, [err]), recommendations: [`\`kubectl describe hpa -n ${ns} ${a.hpa}\``] };
     }
-    const spec = yamlSection(yaml, 'spec');
-    const status = yamlSection(yaml, 'status');
-    const max = Number(yamlValue(spec, 'maxReplicas'));
-    const min = Number(yamlValue(spec, 'minReplicas') ?? 1);
-    const current = Number(yamlValue(status, 'currentReplicas'));
-    const desired = Number(yamlValue(status, 'desiredReplicas'));
-    const ref = yamlSection(yaml, 'scaleTargetRef');
-    const targetKind = yamlValue(ref, 'kind');
-    const targetName = yamlValue(ref, 'name');
-    const metrics = hpaMetrics(yaml);
-    const conds = yamlList(status, 'conditions').map((b) => ({ type: yamlValue(b, 'type'), status: yamlValue(b, 'status'), reason: yamlValue(b, 'reason'), message: yamlValue(b, 'message') }));
+    const max = Number(text(hpa, 'spec.maxReplicas'));
+    const min = Number(text(hpa, 'spec.minReplicas') ?? 1);
+    const current = Number(text(hpa, 'status.currentReplicas'));
+    const desired = Number(text(hpa, 'status.desiredReplicas'));
+    const targetKind = text(hpa, 'spec.scaleTargetRef.kind');
+    const targetName = text(hpa, 'spec.scaleTargetRef.name');
+    const metrics = hpaMetrics(hpa);
+    const conds = list(hpa, 'status.conditions').map((c) => ({ type: text(c, 'type'), status: text(c, 'status'), reason: text(c, 'reason'), message: text(c, 'message') }));
     const limited = conds.find((c) => c.type === 'ScalingLimited' && c.status === 'True');
     const inactive = conds.find((c) => (c.type === 'ScalingActive' || c.type === 'AbleToScale') && c.status === 'False');
     const metricText = metrics.map((m) => `${m.name} at ${m.current ?? 'unknown'} against a target of ${m.target ?? 'unknown'}`).join('; ');
@@ -381,10 +370,10 @@ export const hpaRule: Rule = {
       ...conds.filter((c) => c.status === 'True' && c.type === 'ScalingLimited').map((c) => `condition ScalingLimited=True (${c.reason}): ${c.message ?? ''}`),
       ...(inactive ? [`condition ${inactive.type}=False (${inactive.reason}): ${inactive.message ?? ''}`] : []),
     ]);
-    const targetDesc = targetKind && targetName && (targetKind === 'Deployment' || targetKind === 'StatefulSet') ? ev.output(DESCRIBE[targetKind], { name: targetName, namespace: ns }) : undefined;
-    const dg = worstPodDiagnosis(ev, ns, targetDesc);
-    const usage = parseTable(ev.output('top_pods', { namespace: ns }));
-    if (usage) quotes.push(...quote(`top_pods ${ns}`, usage.lines.slice(0, 4)));
+    const targetDesc = targetKind && targetName && (targetKind === 'Deployment' || targetKind === 'StatefulSet') ? ev.data(DESCRIBE[targetKind], { name: targetName, namespace: ns }) : undefined;
+    const dg = worstPodDiagnosis(ev, ns, targetDesc?.pods);
+    const usage = ev.data('top_pods', { namespace: ns });
+    if (usage) quotes.push(...quote(`top_pods ${ns}`, usage.rows.slice(0, 4).map((r) => `${r.pod}${r.container ? ` container ${r.container}` : ''}: cpu ${cpuText(r.cpu)}${r.cpuRequest ? ` (request ${cpuText(r.cpuRequest)})` : ''}, memory ${memoryText(r.memory)}`)));
     if (a.name === 'KubeHpaMaxedOut' || a.name === 'KubernetesHpaScaleMaximum') {
       if (Number.isFinite(current) && Number.isFinite(max) && current < max) {
         return { resolved: true, summary: `${a.name}: HPA ${ns}/${a.hpa} is below its maximum now (${current}/${max})`, rootCause: `The HPA runs ${current} replicas, below its maximum of ${max}; the load that maxed it out has passed.`, quotes, recommendations: [] };

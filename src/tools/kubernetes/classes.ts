@@ -28,3 +28,6 @@ export const BUILTIN_TOOLS: Record<string, 'read' | 'mutating'> = {
   set_resources: 'mutating',
   rollback_deployment: 'mutating',
 };
+
+/** Built-in mutating tools that change cluster-scoped objects, judged by their own allow-list. */
+export const CLUSTER_SCOPED_TOOLS: ReadonlySet<string> = new Set(['cordon_node', 'uncordon_node']);

@@ -33,20 +33,38 @@ export function makeContext(kc: KubeConfig): ToolContext {
   };
 }
 
-export interface ToolDef<S extends z.ZodRawShape = z.ZodRawShape> {
+/** What a tool returns: text for people and models, and the same finding as data (its MCP structuredContent). */
+export interface ToolOutput<D = Record<string, unknown>> {
+  text: string;
+  data: D;
+}
+
+export interface ToolDef<S extends z.ZodRawShape = z.ZodRawShape, O extends z.ZodRawShape = z.ZodRawShape> {
   name: string;
   title: string;
   description: string;
   inputSchema: S;
+  /** The shape of `data` (published as the tool's outputSchema; see outputs.ts). */
+  outputSchema: O;
+  /** A valid call's arguments, shown when a call's arguments are wrong. */
+  example: Record<string, unknown>;
+  /** Other names a caller may use for an argument (lower case, without "_" or "-"), e.g. { tail: 'tailLines' }. */
+  aliases?: Record<string, string>;
   /** Mutating tools only: may the change destroy something (data, running pods)? */
   destructive?: boolean;
   /** Does calling it twice with the same arguments leave the same state? */
   idempotent?: boolean;
-  /** Returns the text for the investigator; throws ToolError (or anything) on failure. */
-  run(args: z.objectOutputType<S, z.ZodTypeAny>, ctx: ToolContext): Promise<string>;
+  /**
+   * Tool-specific tolerance, after the generic one (argument names, case, numbers as strings): rewrites
+   * `args` in place (e.g. a kind in any spelling), pushes what it changed to `notes`, and returns an error
+   * message that says what to send instead when the arguments cannot be used.
+   */
+  normalize?(args: Record<string, unknown>, notes: string[]): string | undefined;
+  /** Returns the text and data for the investigator; throws ToolError (or anything) on failure. */
+  run(args: z.objectOutputType<S, z.ZodTypeAny>, ctx: ToolContext): Promise<ToolOutput<z.infer<z.ZodObject<O>>>>;
 }
 
-/** Keeps the argument types of one tool while allowing a heterogeneous list. */
-export function defineTool<S extends z.ZodRawShape>(def: ToolDef<S>): ToolDef {
+/** Keeps the argument and output types of one tool while allowing a heterogeneous list. */
+export function defineTool<S extends z.ZodRawShape, O extends z.ZodRawShape>(def: ToolDef<S, O>): ToolDef {
   return def as unknown as ToolDef;
 }

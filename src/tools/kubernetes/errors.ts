@@ -2,6 +2,7 @@
 // ends up with one of these strings as an `isError: true` result; nothing is thrown out of a handler.
 import { ApiException } from '@kubernetes/client-node';
 import { scrubCredentials } from './format.js';
+import { knownKindsList, suggestKind } from './kinds.js';
 
 /** A failure whose message is ready to show to the investigator as it is. */
 export class ToolError extends Error {
@@ -74,6 +75,15 @@ function where(namespace: string | undefined): string {
   return namespace ? namespace : 'the cluster scope';
 }
 
+/**
+ * Why a Secret cannot be read, and where to look instead. The operator holds no get, list or watch on
+ * Secrets by design (each returns the values), so this is the answer, not a permission to ask for.
+ */
+export const SECRETS_BY_DESIGN =
+  'Secret contents are not readable by design: the operator holds no get, list or watch on Secrets, and none should be granted. ' +
+  'To tell whether a Secret a pod needs is missing, read the pod instead: describe_pod shows which Secrets it references (env, envFrom, volumes, imagePullSecrets) ' +
+  'and its events say `secret "NAME" not found` (CreateContainerConfigError, FailedMount) when one does not exist.';
+
 /** The RBAC rule that would allow a request, as one line (for forbidden messages). */
 export function ruleLine(verb: string, resource: string, group: string | undefined): string {
   return `apiGroups ["${group ?? ''}"], resources ["${resource}"], verbs ["${verb}"]`;
@@ -107,6 +117,7 @@ export function describeApiError(err: unknown, target: Target): string {
         const resource = m?.[2] ?? target.resource;
         const group = m ? m[3] : target.group;
         const ns = m ? m[4] : target.namespace;
+        if (resource === 'secrets' && !group) return `forbidden: the operator's ServiceAccount may not ${verb} secrets in ${where(ns)} (RBAC). ${SECRETS_BY_DESIGN}`;
         return `forbidden: the operator's ServiceAccount may not ${verb} ${resource} in ${where(ns)} (RBAC). Needed rule: ${ruleLine(verb, resource, group)}.`;
       }
       case 401:
@@ -130,7 +141,14 @@ export function describeApiError(err: unknown, target: Target): string {
 
   const unknownKind = /^Unrecognized API version and kind: (\S+) (\S+)/.exec(msg);
   if (unknownKind) {
-    return `invalid argument: kind ${unknownKind[2]} is not served under apiVersion ${unknownKind[1]} (kinds are case-sensitive, e.g. Deployment in apps/v1, Pod in v1)`;
+    const [, apiVersion, kind] = unknownKind;
+    const near = suggestKind(kind);
+    return (
+      `invalid argument: kind ${kind} is not served under apiVersion ${apiVersion}` +
+      (near ? `; did you mean ${near.kind} (${near.apiVersion})? e.g. {"kind":"${near.kind}","name":"..."}` : '') +
+      `. Built-in kinds need no apiVersion and may be spelt as kubectl accepts them (${knownKindsList()}); ` +
+      'a custom resource needs its group/version and its Kind as its CRD defines it (kubectl api-resources lists them)'
+    );
   }
   const name = err instanceof Error ? err.name : '';
   const sysCode = (err as { code?: unknown })?.code;

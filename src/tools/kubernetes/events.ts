@@ -1,8 +1,9 @@
 // Reading and rendering core/v1 Events (which also show events written through events.k8s.io/v1).
 import type { CoreV1Event } from '@kubernetes/client-node';
 import type { ToolContext } from './context.js';
-import { age, clip, oneLine, toMillis } from './format.js';
+import { age, clip, clipMiddle, isoTime, oneLine, toMillis } from './format.js';
 import { describeApiError, k8s } from './errors.js';
+import type { Event } from './outputs.js';
 
 export function eventTime(e: CoreV1Event): number {
   return (
@@ -69,22 +70,46 @@ export async function fetchEvents(ctx: ToolContext, q: EventQuery, cap = 2000): 
   return { events: sortEvents(events), capped };
 }
 
+/** An event as structured data. */
+export function eventData(e: CoreV1Event, withNamespace = false): Event {
+  const t = eventTime(e);
+  const o = e.involvedObject;
+  const out: Event = {
+    type: e.type ?? 'Normal',
+    reason: e.reason ?? '',
+    count: eventCount(e),
+    object: o ? `${o.kind ?? '?'}/${o.name ?? '?'}` : undefined,
+    namespace: withNamespace ? e.metadata?.namespace : undefined,
+    message: clipMiddle(oneLine(e.message ?? ''), 600),
+    lastSeen: t ? isoTime(t) : undefined,
+  };
+  for (const k of Object.keys(out) as Array<keyof Event>) if (out[k] === undefined) delete out[k];
+  return out;
+}
+
+/** The events part of a describe result: the text section and the same events as data. */
+export interface EventsPart {
+  lines: string[];
+  data: { events: Event[]; eventsTotal: number; eventsError?: string };
+}
+
 /** The "Events" section of a describe output; a failure to read events does not fail the describe. */
 export async function eventsSection(
   ctx: ToolContext,
   obj: { kind: string; name: string; namespace?: string; uid?: string },
   limit = 10,
-): Promise<string[]> {
+): Promise<EventsPart> {
   try {
     const { events } = await fetchEvents(ctx, { namespace: obj.namespace, name: obj.name, kind: obj.kind, uid: obj.uid }, 500);
-    if (!events.length) return ['Events: <none>'];
+    if (!events.length) return { lines: ['Events: <none>'], data: { events: [], eventsTotal: 0 } };
     const now = ctx.now();
     const shown = events.slice(0, limit);
-    return [
-      `Events (newest first, ${shown.length} of ${events.length}):`,
-      ...shown.map((e) => `  ${eventLine(e, now)}`),
-    ];
+    return {
+      lines: [`Events (newest first, ${shown.length} of ${events.length}):`, ...shown.map((e) => `  ${eventLine(e, now)}`)],
+      data: { events: shown.map((e) => eventData(e)), eventsTotal: events.length },
+    };
   } catch (err) {
-    return [`Events: unavailable — ${describeApiError(err, { verb: 'list', resource: 'events', namespace: obj.namespace })}`];
+    const why = describeApiError(err, { verb: 'list', resource: 'events', namespace: obj.namespace });
+    return { lines: [`Events: unavailable — ${why}`], data: { events: [], eventsTotal: 0, eventsError: why } };
   }
 }

@@ -1,32 +1,29 @@
-// Turning Kubernetes objects into bounded, LLM-readable text: YAML-ish dumps without the noise
-// (managedFields, last-applied annotations), tables, ages, and the redaction rules (Secret values,
-// sensitive env values, credentials) that every tool output passes through.
+// Turning Kubernetes objects into bounded, LLM-readable text: YAML dumps (by the `yaml` package) without the
+// noise (managedFields, last-applied annotations), tables, ages; bounded structured data; and the structural
+// redaction (Secret values, sensitive env and ConfigMap values). The rules themselves (names and value shapes)
+// live in one place, src/redaction/redact.ts, which also runs over every tool output in ToolManager.call().
+import { stringify as yamlStringify } from 'yaml';
+import { isPlaceholder, isSecretName, isSensitiveEnvValue, REDACTED, redactField, redactText } from '../../redaction/redact.js';
 
-/** Env var names whose literal values are never shown. */
-export const SENSITIVE_ENV_NAME = /(password|secret|token|key)/i;
-/** ConfigMap keys whose values are never shown (narrower than env: "key" alone is too common in config). */
-export const SENSITIVE_CONFIG_KEY = /(password|passwd|secret|token|api[-_]?key|private[-_]?key|credential)/i;
-export const REDACTED = '[redacted]';
+export { REDACTED };
 
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 
-/** Removes anything that looks like a bearer token or a JWT from free text. */
+/** Removes credentials (tokens, keys, passwords by name or by shape) from free text. */
 export function scrubCredentials(text: string): string {
-  return text
-    .replace(/(bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi, '$1[redacted]')
-    .replace(/eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}/g, '[redacted-token]');
+  return redactText(text);
 }
 
-/** Masks `--password=x`, `token: x` style values inside command lines. */
+/** Masks `--password=x`, `token: x` and secret-shaped values inside one command-line argument. */
 export function redactArg(arg: string): string {
-  return arg.replace(/((?:password|passwd|secret|token|api[-_]?key)[A-Za-z0-9_-]*\s*[=:]\s*)\S+/gi, `$1${REDACTED}`);
+  return redactText(arg);
 }
 
 /** The value to show for an env var with a literal value. */
 export function envValue(name: string, value: string | undefined): string {
   if (value === undefined) return '';
-  if (SENSITIVE_ENV_NAME.test(name)) return REDACTED;
-  return value;
+  if (isSensitiveEnvValue(name, value)) return REDACTED;
+  return redactText(value);
 }
 
 /**
@@ -65,6 +62,17 @@ export function tailBytes(text: string, maxBytes: number): { text: string; cut: 
 export function clip(s: string, max: number): string {
   if (s.length <= max) return s;
   return `${s.slice(0, max)}… [+${s.length - max} chars]`;
+}
+
+/**
+ * Shortens a string to about max characters keeping its head and its tail ("… [N chars] …" between):
+ * wrapped errors put the innermost cause last, so the end of a message matters as much as its start.
+ */
+export function clipMiddle(s: string, max: number): string {
+  if (s.length <= max) return s;
+  const head = Math.floor(max * 0.4);
+  const tail = max - head;
+  return `${s.slice(0, head)} …[${s.length - head - tail} chars]… ${s.slice(s.length - tail)}`;
 }
 
 /** Milliseconds since epoch of a Date or timestamp string. */
@@ -224,7 +232,8 @@ export function sanitizeObject(obj: unknown, opts: { maxString?: number } = {}):
   if (kind === 'ConfigMap') {
     if (isObj(plain.data)) {
       for (const k of Object.keys(plain.data)) {
-        if (SENSITIVE_CONFIG_KEY.test(k)) plain.data[k] = REDACTED;
+        const v = plain.data[k];
+        if (isSecretName(k) && !(typeof v === 'string' && isPlaceholder(v))) plain.data[k] = REDACTED;
       }
     }
     if (isObj(plain.binaryData)) {
@@ -245,11 +254,15 @@ export function redactValue(key: string, value: unknown, maxString = 2000): unkn
   return holder[key];
 }
 
-/** Env values by sensitive name, secret-looking command arguments, long strings. */
+/**
+ * Env values by sensitive name, fields named like secrets, secret-shaped values in any string (command
+ * arguments, ConfigMap files such as app.properties), then long strings clipped: redaction comes first, so
+ * that clipping never leaves a cut key or token in a shape the redaction no longer recognises.
+ */
 function redactDeep(node: unknown, maxString: number): void {
   if (Array.isArray(node)) {
     node.forEach((v, i) => {
-      if (typeof v === 'string') node[i] = clip(v, maxString);
+      if (typeof v === 'string') node[i] = clip(redactText(v), maxString);
       else redactDeep(v, maxString);
     });
     return;
@@ -261,81 +274,99 @@ function redactDeep(node: unknown, maxString: number): void {
         if (isObj(e) && typeof e.name === 'string' && typeof e.value === 'string') e.value = envValue(e.name, e.value);
       }
     }
-    if ((k === 'args' || k === 'command') && Array.isArray(v)) {
-      node[k] = v.map((a) => (typeof a === 'string' ? clip(redactArg(a), maxString) : a));
-      continue;
-    }
-    if (typeof v === 'string') node[k] = clip(v, maxString);
+    if (typeof v === 'string') node[k] = clip(redactField(k, v), maxString);
     else redactDeep(v, maxString);
   }
 }
 
-const PLAIN_SCALAR = /^(?:[A-Za-z0-9_/.]|-[A-Za-z0-9_/.-])[A-Za-z0-9 _./:@+=,()<>\-]*$/;
-const LOOKS_TYPED = /^(true|false|yes|no|on|off|null|~|y|n)$/i;
-
-function yamlString(s: string, level: number): string {
-  if (s.includes('\n')) {
-    const pad = '  '.repeat(level + 1);
-    const body = s
-      .replace(/\n$/, '')
-      .split('\n')
-      .map((l) => (l ? pad + l : ''))
-      .join('\n');
-    return `|${s.endsWith('\n') ? '' : '-'}\n${body}`;
-  }
-  const numeric = s.trim() !== '' && !isNaN(Number(s));
-  if (s && PLAIN_SCALAR.test(s) && !numeric && !LOOKS_TYPED.test(s) && !s.endsWith(' ') && !s.includes(': ') && !s.includes(' #')) return s;
-  return JSON.stringify(s);
-}
-
-function yamlKey(k: string): string {
-  return /^[A-Za-z0-9_./-]+$/.test(k) && !LOOKS_TYPED.test(k) ? k : JSON.stringify(k);
-}
-
-function yamlScalar(v: unknown, level: number): string | undefined {
-  if (v === null) return 'null';
-  if (v instanceof Date) return isoTime(v);
-  if (typeof v === 'string') return yamlString(v, level);
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  if (Array.isArray(v) && v.length === 0) return '[]';
-  if (isObj(v) && Object.keys(v).length === 0) return '{}';
-  return undefined;
-}
-
-function yamlLines(v: unknown, level: number): string[] {
-  const pad = '  '.repeat(level);
-  const out: string[] = [];
-  if (Array.isArray(v)) {
-    for (const item of v) {
-      const scalar = yamlScalar(item, level);
-      if (scalar !== undefined) {
-        out.push(`${pad}- ${scalar}`);
-        continue;
-      }
-      const inner = yamlLines(item, level + 1);
-      // "- " takes the place of the first line's indentation.
-      out.push(`${pad}- ${inner[0].trimStart()}`, ...inner.slice(1));
-    }
-    return out;
-  }
-  if (isObj(v)) {
-    for (const [k, val] of Object.entries(v)) {
-      if (val === undefined) continue;
-      const scalar = yamlScalar(val, level);
-      if (scalar !== undefined) out.push(`${pad}${yamlKey(k)}: ${scalar}`);
-      else {
-        out.push(`${pad}${yamlKey(k)}:`);
-        out.push(...yamlLines(val, Array.isArray(val) ? level : level + 1));
-      }
-    }
-    return out;
-  }
-  return [`${pad}${yamlScalar(v, level) ?? String(v)}`];
-}
-
-/** A small YAML emitter (block style), good enough for reading objects. */
+/**
+ * YAML of a value (block style, keys in their order, long strings never folded), by the `yaml` package:
+ * a real, symmetric format, so that anything that must read it back can use `YAML.parse`.
+ */
 export function toYaml(value: unknown): string {
-  const scalar = yamlScalar(toPlain(value), 0);
-  if (scalar !== undefined) return scalar;
-  return yamlLines(toPlain(value), 0).join('\n');
+  const plain = toPlain(value);
+  if (plain === undefined) return '';
+  return yamlStringify(plain, { lineWidth: 0, minContentWidth: 0, indentSeq: false, aliasDuplicateObjects: false }).replace(/\n$/, '');
+}
+
+// ------------------------------------------------------------------------------------------------
+// Bounded structured data
+
+function bytesOf(v: unknown): number {
+  return Buffer.byteLength(JSON.stringify(v) ?? '');
+}
+
+function clipStrings(node: unknown, max: number): boolean {
+  let cut = false;
+  if (Array.isArray(node)) {
+    node.forEach((v, i) => {
+      if (typeof v === 'string' && v.length > max) {
+        node[i] = `${v.slice(0, max)}…`;
+        cut = true;
+      } else if (clipStrings(v, max)) cut = true;
+    });
+  } else if (isObj(node)) {
+    for (const [k, v] of Object.entries(node)) {
+      if (typeof v === 'string' && v.length > max) {
+        node[k] = `${v.slice(0, max)}…`;
+        cut = true;
+      } else if (clipStrings(v, max)) cut = true;
+    }
+  }
+  return cut;
+}
+
+function arraysIn(node: unknown, out: unknown[][] = []): unknown[][] {
+  if (Array.isArray(node)) {
+    if (node.length) out.push(node);
+    node.forEach((v) => arraysIn(v, out));
+  } else if (isObj(node)) Object.values(node).forEach((v) => arraysIn(v, out));
+  return out;
+}
+
+/**
+ * Structured data within maxBytes of JSON, its shape kept (so it still matches its schema): long strings
+ * are clipped, then the largest lists halved (their first items kept: lists are ordered most relevant
+ * first) until it fits. `cut` says whether anything was left out. Data that cannot fit is returned as
+ * small as it got.
+ */
+export function fitData<T>(data: T, maxBytes: number): { data: T; cut: boolean } {
+  if (bytesOf(data) <= maxBytes) return { data, cut: false };
+  const copy = structuredClone(data);
+  clipStrings(copy, 400);
+  for (let i = 0; i < 400 && bytesOf(copy) > maxBytes; i++) {
+    const lists = arraysIn(copy);
+    if (!lists.length) break;
+    const biggest = lists.reduce((a, b) => (bytesOf(b) > bytesOf(a) ? b : a));
+    biggest.splice(Math.floor(biggest.length / 2));
+  }
+  if (bytesOf(copy) > maxBytes) clipStrings(copy, 80);
+  return { data: copy, cut: true };
+}
+
+/**
+ * An arbitrary object (a resource as read) within maxBytes of JSON: like fitData, and then its largest
+ * fields are dropped (never apiVersion, kind or the metadata name and namespace).
+ */
+export function fitObject(obj: Plain, maxBytes: number): { data: Plain; cut: boolean } {
+  const fitted = fitData(obj, maxBytes);
+  const copy = fitted.data;
+  const keep = (path: string) => ['apiVersion', 'kind', 'metadata', 'metadata.name', 'metadata.namespace'].includes(path);
+  for (let i = 0; i < 200 && bytesOf(copy) > maxBytes; i++) {
+    let best: { parent: Plain; key: string; size: number } | undefined;
+    const walk = (node: Plain, path: string) => {
+      for (const [k, v] of Object.entries(node)) {
+        const p = path ? `${path}.${k}` : k;
+        if (!keep(p)) {
+          const size = bytesOf(v);
+          if (!best || size > best.size) best = { parent: node, key: k, size };
+        }
+        if (isObj(v)) walk(v, p);
+      }
+    };
+    walk(copy, '');
+    if (!best) break;
+    delete best.parent[best.key];
+  }
+  return { data: copy, cut: fitted.cut || bytesOf(copy) < bytesOf(obj) };
 }

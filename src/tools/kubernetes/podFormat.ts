@@ -12,7 +12,7 @@ import type {
   V1ResourceRequirements,
   V1Volume,
 } from '@kubernetes/client-node';
-import { age, clip, envValue, indent, kv, oneLine, redactArg, when } from './format.js';
+import { age, clip, clipMiddle, envValue, indent, kv, oneLine, redactArg, when } from './format.js';
 
 /** The STATUS column of `kubectl get pods` (CrashLoopBackOff, OOMKilled, Init:0/1, Terminating, ...). */
 export function podStatus(pod: V1Pod): string {
@@ -160,7 +160,7 @@ export function stateString(s: V1ContainerState | undefined, now: number): strin
     if (t.signal) parts.push(`signal ${t.signal}`);
     if (t.finishedAt) parts.push(`finished ${when(t.finishedAt, now)}`);
     let out = parts.join(', ');
-    if (t.message) out += ` — ${clip(oneLine(t.message), 300)}`;
+    if (t.message) out += ` — ${clipMiddle(oneLine(t.message), 400)}`;
     return out;
   }
   return 'unknown';

@@ -1,5 +1,6 @@
 // Argument schemas shared by several tools. Descriptions are what the investigator reads.
 import { z } from 'zod';
+import { resolveWorkloadKind } from './kinds.js';
 
 const DNS_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 
@@ -28,4 +29,15 @@ export const optionalNamespace = (description: string) =>
     .optional()
     .describe(description);
 
-export const workloadKind = z.enum(['Deployment', 'StatefulSet', 'DaemonSet']).describe('Kind of the workload: Deployment, StatefulSet or DaemonSet.');
+export const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet'] as const;
+export const workloadKind = z.enum(WORKLOAD_KINDS).describe('Kind of the workload: Deployment, StatefulSet or DaemonSet (deploy, sts, ds and other spellings work too).');
+
+/** A ToolDef.normalize for tools whose `kind` is one of a few workload kinds: any spelling becomes the Kind. */
+export function normalizeWorkloadKind(args: Record<string, unknown>, notes: string[], allowed: readonly string[]): string | undefined {
+  if (args.kind === undefined) return undefined;
+  const r = resolveWorkloadKind(args.kind, allowed);
+  if ('error' in r) return r.error;
+  args.kind = r.kind;
+  if (r.note) notes.push(r.note);
+  return undefined;
+}

@@ -1,12 +1,23 @@
 // The built-in Kubernetes tool server: an in-process MCP server whose tools act with the operator's
-// own credentials. Every tool returns bounded text; failures come back as `isError: true` results.
+// own credentials. Every tool returns bounded text and the same finding as structured data
+// (`structuredContent`, with an `outputSchema` per tool); failures come back as `isError: true` results.
+//
+// It answers tools/list and tools/call itself rather than through McpServer.registerTool: the SDK checks
+// arguments against the schema before a handler runs, drops unknown ones without a word and answers a
+// mistake with a generic message. Here arguments are read tolerantly first (args.ts: kinds in any
+// spelling, names in any case, numbers sent as strings), unknown ones are dropped with a note in the
+// result, and a call that still cannot run is told what to send instead (the valid values and an example).
 import type { KubeConfig } from '@kubernetes/client-node';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { toJsonSchemaCompat } from '@modelcontextprotocol/sdk/server/zod-json-schema-compat.js';
+import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import { redactDeep } from '../../redaction/redact.js';
+import { prepareArgs } from './args.js';
 import { BUILTIN_TOOLS } from './classes.js';
 import { makeContext, type ToolContext, type ToolDef } from './context.js';
 import { describeApiError } from './errors.js';
-import { scrubCredentials, truncateOutput } from './format.js';
+import { fitData, scrubCredentials, truncateOutput } from './format.js';
 import { describePod } from './read/describePod.js';
 import { describeNode } from './read/describeNode.js';
 import { describePvc } from './read/describePvc.js';
@@ -53,55 +64,101 @@ export const TOOL_DEFS: readonly ToolDef[] = [
 export interface KubernetesToolServerOptions {
   /** Upper bound of each tool result's text, in bytes (default 16000). */
   maxOutputBytes?: number;
+  /**
+   * Upper bound of each tool result's structured data as JSON, in bytes (default a quarter of
+   * maxOutputBytes): lists are shortened and long strings clipped to fit, marked `truncated`.
+   */
+  maxDataBytes?: number;
   /** For tests: replaces the API clients / clock. */
   context?: Partial<ToolContext>;
 }
 
-/** Runs one tool: never throws, always bounded and scrubbed of credentials. */
-export async function runTool(def: ToolDef, args: Record<string, unknown>, ctx: ToolContext, maxOutputBytes: number): Promise<CallToolResult> {
-  let text: string;
-  let isError = false;
+export interface RunLimits {
+  maxOutputBytes: number;
+  maxDataBytes: number;
+}
+
+const noteLines = (notes: string[]) => notes.map((n) => `[note: ${n}]`).join('\n');
+
+/** Runs one tool with the arguments as a caller sent them: never throws, always bounded and scrubbed of credentials. */
+export async function runTool(def: ToolDef, rawArgs: unknown, ctx: ToolContext, limits: number | RunLimits): Promise<CallToolResult> {
+  const { maxOutputBytes, maxDataBytes } = typeof limits === 'number' ? { maxOutputBytes: limits, maxDataBytes: Math.floor(limits / 4) } : limits;
+  const error = (text: string): CallToolResult => ({ content: [{ type: 'text', text: truncateOutput(scrubCredentials(text), maxOutputBytes) }], isError: true });
+  const prepared = prepareArgs(def, rawArgs);
+  if ('error' in prepared) return error(prepared.error);
+  const { args, notes } = prepared;
+  let out: Awaited<ReturnType<ToolDef['run']>>;
   try {
-    text = await def.run(args as never, ctx);
+    out = await def.run(args as never, ctx);
   } catch (err) {
-    isError = true;
-    text = describeApiError(err, { verb: BUILTIN_TOOLS[def.name] === 'read' ? 'get' : 'patch', resource: 'resources' });
+    const text = describeApiError(err, { verb: BUILTIN_TOOLS[def.name] === 'read' ? 'get' : 'patch', resource: 'resources' });
+    return error(notes.length ? `${text}\n${noteLines(notes)}` : text);
   }
-  const out = truncateOutput(scrubCredentials(text), maxOutputBytes);
-  return isError ? { content: [{ type: 'text', text: out }], isError: true } : { content: [{ type: 'text', text: out }] };
+  // Notes first, so that a cut never hides them from the caller.
+  const head = notes.length ? `${noteLines(notes)}\n` : '';
+  const text = head + truncateOutput(scrubCredentials(out.text), Math.max(64, maxOutputBytes - Buffer.byteLength(head)));
+  const allNotes = [...notes, ...(Array.isArray(out.data.notes) ? (out.data.notes as string[]) : [])];
+  const fitted = fitData(redactDeep({ ...out.data, ...(allNotes.length ? { notes: allNotes } : {}) }) as Record<string, unknown>, maxDataBytes);
+  const data = fitted.cut ? { ...fitted.data, truncated: true } : fitted.data;
+  const valid = outputParser(def).safeParse(data);
+  if (!valid.success) {
+    // A bug of ours, not the caller's: say so rather than send data that contradicts the published schema.
+    return error(`internal error: the structured result of ${def.name} does not match its output schema (${valid.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')})\n${text}`);
+  }
+  return { content: [{ type: 'text', text }], structuredContent: data };
+}
+
+const parsers = new WeakMap<ToolDef, z.ZodTypeAny>();
+function outputParser(def: ToolDef): z.ZodTypeAny {
+  let p = parsers.get(def);
+  if (!p) parsers.set(def, (p = z.object(def.outputSchema)));
+  return p;
+}
+
+/** The tool as tools/list publishes it. */
+function toolListing(def: ToolDef): Tool {
+  const read = BUILTIN_TOOLS[def.name] === 'read';
+  return {
+    name: def.name,
+    title: def.title,
+    description: def.description,
+    inputSchema: toJsonSchemaCompat(z.object(def.inputSchema), { strictUnions: true, pipeStrategy: 'input' }) as Tool['inputSchema'],
+    outputSchema: toJsonSchemaCompat(z.object(def.outputSchema), { strictUnions: true, pipeStrategy: 'output' }) as Tool['outputSchema'],
+    annotations: {
+      title: def.title,
+      readOnlyHint: read,
+      destructiveHint: read ? false : (def.destructive ?? true),
+      idempotentHint: read ? true : (def.idempotent ?? false),
+      openWorldHint: false,
+    },
+  };
 }
 
 export function createKubernetesToolServer(kc: KubeConfig, opts: KubernetesToolServerOptions = {}): McpServer {
   const maxOutputBytes = Math.max(256, opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES);
+  const limits: RunLimits = { maxOutputBytes, maxDataBytes: Math.max(256, opts.maxDataBytes ?? Math.floor(maxOutputBytes / 4)) };
   const ctx: ToolContext = { ...makeContext(kc), ...opts.context };
+  for (const def of TOOL_DEFS) if (!BUILTIN_TOOLS[def.name]) throw new Error(`built-in tool ${def.name} is missing from BUILTIN_TOOLS`);
   const server = new McpServer(
     { name: SERVER_NAME, version: '0.1.0' },
     {
+      capabilities: { tools: {} },
       instructions:
         "Kubernetes tools acting with the Alert Agent operator's own ServiceAccount. Read tools (get_*, list_*, describe_*, rollout_status/history, top_*) never change anything; " +
-        'the other tools change the cluster and report exactly what changed. Secret values are never returned.',
+        'the other tools change the cluster and report exactly what changed. Kinds may be given as kubectl accepts them (po, deploy, sts, svc, pvc, no, ...). ' +
+        'Secret contents are not readable by design (no access to Secrets): ' +
+        'a missing Secret shows in the pod\'s events and spec (describe_pod).',
     },
   );
-  for (const def of TOOL_DEFS) {
-    const cls = BUILTIN_TOOLS[def.name];
-    if (!cls) throw new Error(`built-in tool ${def.name} is missing from BUILTIN_TOOLS`);
-    const read = cls === 'read';
-    server.registerTool(
-      def.name,
-      {
-        title: def.title,
-        description: def.description,
-        inputSchema: def.inputSchema,
-        annotations: {
-          title: def.title,
-          readOnlyHint: read,
-          destructiveHint: read ? false : (def.destructive ?? true),
-          idempotentHint: read ? true : (def.idempotent ?? false),
-          openWorldHint: false,
-        },
-      },
-      async (args: Record<string, unknown>) => runTool(def, args, ctx, maxOutputBytes),
-    );
-  }
+  const byName = new Map(TOOL_DEFS.map((d) => [d.name, d]));
+  const listing = TOOL_DEFS.map(toolListing);
+  server.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: listing }));
+  server.server.setRequestHandler(CallToolRequestSchema, async (req) => {
+    const def = byName.get(req.params.name);
+    if (!def) {
+      return { content: [{ type: 'text', text: `unknown tool ${req.params.name}; the tools are: ${TOOL_DEFS.map((d) => d.name).join(', ')}` }], isError: true };
+    }
+    return runTool(def, req.params.arguments, ctx, limits);
+  });
   return server;
 }

@@ -2,6 +2,8 @@
 import type { V1Deployment, V1LabelSelector, V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
 import type { ToolContext } from './context.js';
 import { k8s } from './errors.js';
+import { podSummary } from './data.js';
+import type { PodSummary } from './outputs.js';
 import { podLine } from './podFormat.js';
 
 export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
@@ -65,6 +67,26 @@ export function podsSection(pods: V1Pod[], now: number, max = 30): string[] {
   const out = [`Pods (${pods.length}):`, ...pods.slice(0, max).map((p) => `  ${podLine(p, now)}`)];
   if (pods.length > max) out.push(`  ... ${pods.length - max} more`);
   return out;
+}
+
+/** The pods part of a workload description: the text section and the same pods as data. */
+export interface PodsPart {
+  lines: string[];
+  data: { pods: PodSummary[]; podsTotal: number; podsError?: string };
+}
+
+export function podsPart(pods: V1Pod[], now: number, max = 30): PodsPart {
+  return { lines: podsSection(pods, now, max), data: { pods: pods.slice(0, max).map((p) => podSummary(p)), podsTotal: pods.length } };
+}
+
+/** Like `optional`, for a part that has data as well as text. */
+export async function optionalPart<D>(title: string, fn: () => Promise<{ lines: string[]; data: D }>, onError: (why: string) => D): Promise<{ lines: string[]; data: D }> {
+  try {
+    return await fn();
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    return { lines: [`${title}: unavailable — ${why}`], data: onError(why) };
+  }
 }
 
 /** Runs an optional part of a description; its failure becomes one line instead of failing the whole. */

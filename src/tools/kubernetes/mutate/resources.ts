@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { defineTool } from '../context.js';
 import { invalidArgument, ToolError } from '../errors.js';
 import { formatCpu, formatMemory, parseQuantity, validateCpu, validateMemory } from '../quantity.js';
-import { namespaceArg, objectName, workloadKind } from '../schemas.js';
+import { SetResourcesOutput } from '../outputs.js';
+import { namespaceArg, normalizeWorkloadKind, objectName, workloadKind, WORKLOAD_KINDS } from '../schemas.js';
 import { patchWorkload, readWorkload } from './common.js';
 
 const amounts = (what: string) =>
@@ -22,6 +23,8 @@ export interface ResourceChange {
   ops: JsonPatchOp[];
   /** "limits.memory: 128Mi → 256Mi" */
   changes: string[];
+  /** The same as data. */
+  fields: Array<{ field: string; before?: string; after: string }>;
 }
 
 /**
@@ -64,6 +67,7 @@ export function resourcePatch(container: V1Container, index: number, requests: A
   const base = `/spec/template/spec/containers/${index}`;
   const ops: JsonPatchOp[] = [{ op: 'test', path: `${base}/name`, value: container.name }];
   const changes: string[] = [];
+  const fields: ResourceChange['fields'] = [];
   if (!container.resources) ops.push({ op: 'add', path: `${base}/resources`, value: {} });
   for (const [section, vals] of [
     ['requests', requests],
@@ -76,9 +80,10 @@ export function resourcePatch(container: V1Container, index: number, requests: A
     for (const [res, value] of Object.entries(set)) {
       ops.push({ op: 'add', path: `${base}/resources/${section}/${res}`, value });
       changes.push(`${section}.${res}: ${existing?.[res] ?? '<unset>'} → ${value}`);
+      fields.push({ field: `${section}.${res}`, ...(existing?.[res] !== undefined ? { before: existing[res] } : {}), after: value });
     }
   }
-  return { ops, changes };
+  return { ops, changes, fields };
 }
 
 function stripUndefined(a: Amounts | undefined): Record<string, string> {
@@ -102,6 +107,9 @@ export const setResources = defineTool({
     requests: amounts('request').optional().describe('New requests (only the given resources change).'),
     limits: amounts('limit').optional().describe('New limits (only the given resources change).'),
   },
+  outputSchema: SetResourcesOutput,
+  example: { kind: 'Deployment', name: 'api', namespace: 'shop', container: 'api', limits: { memory: '256Mi' } },
+  normalize: (args, notes) => normalizeWorkloadKind(args, notes, WORKLOAD_KINDS),
   destructive: true,
   idempotent: true,
   async run(a, ctx) {
@@ -111,15 +119,28 @@ export const setResources = defineTool({
     if (index < 0) {
       throw new ToolError(`not found: container ${a.container} in ${a.kind} ${a.name} in namespace ${a.namespace} (containers: ${containers.map((c) => c.name).join(', ') || '<none>'})`);
     }
-    const { ops, changes } = resourcePatch(containers[index], index, a.requests, a.limits);
+    const { ops, changes, fields } = resourcePatch(containers[index], index, a.requests, a.limits);
     const after = await patchWorkload(ctx, a.kind, a.name, a.namespace, ops);
     const res = after.spec?.template?.spec?.containers?.find((c) => c.name === a.container)?.resources;
     const fmt = (m: Record<string, string> | undefined) => (m && Object.keys(m).length ? Object.entries(m).map(([k, v]) => `${k}=${v}`).join(', ') : 'none');
-    return [
+    const text = [
       `set resources of container ${a.container} in ${a.kind} ${a.namespace}/${a.name}:`,
       ...changes.map((c) => `  ${c}`),
       `Now: requests ${fmt(res?.requests as Record<string, string> | undefined)}; limits ${fmt(res?.limits as Record<string, string> | undefined)}.`,
       `The pod template changed (generation ${w.metadata?.generation ?? '?'} → ${after.metadata?.generation ?? '?'}), so the ${a.kind} rolls out new pods; check with rollout_status.`,
     ].join('\n');
+    return {
+      text,
+      data: {
+        kind: a.kind,
+        name: a.name,
+        namespace: a.namespace,
+        container: a.container,
+        changes: fields,
+        requests: { ...((res?.requests as Record<string, string> | undefined) ?? {}) },
+        limits: { ...((res?.limits as Record<string, string> | undefined) ?? {}) },
+        generation: { ...(w.metadata?.generation !== undefined ? { before: w.metadata.generation } : {}), ...(after.metadata?.generation !== undefined ? { after: after.metadata.generation } : {}) },
+      },
+    };
   },
 });

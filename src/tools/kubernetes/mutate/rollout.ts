@@ -5,7 +5,8 @@ import { defineTool } from '../context.js';
 import { diffObjects } from '../diff.js';
 import { ToolError, invalidArgument, k8s } from '../errors.js';
 import { toPlain } from '../format.js';
-import { namespaceArg, objectName, workloadKind } from '../schemas.js';
+import { RollbackOutput, RolloutRestartOutput } from '../outputs.js';
+import { namespaceArg, normalizeWorkloadKind, objectName, workloadKind, WORKLOAD_KINDS } from '../schemas.js';
 import { ownedReplicaSets, REVISION_ANNOTATION, revisionOf } from '../workloads.js';
 import { FIELD_MANAGER, jsonPatch, patchWorkload, readWorkload } from './common.js';
 
@@ -18,6 +19,9 @@ export const rolloutRestart = defineTool({
     'Rolling restart of a Deployment, StatefulSet or DaemonSet, like `kubectl rollout restart`: sets the pod template annotation ' +
     `${RESTARTED_AT} to now, so the controller replaces every pod following the workload's update strategy. Follow up with rollout_status.`,
   inputSchema: { kind: workloadKind, name: objectName('workload'), namespace: namespaceArg('workload') },
+  outputSchema: RolloutRestartOutput,
+  example: { kind: 'Deployment', name: 'web', namespace: 'shop' },
+  normalize: (args, notes) => normalizeWorkloadKind(args, notes, WORKLOAD_KINDS),
   destructive: true,
   idempotent: false,
   async run(a, ctx) {
@@ -34,12 +38,23 @@ export const rolloutRestart = defineTool({
       spec: { template: { metadata: { annotations: { [RESTARTED_AT]: stamp } } } },
     });
     const now = after.spec?.template?.metadata?.annotations?.[RESTARTED_AT];
-    return [
+    const text = [
       `restarted ${a.kind} ${a.namespace}/${a.name}:`,
       `  spec.template.metadata.annotations["${RESTARTED_AT}"]: ${previous ?? '<unset>'} → ${now ?? '<unset>'}`,
       `  generation: ${before.metadata?.generation ?? '?'} → ${after.metadata?.generation ?? '?'}`,
       `The controller now replaces the pods according to the update strategy; check progress with rollout_status.`,
     ].join('\n');
+    return {
+      text,
+      data: {
+        kind: a.kind,
+        name: a.name,
+        namespace: a.namespace,
+        restartedAt: now ?? stamp,
+        ...(previous ? { previousRestartedAt: previous } : {}),
+        generation: { ...(before.metadata?.generation !== undefined ? { before: before.metadata.generation } : {}), ...(after.metadata?.generation !== undefined ? { after: after.metadata.generation } : {}) },
+      },
+    };
   },
 });
 
@@ -91,6 +106,9 @@ export const rollbackDeployment = defineTool({
     namespace: namespaceArg('deployment'),
     toRevision: z.number().int().min(1).optional().describe('Revision number to return to (from rollout_history). Omit for the previous revision.'),
   },
+  outputSchema: RollbackOutput,
+  example: { name: 'web', namespace: 'shop' },
+  aliases: { revision: 'toRevision', to: 'toRevision' },
   destructive: true,
   idempotent: false,
   async run(a, ctx) {
@@ -107,8 +125,12 @@ export const rollbackDeployment = defineTool({
     const target = revisionOf(rs);
     const template = templateFromReplicaSet(rs);
     const beforeTemplate = toPlain(d.spec?.template ?? {});
+    const base = { name: a.name, namespace: a.namespace, fromRevision: current, toRevision: target, replicaSet: rs.metadata?.name ?? '' };
     if (sameTemplate(beforeTemplate, template)) {
-      return `no change: the pod template of revision ${target} (ReplicaSet ${rs.metadata?.name}) is the same as deployment ${a.namespace}/${a.name}'s current template`;
+      return {
+        text: `no change: the pod template of revision ${target} (ReplicaSet ${rs.metadata?.name}) is the same as deployment ${a.namespace}/${a.name}'s current template`,
+        data: { ...base, changed: false, changes: [] },
+      };
     }
     const annotations: Record<string, string> = {};
     for (const [k, v] of Object.entries(d.metadata?.annotations ?? {})) if (ANNOTATIONS_TO_SKIP.has(k)) annotations[k] = v;
@@ -121,11 +143,12 @@ export const rollbackDeployment = defineTool({
       ctx.apps.patchNamespacedDeployment({ name: a.name, namespace: a.namespace, body: patch, fieldManager: FIELD_MANAGER }, jsonPatch()),
     );
     const changes = diffObjects(beforeTemplate, after.spec?.template ?? {});
-    return [
+    const text = [
       `rolled back deployment ${a.namespace}/${a.name} from revision ${current} to the pod template of revision ${target} (ReplicaSet ${rs.metadata?.name}); the controller rolls it out as a new revision.`,
       'Pod template changes (before → after):',
       ...(changes.length ? changes.map((c) => `  spec.template.${c}`) : ['  <none visible>']),
       'Check progress with rollout_status.',
     ].join('\n');
+    return { text, data: { ...base, changed: true, changes: changes.map((c) => `spec.template.${c}`) } };
   },
 });

@@ -1,26 +1,55 @@
 // describe_node: conditions, taints, schedulability, capacity vs allocatable, pods and what they request.
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import { defineTool } from '../context.js';
+import { compact, conditionsData, isoOrUndefined } from '../data.js';
 import { k8s } from '../errors.js';
 import { eventsSection } from '../events.js';
 import { kv, when } from '../format.js';
+import { DescribeNodeOutput, type NodeData } from '../outputs.js';
 import { conditionLines, podRestarts, podStatus } from '../podFormat.js';
 import { formatCpu, formatMemory, parseQuantity, percent } from '../quantity.js';
 import { objectName } from '../schemas.js';
-import { optional } from '../workloads.js';
+import { optionalPart } from '../workloads.js';
+
+/** Ready, NotReady or Unknown from the Ready condition. */
+export function nodeStatus(node: V1Node): 'Ready' | 'NotReady' | 'Unknown' {
+  const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
+  return ready?.status === 'True' ? 'Ready' : ready ? 'NotReady' : 'Unknown';
+}
+
+export function nodeRoles(node: V1Node): string[] {
+  return Object.keys(node.metadata?.labels ?? {})
+    .filter((k) => k.startsWith('node-role.kubernetes.io/'))
+    .map((k) => k.slice('node-role.kubernetes.io/'.length));
+}
+
+/** describe_node's data, without its pods and events. */
+export function nodeData(node: V1Node) {
+  const m = node.metadata ?? {};
+  const st = node.status ?? {};
+  return compact({
+    name: m.name ?? '',
+    status: nodeStatus(node),
+    unschedulable: node.spec?.unschedulable ?? false,
+    roles: nodeRoles(node),
+    taints: (node.spec?.taints ?? []).map((t) => compact({ key: t.key, value: t.value || undefined, effect: t.effect })),
+    createdAt: isoOrUndefined(m.creationTimestamp),
+    kubeletVersion: st.nodeInfo?.kubeletVersion,
+    conditions: conditionsData(st.conditions),
+    capacity: { ...(st.capacity ?? {}) } as Record<string, string>,
+    allocatable: { ...(st.allocatable ?? {}) } as Record<string, string>,
+  });
+}
 
 export function formatNode(node: V1Node, now: number): string[] {
   const m = node.metadata ?? {};
   const st = node.status ?? {};
-  const ready = st.conditions?.find((c) => c.type === 'Ready');
-  const roles = Object.keys(m.labels ?? {})
-    .filter((k) => k.startsWith('node-role.kubernetes.io/'))
-    .map((k) => k.slice('node-role.kubernetes.io/'.length));
+  const roles = nodeRoles(node);
   const info = st.nodeInfo;
   const taints = node.spec?.taints ?? [];
   return [
     `Node: ${m.name}`,
-    `Status: ${ready?.status === 'True' ? 'Ready' : ready ? 'NotReady' : 'Unknown'}${node.spec?.unschedulable ? ',SchedulingDisabled' : ''}   Unschedulable: ${node.spec?.unschedulable ?? false}   Roles: ${roles.join(',') || '<none>'}`,
+    `Status: ${nodeStatus(node)}${node.spec?.unschedulable ? ',SchedulingDisabled' : ''}   Unschedulable: ${node.spec?.unschedulable ?? false}   Roles: ${roles.join(',') || '<none>'}`,
     `Created: ${when(m.creationTimestamp, now)}`,
     `Addresses: ${(st.addresses ?? []).map((a) => `${a.type}=${a.address}`).join(', ') || '<none>'}`,
     info
@@ -36,6 +65,11 @@ export function formatNode(node: V1Node, now: number): string[] {
 
 /** Pod count and summed requests/limits of the node's non-terminated pods against allocatable. */
 export function nodeAllocationLines(node: V1Node, pods: V1Pod[], now: number): string[] {
+  return nodeAllocation(node, pods, now).lines;
+}
+
+/** The same as text and as data. */
+export function nodeAllocation(node: V1Node, pods: V1Pod[], now: number): { lines: string[]; data: NonNullable<NodeData['pods']> } {
   void now;
   const active = pods.filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
   const alloc = node.status?.allocatable ?? {};
@@ -60,7 +94,15 @@ export function nodeAllocationLines(node: V1Node, pods: V1Pod[], now: number): s
     out.push(`  ${p.metadata?.namespace}/${p.metadata?.name}  status=${podStatus(p)}  restarts=${podRestarts(p)}`);
   }
   if (active.length > shown.length) out.push(`  ... ${active.length - shown.length} more`);
-  return out;
+  const data = {
+    count: active.length,
+    cpuRequests: sum.cpuReq,
+    cpuLimits: sum.cpuLim,
+    memoryRequests: sum.memReq,
+    memoryLimits: sum.memLim,
+    items: shown.map((p) => ({ namespace: p.metadata?.namespace ?? '', name: p.metadata?.name ?? '', status: podStatus(p), restarts: podRestarts(p) })),
+  };
+  return { lines: out, data };
 }
 
 export const describeNode = defineTool({
@@ -70,18 +112,22 @@ export const describeNode = defineTool({
     'kubectl-describe-like summary of a node: Ready and pressure conditions (MemoryPressure, DiskPressure, PIDPressure), taints, unschedulable (cordoned), ' +
     'capacity vs allocatable, the non-terminated pods on it with their summed requests/limits, and the last 10 events of the node.',
   inputSchema: { name: objectName('node') },
+  outputSchema: DescribeNodeOutput,
+  example: { name: 'node-1' },
   async run(a, ctx) {
     const node = await k8s({ verb: 'get', resource: 'nodes', name: a.name }, () => ctx.core.readNode({ name: a.name }));
     const now = ctx.now();
-    const out = formatNode(node, now);
-    out.push(
-      ...(await optional('Pods', async () => {
-        const pods = await k8s({ verb: 'list', resource: 'pods' }, () => ctx.core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${a.name}` }));
-        return nodeAllocationLines(node, pods.items, now);
-      })),
+    const pods = await optionalPart<{ pods?: NodeData['pods']; podsError?: string }>(
+      'Pods',
+      async () => {
+        const list = await k8s({ verb: 'list', resource: 'pods' }, () => ctx.core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${a.name}` }));
+        const alloc = nodeAllocation(node, list.items, now);
+        return { lines: alloc.lines, data: { pods: alloc.data } };
+      },
+      (why) => ({ podsError: why }),
     );
     // The kubelet reports node events with the node name as uid and in the default namespace; match by kind and name only.
-    out.push(...(await eventsSection(ctx, { kind: 'Node', name: a.name })));
-    return out.join('\n');
+    const events = await eventsSection(ctx, { kind: 'Node', name: a.name });
+    return { text: [...formatNode(node, now), ...pods.lines, ...events.lines].join('\n'), data: { ...nodeData(node), ...pods.data, ...events.data } };
   },
 });

@@ -4,7 +4,19 @@ import { z } from 'zod';
 import { defineTool } from '../context.js';
 import { describeApiError, httpCode, k8s, ToolError } from '../errors.js';
 import { clip, oneLine, tailBytes } from '../format.js';
+import { GetPodLogsOutput } from '../outputs.js';
 import { namespaceArg, objectName } from '../schemas.js';
+
+/** Words that mark a log line as an error (or its cause). */
+const ERROR_LINE = /\b(error|err|exception|fatal|panic|fail(ed|ure)?|refused|denied|cannot|can't|unable|killed|out of memory|oom|timeout|timed out|no such|not found|invalid|traceback)\b/i;
+
+/** The lines that explain a log's end: up to 5 error-looking lines among the last 40, and the last 5 lines. */
+export function logHighlights(text: string): { errorLines: string[]; lastLines: string[]; lines: number } {
+  const all = text.split('\n').filter((l) => l.trim());
+  const tail = all.slice(-40);
+  const line = (l: string) => clip(l.trim(), 300);
+  return { errorLines: tail.filter((l) => ERROR_LINE.test(l)).slice(-5).map(line), lastLines: all.slice(-5).map(line), lines: all.length };
+}
 
 const DEFAULT_CONTAINER_ANNOTATION = 'kubectl.kubernetes.io/default-container';
 
@@ -59,6 +71,9 @@ export const getPodLogs = defineTool({
     sinceSeconds: z.number().int().min(1).max(7 * 24 * 3600).optional().describe('Only lines newer than this many seconds.'),
     maxBytes: z.number().int().min(256).max(64000).default(8000).describe('Maximum bytes of log text returned; the end of the log is kept (default 8000).'),
   },
+  outputSchema: GetPodLogsOutput,
+  example: { name: 'web-7d9f8c6b5-x2x9k', namespace: 'shop', previous: true, tailLines: 50 },
+  aliases: { tail: 'tailLines', lines: 'tailLines', taillines: 'tailLines', since: 'sinceSeconds', c: 'container' },
   async run(a, ctx) {
     const pod = await k8s({ verb: 'get', resource: 'pods', name: a.name, namespace: a.namespace }, () =>
       ctx.core.readNamespacedPod({ name: a.name, namespace: a.namespace }),
@@ -94,14 +109,15 @@ export const getPodLogs = defineTool({
     const head = `Logs of pod ${a.namespace}/${a.name}, container ${container}${a.previous ? ' (previous instance)' : ''}, last ${a.tailLines} lines${a.sinceSeconds ? ` of the last ${a.sinceSeconds}s` : ''}:`;
     const lines = [head];
     if (note) lines.push(`[${note}]`);
+    const base = { name: a.name, namespace: a.namespace, container, previous: a.previous, bytes: Buffer.byteLength(text), ...(note ? { notes: [note] } : {}) };
     if (!text.trim()) {
       lines.push('<no log output in the selected range>');
-      return lines.join('\n');
+      return { text: lines.join('\n'), data: { ...base, lines: 0, cut: false, empty: true, errorLines: [], lastLines: [] } };
     }
     const cut = tailBytes(text, a.maxBytes);
     if (cut.cut) lines.push(`[log truncated: last ${Buffer.byteLength(cut.text)} of ${cut.total} bytes shown]`);
     lines.push(cut.text.replace(/\n$/, ''));
-    return lines.join('\n');
+    return { text: lines.join('\n'), data: { ...base, ...logHighlights(cut.text), cut: cut.cut, empty: false } };
   },
 });
 

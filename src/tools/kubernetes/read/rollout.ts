@@ -1,11 +1,13 @@
 // rollout_status (the verdict `kubectl rollout status` would give, without waiting) and rollout_history.
 import type { V1DaemonSet, V1Deployment, V1LabelSelector, V1StatefulSet } from '@kubernetes/client-node';
 import { defineTool, type ToolContext } from '../context.js';
+import { compact, conditionsData, isoOrUndefined, podSummary } from '../data.js';
 import { k8s } from '../errors.js';
 import { age, clip, oneLine, table } from '../format.js';
+import { RolloutHistoryOutput, RolloutStatusOutput, type PodSummary, type WorkloadReplicas } from '../outputs.js';
 import { podLine, podStatus, templateImages } from '../podFormat.js';
-import { namespaceArg, objectName, workloadKind } from '../schemas.js';
-import { CHANGE_CAUSE_ANNOTATION, optional, ownedPods, ownedReplicaSets, REVISION_ANNOTATION, revisionOf } from '../workloads.js';
+import { namespaceArg, normalizeWorkloadKind, objectName, workloadKind, WORKLOAD_KINDS } from '../schemas.js';
+import { CHANGE_CAUSE_ANNOTATION, optionalPart, ownedPods, ownedReplicaSets, REVISION_ANNOTATION, revisionOf } from '../workloads.js';
 
 export type RolloutState = 'complete' | 'progressing' | 'failed' | 'waiting' | 'unsupported';
 
@@ -67,12 +69,18 @@ export function daemonSetRollout(d: V1DaemonSet): { state: RolloutState; message
   return { state: 'complete', message: `daemon set successfully rolled out (${desired} pods)` };
 }
 
-async function unhealthyPods(ctx: ToolContext, namespace: string, selector: V1LabelSelector | undefined, owners: Array<string | undefined>, now: number): Promise<string[]> {
+type PodsNotReady = { podsNotReady: PodSummary[]; podsTotal: number; podsError?: string };
+
+async function unhealthyPods(ctx: ToolContext, namespace: string, selector: V1LabelSelector | undefined, owners: Array<string | undefined>, now: number): Promise<{ lines: string[]; data: PodsNotReady }> {
   const pods = await ownedPods(ctx, namespace, selector, owners);
   const bad = pods.filter((p) => !['Running', 'Completed'].includes(podStatus(p)) || (p.status?.containerStatuses ?? []).some((c) => !c.ready));
-  if (!bad.length) return pods.length ? [`Pods: all ${pods.length} running and ready`] : ['Pods: <none>'];
-  return [`Pods not ready (${bad.length} of ${pods.length}):`, ...bad.slice(0, 10).map((p) => `  ${podLine(p, now)}`)];
+  const data = { podsNotReady: bad.slice(0, 10).map((p) => podSummary(p)), podsTotal: pods.length };
+  if (!bad.length) return { lines: pods.length ? [`Pods: all ${pods.length} running and ready`] : ['Pods: <none>'], data };
+  return { lines: [`Pods not ready (${bad.length} of ${pods.length}):`, ...bad.slice(0, 10).map((p) => `  ${podLine(p, now)}`)], data };
 }
+
+const podsPartOf = (fn: () => Promise<{ lines: string[]; data: PodsNotReady }>) => optionalPart<PodsNotReady>('Pods', fn, (why) => ({ podsNotReady: [], podsTotal: 0, podsError: why }));
+const images = (t: { spec?: { containers?: Array<{ name: string; image?: string }> } } | undefined) => (t?.spec?.containers ?? []).map((c) => `${c.name}=${c.image}`);
 
 export const rolloutStatus = defineTool({
   name: 'rollout_status',
@@ -81,37 +89,58 @@ export const rolloutStatus = defineTool({
     'Whether the latest rollout of a Deployment, StatefulSet or DaemonSet is complete, progressing, waiting or failed (e.g. deployment exceeded its progress deadline), ' +
     'like `kubectl rollout status` but without waiting; lists the pods that are not ready.',
   inputSchema: { kind: workloadKind, name: objectName('workload'), namespace: namespaceArg('workload') },
+  outputSchema: RolloutStatusOutput,
+  example: { kind: 'Deployment', name: 'web', namespace: 'shop' },
+  normalize: (args, notes) => normalizeWorkloadKind(args, notes, WORKLOAD_KINDS),
   async run(a, ctx) {
     const now = ctx.now();
     const target = { verb: 'get', resource: `${a.kind.toLowerCase()}s`, group: 'apps', kind: a.kind.toLowerCase(), name: a.name, namespace: a.namespace };
     let verdict: { state: RolloutState; message: string };
     const out: string[] = [];
+    let replicas: WorkloadReplicas;
+    let revision: string | undefined;
+    let imgs: string[];
+    let conditions: ReturnType<typeof conditionsData> = [];
+    let pods: { lines: string[]; data: PodsNotReady };
     if (a.kind === 'Deployment') {
       const d = await k8s(target, () => ctx.apps.readNamespacedDeployment({ name: a.name, namespace: a.namespace }));
       verdict = deploymentRollout(d);
+      revision = d.metadata?.annotations?.[REVISION_ANNOTATION];
+      replicas = { desired: d.spec?.replicas ?? 1, updated: d.status?.updatedReplicas ?? 0, ready: d.status?.readyReplicas ?? 0, available: d.status?.availableReplicas ?? 0 };
+      imgs = images(d.spec?.template);
+      conditions = conditionsData(d.status?.conditions);
       out.push(`Deployment ${a.namespace}/${a.name}: rollout ${verdict.state} — ${verdict.message}`);
-      out.push(`Revision ${d.metadata?.annotations?.[REVISION_ANNOTATION] ?? '?'}; replicas desired ${d.spec?.replicas ?? 1}, updated ${d.status?.updatedReplicas ?? 0}, ready ${d.status?.readyReplicas ?? 0}, available ${d.status?.availableReplicas ?? 0}; images ${templateImages(d.spec?.template)}`);
+      out.push(`Revision ${revision ?? '?'}; replicas desired ${replicas.desired}, updated ${replicas.updated}, ready ${replicas.ready}, available ${replicas.available}; images ${templateImages(d.spec?.template)}`);
       for (const c of d.status?.conditions ?? []) out.push(`Condition ${c.type}=${c.status}${c.reason ? ` (${c.reason})` : ''}${c.message ? `: ${clip(oneLine(c.message), 300)}` : ''}`);
-      out.push(
-        ...(await optional('Pods', async () => {
-          const rss = await ownedReplicaSets(ctx, d);
-          return unhealthyPods(ctx, a.namespace, d.spec?.selector, rss.map((r) => r.metadata?.uid), now);
-        })),
-      );
+      pods = await podsPartOf(async () => {
+        const rss = await ownedReplicaSets(ctx, d);
+        return unhealthyPods(ctx, a.namespace, d.spec?.selector, rss.map((r) => r.metadata?.uid), now);
+      });
     } else if (a.kind === 'StatefulSet') {
       const s = await k8s(target, () => ctx.apps.readNamespacedStatefulSet({ name: a.name, namespace: a.namespace }));
       verdict = statefulSetRollout(s);
+      revision = s.status?.currentRevision;
+      replicas = { desired: s.spec?.replicas ?? 1, ready: s.status?.readyReplicas ?? 0, updated: s.status?.updatedReplicas ?? 0, current: s.status?.currentReplicas ?? 0 };
+      imgs = images(s.spec?.template);
+      conditions = conditionsData(s.status?.conditions);
       out.push(`StatefulSet ${a.namespace}/${a.name}: rollout ${verdict.state} — ${verdict.message}`);
-      out.push(`Replicas desired ${s.spec?.replicas ?? 1}, ready ${s.status?.readyReplicas ?? 0}, updated ${s.status?.updatedReplicas ?? 0}; images ${templateImages(s.spec?.template)}`);
-      out.push(...(await optional('Pods', () => unhealthyPods(ctx, a.namespace, s.spec?.selector, [s.metadata?.uid], now))));
+      out.push(`Replicas desired ${replicas.desired}, ready ${replicas.ready}, updated ${replicas.updated}; images ${templateImages(s.spec?.template)}`);
+      pods = await podsPartOf(() => unhealthyPods(ctx, a.namespace, s.spec?.selector, [s.metadata?.uid], now));
     } else {
       const d = await k8s(target, () => ctx.apps.readNamespacedDaemonSet({ name: a.name, namespace: a.namespace }));
       verdict = daemonSetRollout(d);
+      replicas = { desired: d.status?.desiredNumberScheduled ?? 0, updated: d.status?.updatedNumberScheduled ?? 0, ready: d.status?.numberReady ?? 0, available: d.status?.numberAvailable ?? 0 };
+      imgs = images(d.spec?.template);
+      conditions = conditionsData(d.status?.conditions);
       out.push(`DaemonSet ${a.namespace}/${a.name}: rollout ${verdict.state} — ${verdict.message}`);
-      out.push(`Pods desired ${d.status?.desiredNumberScheduled ?? 0}, updated ${d.status?.updatedNumberScheduled ?? 0}, ready ${d.status?.numberReady ?? 0}, available ${d.status?.numberAvailable ?? 0}; images ${templateImages(d.spec?.template)}`);
-      out.push(...(await optional('Pods', () => unhealthyPods(ctx, a.namespace, d.spec?.selector, [d.metadata?.uid], now))));
+      out.push(`Pods desired ${replicas.desired}, updated ${replicas.updated}, ready ${replicas.ready}, available ${replicas.available}; images ${templateImages(d.spec?.template)}`);
+      pods = await podsPartOf(() => unhealthyPods(ctx, a.namespace, d.spec?.selector, [d.metadata?.uid], now));
     }
-    return out.join('\n');
+    out.push(...pods.lines);
+    return {
+      text: out.join('\n'),
+      data: compact({ kind: a.kind, name: a.name, namespace: a.namespace, state: verdict.state, message: verdict.message, revision, replicas, images: imgs, conditions, ...pods.data }),
+    };
   },
 });
 
@@ -122,6 +151,8 @@ export const rolloutHistory = defineTool({
     "A Deployment's revisions (from its ReplicaSets' revision annotations), newest first: revision, ReplicaSet, age, replicas, container images and change-cause; marks the current one. " +
     'Use it to see what changed recently and which revision rollback_deployment would return to.',
   inputSchema: { name: objectName('deployment'), namespace: namespaceArg('deployment') },
+  outputSchema: RolloutHistoryOutput,
+  example: { name: 'web', namespace: 'shop' },
   async run(a, ctx) {
     const d = await k8s({ verb: 'get', resource: 'deployments', group: 'apps', name: a.name, namespace: a.namespace }, () =>
       ctx.apps.readNamespacedDeployment({ name: a.name, namespace: a.namespace }),
@@ -129,7 +160,24 @@ export const rolloutHistory = defineTool({
     const rss = await ownedReplicaSets(ctx, d);
     const now = ctx.now();
     const current = d.metadata?.annotations?.[REVISION_ANNOTATION];
-    if (!rss.length) return `Deployment ${a.namespace}/${a.name}: no ReplicaSets (no rollout history)`;
+    const data = {
+      name: a.name,
+      namespace: a.namespace,
+      ...(current ? { currentRevision: current } : {}),
+      revisions: rss.map((rs) =>
+        compact({
+          revision: revisionOf(rs),
+          current: String(revisionOf(rs)) === current,
+          replicaSet: rs.metadata?.name ?? '',
+          createdAt: isoOrUndefined(rs.metadata?.creationTimestamp),
+          ready: rs.status?.readyReplicas ?? 0,
+          desired: rs.spec?.replicas ?? 0,
+          images: images(rs.spec?.template),
+          changeCause: rs.metadata?.annotations?.[CHANGE_CAUSE_ANNOTATION],
+        }),
+      ),
+    };
+    if (!rss.length) return { text: `Deployment ${a.namespace}/${a.name}: no ReplicaSets (no rollout history)`, data };
     const rows = rss.map((rs) => [
       `${revisionOf(rs)}${String(revisionOf(rs)) === current ? ' (current)' : ''}`,
       rs.metadata?.name ?? '',
@@ -138,6 +186,6 @@ export const rolloutHistory = defineTool({
       templateImages(rs.spec?.template),
       rs.metadata?.annotations?.[CHANGE_CAUSE_ANNOTATION] ?? '<none>',
     ]);
-    return `Deployment ${a.namespace}/${a.name} rollout history (newest first; current revision ${current ?? '?'}):\n${table(['REVISION', 'REPLICASET', 'AGE', 'READY', 'IMAGES', 'CHANGE-CAUSE'], rows, { maxCell: 120 })}`;
+    return { text: `Deployment ${a.namespace}/${a.name} rollout history (newest first; current revision ${current ?? '?'}):\n${table(['REVISION', 'REPLICASET', 'AGE', 'READY', 'IMAGES', 'CHANGE-CAUSE'], rows, { maxCell: 120 })}`, data };
   },
 });

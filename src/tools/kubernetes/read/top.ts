@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { defineTool, type ToolContext } from '../context.js';
 import { describeApiError, httpCode, ToolError } from '../errors.js';
 import { table } from '../format.js';
+import { TopNodesOutput, TopPodsOutput, type UsageRow } from '../outputs.js';
 import { formatCpu, formatMemory, parseQuantity, percent } from '../quantity.js';
 import { optionalNamespace } from '../schemas.js';
 
@@ -87,19 +88,30 @@ export const topPods = defineTool({
     containers: z.boolean().default(false).describe('One row per container instead of per pod.'),
     limit: z.number().int().min(1).max(200).default(20).describe('Maximum rows (default 20).'),
   },
+  outputSchema: TopPodsOutput,
+  example: { namespace: 'shop', containers: true, sortBy: 'memory' },
+  aliases: { sort: 'sortBy', percontainer: 'containers', selector: 'labelSelector' },
   async run(a, ctx) {
     const items = await metrics<PodMetrics>(ctx, 'pods', a.namespace, a.labelSelector);
-    if (!items.length) return `No pod metrics${a.namespace ? ` in namespace ${a.namespace}` : ''}${a.labelSelector ? ` for ${a.labelSelector}` : ''} (no matching running pods, or metrics not collected yet).`;
+    const base = { ...(a.namespace ? { namespace: a.namespace } : {}), sortBy: a.sortBy, perContainer: a.containers };
+    if (!items.length) {
+      return {
+        text: `No pod metrics${a.namespace ? ` in namespace ${a.namespace}` : ''}${a.labelSelector ? ` for ${a.labelSelector}` : ''} (no matching running pods, or metrics not collected yet).`,
+        data: { ...base, rows: [], total: 0 },
+      };
+    }
     // Requests and limits for context; usage alone is still useful if pods cannot be read.
     const pods = new Map<string, V1Pod>();
     let note = '';
+    let requestsError: string | undefined;
     try {
       const list = a.namespace
         ? await ctx.core.listNamespacedPod({ namespace: a.namespace, labelSelector: a.labelSelector })
         : await ctx.core.listPodForAllNamespaces({ labelSelector: a.labelSelector });
       for (const p of list.items) pods.set(`${p.metadata?.namespace}/${p.metadata?.name}`, p);
     } catch (err) {
-      note = `\n[requests/limits not shown: ${describeApiError(err, { verb: 'list', resource: 'pods', namespace: a.namespace })}]`;
+      requestsError = describeApiError(err, { verb: 'list', resource: 'pods', namespace: a.namespace });
+      note = `\n[requests/limits not shown: ${requestsError}]`;
     }
     type Row = { ns: string; name: string; container?: string; cpu: number; memory: number };
     const rows: Row[] = [];
@@ -127,7 +139,20 @@ export const topPods = defineTool({
         withPct(l.memLim, formatMemory, r.memory),
       ];
     });
-    return `Pod usage (metrics.k8s.io), sorted by ${a.sortBy}, ${shown.length} of ${rows.length}:\n${table(headers, body, { maxLast: 64 })}${note}`;
+    const dataRows: UsageRow[] = shown.map((r) => {
+      const l = limitsOf(pods.get(`${r.ns}/${r.name}`), r.container);
+      const row: UsageRow = { namespace: r.ns, pod: r.name, cpu: r.cpu, memory: r.memory };
+      if (r.container) row.container = r.container;
+      if (l.cpuReq !== undefined) row.cpuRequest = l.cpuReq;
+      if (l.cpuLim !== undefined) row.cpuLimit = l.cpuLim;
+      if (l.memReq !== undefined) row.memoryRequest = l.memReq;
+      if (l.memLim !== undefined) row.memoryLimit = l.memLim;
+      return row;
+    });
+    return {
+      text: `Pod usage (metrics.k8s.io), sorted by ${a.sortBy}, ${shown.length} of ${rows.length}:\n${table(headers, body, { maxLast: 64 })}${note}`,
+      data: { ...base, rows: dataRows, total: rows.length, ...(requestsError ? { requestsError } : {}) },
+    };
   },
 });
 
@@ -139,16 +164,21 @@ export const topNodes = defineTool({
     sortBy: z.enum(['cpu', 'memory']).default('cpu').describe('Sort by cpu or memory usage (default cpu).'),
     limit: z.number().int().min(1).max(500).default(50).describe('Maximum rows (default 50).'),
   },
+  outputSchema: TopNodesOutput,
+  example: { sortBy: 'memory' },
+  aliases: { sort: 'sortBy' },
   async run(a, ctx) {
     const items = await metrics<NodeMetrics>(ctx, 'nodes');
-    if (!items.length) return 'No node metrics (metrics not collected yet).';
+    if (!items.length) return { text: 'No node metrics (metrics not collected yet).', data: { sortBy: a.sortBy, rows: [], total: 0 } };
     const nodes = new Map<string, V1Node>();
     let note = '';
+    let allocatableError: string | undefined;
     try {
       const list = await ctx.core.listNode({});
       for (const n of list.items) nodes.set(n.metadata?.name ?? '', n);
     } catch (err) {
-      note = `\n[allocatable not shown: ${describeApiError(err, { verb: 'list', resource: 'nodes' })}]`;
+      allocatableError = describeApiError(err, { verb: 'list', resource: 'nodes' });
+      note = `\n[allocatable not shown: ${allocatableError}]`;
     }
     const rows = items.map((m) => ({ name: m.metadata.name, cpu: parseQuantity(m.usage?.cpu) ?? 0, memory: parseQuantity(m.usage?.memory) ?? 0 }));
     rows.sort((x, y) => (a.sortBy === 'memory' ? y.memory - x.memory : y.cpu - x.cpu));
@@ -157,6 +187,15 @@ export const topNodes = defineTool({
       const alloc = nodes.get(r.name)?.status?.allocatable;
       return [r.name, formatCpu(r.cpu), percent(r.cpu, parseQuantity(alloc?.cpu)) || '-', formatMemory(r.memory), percent(r.memory, parseQuantity(alloc?.memory)) || '-'];
     });
-    return `Node usage (metrics.k8s.io), sorted by ${a.sortBy}, ${shown.length} of ${rows.length}:\n${table(['NODE', 'CPU', 'CPU%', 'MEMORY', 'MEMORY%'], body)}${note}`;
+    const dataRows = shown.map((r) => {
+      const alloc = nodes.get(r.name)?.status?.allocatable;
+      const cpuA = parseQuantity(alloc?.cpu);
+      const memA = parseQuantity(alloc?.memory);
+      return { node: r.name, cpu: r.cpu, memory: r.memory, ...(cpuA !== undefined ? { cpuAllocatable: cpuA } : {}), ...(memA !== undefined ? { memoryAllocatable: memA } : {}) };
+    });
+    return {
+      text: `Node usage (metrics.k8s.io), sorted by ${a.sortBy}, ${shown.length} of ${rows.length}:\n${table(['NODE', 'CPU', 'CPU%', 'MEMORY', 'MEMORY%'], body)}${note}`,
+      data: { sortBy: a.sortBy, rows: dataRows, total: rows.length, ...(allocatableError ? { allocatableError } : {}) },
+    };
   },
 });

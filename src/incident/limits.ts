@@ -1,0 +1,79 @@
+// The CRD's bounds on status strings and lists (crds/alertagent.io_alertincidents.yaml; a unit test
+// holds the two together). Everything the model or a tool chooses is clipped to them before a status
+// write, so the API server never answers 422 to a step: a rejected write would be retried forever and
+// pay the LLM each time.
+import type { IncidentStatus, Step } from './types.js';
+
+export const LIMITS = {
+  summary: 1024,
+  rootCause: 4096,
+  failureReason: 4096,
+  investigator: 64,
+  report: 65536,
+  lastError: 4096,
+  steps: 200,
+  stepServer: 256,
+  stepTool: 256,
+  stepToolCallId: 256,
+  /** Arguments are never cut (a cut is not JSON): a larger call is refused before it is recorded. */
+  stepArguments: 16000,
+  stepReasoning: 8192,
+  policyReason: 2048,
+  policyDecidedBy: 512,
+  resultOutput: 65536,
+  /** JSON is never cut: a larger one is dropped. */
+  resultData: 65536,
+  resultError: 4096,
+  conditionMessage: 32768,
+} as const;
+
+const MARK = '…[cut]';
+
+/** At most `max` characters (UTF-16 units, so never more code points than the CRD allows), marked when cut. */
+export function clip(s: string, max: number): string;
+export function clip(s: string | undefined, max: number): string | undefined;
+export function clip(s: string | undefined, max: number): string | undefined {
+  if (s === undefined || s.length <= max) return s;
+  let end = max - MARK.length;
+  // Do not leave half a surrogate pair.
+  if (end > 0 && /[\uD800-\uDBFF]/.test(s[end - 1])) end--;
+  return s.slice(0, Math.max(0, end)) + MARK;
+}
+
+function clipStep(st: Step): Step {
+  const out: Step = { ...st, server: clip(st.server, LIMITS.stepServer), tool: clip(st.tool, LIMITS.stepTool), toolCallId: clip(st.toolCallId, LIMITS.stepToolCallId), reasoning: clip(st.reasoning, LIMITS.stepReasoning) };
+  // Arguments of a call are never cut; any other step's arguments are only shown.
+  if (st.action !== 'callTool') out.arguments = clip(st.arguments, LIMITS.stepArguments);
+  if (st.policy) out.policy = { ...st.policy, reason: clip(st.policy.reason, LIMITS.policyReason), decidedBy: clip(st.policy.decidedBy, LIMITS.policyDecidedBy) };
+  if (st.result) {
+    const data = st.result.data !== undefined && st.result.data.length <= LIMITS.resultData ? st.result.data : undefined;
+    out.result = dropUndefined({ ...st.result, output: clip(st.result.output, LIMITS.resultOutput), data, error: clip(st.result.error, LIMITS.resultError) });
+  }
+  return dropUndefined(out);
+}
+
+/** The status with every free-text field within the CRD's bounds. */
+export function clipStatus(s: IncidentStatus): IncidentStatus {
+  const out: IncidentStatus = {
+    ...s,
+    summary: clip(s.summary, LIMITS.summary),
+    rootCause: clip(s.rootCause, LIMITS.rootCause),
+    failureReason: clip(s.failureReason, LIMITS.failureReason),
+    investigator: clip(s.investigator, LIMITS.investigator),
+    report: clip(s.report, LIMITS.report),
+    lastError: clip(s.lastError, LIMITS.lastError),
+  };
+  if (s.steps) {
+    // The step budget keeps a normal investigation far below the list bound; past it, the first step
+    // (where it started) and the latest ones are kept.
+    const steps = s.steps.length > LIMITS.steps ? [s.steps[0], ...s.steps.slice(-(LIMITS.steps - 1))] : s.steps;
+    out.steps = steps.map(clipStep);
+  }
+  if (s.conditions) out.conditions = s.conditions.map((c) => dropUndefined({ ...c, message: clip(c.message, LIMITS.conditionMessage) }));
+  return dropUndefined(out);
+}
+
+function dropUndefined<T extends object>(o: T): T {
+  for (const k of Object.keys(o) as Array<keyof T>) if (o[k] === undefined) delete o[k];
+  return o;
+}
