@@ -74,7 +74,7 @@ async function operatorRound(bed: Bed, n: number, concurrency: number, mcpConfig
   });
   const watch = await watchIncidents(bed, ns, { recordStatuses: true });
   const requests = new Map<string, number>();
-  const config = d.config.loadConfig(operatorEnv(ns, { SERVERS_CONFIG: mcpConfig, MAX_CONCURRENT_INVESTIGATIONS: String(concurrency), POLICY_MODE: 'observe', BUILTIN_KUBERNETES_TOOLS: 'false' }));
+  const config = d.config.loadConfig(operatorEnv(ns, { SERVERS_CONFIG: mcpConfig, MAX_CONCURRENT_INVESTIGATIONS: String(concurrency), POLICY_MODE: 'observe', BUILTIN_KUBERNETES_TOOLS: 'false', EVIDENCE_FIRST: 'false' }));
   const logger = d.logger.createLogger({ level: 'warn', format: 'text' });
   const t0 = performance.now();
   const op = await d.operator.startOperator(config, logger, {
