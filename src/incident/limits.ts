@@ -25,6 +25,11 @@ export const LIMITS = {
   resultData: 65536,
   resultError: 4096,
   conditionMessage: 32768,
+  notifications: 64,
+  notificationSink: 128,
+  notificationEvent: 128,
+  notificationError: 1024,
+  notificationMessageId: 512,
 } as const;
 
 const MARK = '…[cut]';

@@ -110,6 +110,21 @@ export const Usage = z.object({
 });
 export type Usage = z.infer<typeof Usage>;
 
+/** One sink's record for one event of an incident (status.notifications; written by src/notify only). */
+export const NotificationRecord = z.object({
+  sink: z.string(),
+  type: z.string().optional(),
+  event: z.string(),
+  state: z.enum(['Sent', 'Retrying', 'Failed', 'Suppressed']),
+  time: z.string(),
+  attempts: z.number().int().optional(),
+  error: z.string().optional(),
+  nextAttemptAt: z.string().optional(),
+  messageId: z.string().optional(),
+  count: z.number().int().optional(),
+});
+export type NotificationRecord = z.infer<typeof NotificationRecord>;
+
 export const IncidentStatus = z.object({
   phase: Phase.optional(),
   outcome: Outcome.optional(),
@@ -128,6 +143,7 @@ export const IncidentStatus = z.object({
   usage: Usage.optional(),
   steps: z.array(Step).optional(),
   conditions: z.array(Condition).optional(),
+  notifications: z.array(NotificationRecord).optional(),
 });
 export type IncidentStatus = z.infer<typeof IncidentStatus>;
 

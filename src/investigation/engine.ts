@@ -8,7 +8,7 @@ import { ANNOTATIONS, type AlertIncident, type IncidentStatus, type Outcome, typ
 import { LIMITS } from '../incident/limits.js';
 import { evaluate, type PolicyConfig } from '../policy/policy.js';
 import { PermanentLlmError } from './llmInvestigator.js';
-import { boundOutput, composeReport, fallbackNarrative } from './report.js';
+import { boundOutput, composeReport, fallbackNarrative, proposalSection } from './report.js';
 import { TransientError, type Decision, type EvidencePlanner, type Hypotheses, type InvestigationContext, type Investigator, type ToolCatalog, type ToolInfo, type Usage } from './types.js';
 
 export interface Limits {
@@ -173,7 +173,8 @@ export class InvestigationEngine {
       ({ decision, usage } = await investigator.decide(this.context(inc, steps)));
     }
     const next = { ...status, usage: addUsage(status.usage, usage), attempts: undefined, lastError: undefined, nextAttemptAt: undefined };
-    const recorded = this.record(inc, next, steps, decision, origin);
+    let recorded = this.record(inc, next, steps, decision, origin);
+    if (recorded.kind === 'write' && recorded.status.phase === 'AwaitingApproval') recorded = await this.withDiagnosis(inc, recorded);
     // A read-only call runs in the same reconcile as its decision and both are saved in one write: a
     // read needs no intent on record (running it again after a crash is harmless), and a status write
     // per step is the operator's main cost to the API server (bench/steps.ts). Mutating calls keep
@@ -260,6 +261,28 @@ export class InvestigationEngine {
         },
       ],
     };
+  }
+
+  /**
+   * A person asked to approve a change must see why: the diagnosis so far (summary, root cause and a
+   * preliminary report with the evidence, the proposed action, what it changes and how to undo it). The
+   * analyzer writes it from the evidence at no LLM cost; the model's reasoning for the step is quoted.
+   */
+  private async withDiagnosis(inc: AlertIncident, w: Extract<Advance, { kind: 'write' }>): Promise<Advance> {
+    const status = w.status;
+    const steps = status.steps ?? [];
+    const step = steps.at(-1)!;
+    const analyzer = this.deps.fallback ?? (this.deps.investigator.kind === 'rules' ? this.deps.investigator : undefined);
+    const ctx = { ...this.context({ ...inc, status }, steps), outcome: 'NeedsManualIntervention' as const, reason: `step ${step.index} waits for approval` };
+    const r = analyzer ? await analyzer.writeReport(ctx).catch(() => undefined) : undefined;
+    const label = `${step.server}__${step.tool}`;
+    const summary = oneLine(status.summary ?? r?.report.summary ?? `Waiting for approval of ${label}`);
+    const rootCause = (status.rootCause ?? r?.report.rootCause ?? step.reasoning ?? '').slice(0, LIMITS.rootCause) || undefined;
+    const narrative = r?.report.markdown ?? fallbackNarrative(summary, rootCause, steps);
+    const proposal = proposalSection(step, this.deps.tools.find(label)?.description);
+    const report = composeReport(inc, steps, `${narrative}\n\n${proposal}`, 'waiting for approval', `step ${step.index} (${label}) waits for a person`, this.iso());
+    const events = w.events.map((e) => (e.reason === 'ApprovalRequired' ? { ...e, message: `${e.message}. Why: ${summary}` } : e));
+    return { ...w, status: { ...status, summary, rootCause, report }, events };
   }
 
   private async execute(inc: AlertIncident): Promise<Advance> {

@@ -37,7 +37,7 @@ export class LlmInvestigator implements Investigator {
       if (err instanceof LlmGarbageError) return { decision: { kind: 'invalid', error: err.message, raw: '' } };
       throw mapError(err);
     }
-    return { decision: parseDecision(reply.message, ctx), usage: reply.usage };
+    return { decision: refuseRepeat(parseDecision(reply.message, ctx), ctx.steps), usage: reply.usage };
   }
 
   async writeReport(ctx: InvestigationContext & { outcome: string; reason: string }): Promise<{ report: Report; usage?: Usage }> {
@@ -53,6 +53,45 @@ export class LlmInvestigator implements Investigator {
       throw mapError(err);
     }
   }
+}
+
+/** Step states of a call that changed (or may have changed) the cluster: after one, reading again is news. */
+const CHANGED = new Set(['Running', 'Succeeded', 'Failed', 'Unknown']);
+
+/**
+ * A call the incident already made, with the same arguments and no change to the cluster since, tells
+ * nothing new: it is refused with the step that made it, so that a model stuck in a loop is told so, and
+ * one that keeps at it counts as unusable (the engine then hands over to the analyzer) instead of
+ * spending the incident's budget on the same answer.
+ */
+export function refuseRepeat(d: Decision, steps: InvestigationContext['steps']): Decision {
+  if (d.kind !== 'callTool') return d;
+  const args = canonical(d.arguments);
+  for (let i = steps.length - 1; i >= 0; i--) {
+    const s = steps[i];
+    if (s.action !== 'callTool') continue;
+    if (s.mutating && CHANGED.has(s.state ?? '')) return d;
+    if (`${s.server}__${s.tool}` !== d.tool) continue;
+    let prior: unknown;
+    try {
+      prior = JSON.parse(s.arguments ?? '{}');
+    } catch {
+      continue;
+    }
+    if (canonical(prior) !== args) continue;
+    const outcome = s.result?.ok === false ? `it failed: ${(s.result.error ?? '').slice(0, 300)}` : 'its result is above';
+    return {
+      kind: 'invalid',
+      error: `step ${s.index} already called ${d.tool} with these arguments (${outcome}); do not repeat a call: call another tool, change the arguments, or conclude with ${RESOLVE_TOOL} or ${ESCALATE_TOOL}`,
+      raw: `${d.tool}(${JSON.stringify(d.arguments)})`,
+    };
+  }
+  return d;
+}
+
+/** JSON with the keys of every object in order, so that equal arguments compare equal. */
+function canonical(v: unknown): string {
+  return JSON.stringify(v, (_, x) => (x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => a.localeCompare(b))) : x));
 }
 
 function mapError(err: unknown): Error {

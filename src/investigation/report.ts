@@ -96,3 +96,40 @@ export function boundOutput(text: string, maxBytes: number): { output: string; t
   const cut = Buffer.from(text).subarray(0, Math.max(0, maxBytes - Buffer.byteLength(marker))).toString('utf8').replace(/\uFFFD$/, '');
   return { output: cut + marker, truncated: true, originalBytes };
 }
+
+/** How to take back what a built-in action changed (other servers' tools: their documentation says). */
+const UNDO: Record<string, (args: Record<string, unknown>) => string> = {
+  scale: () => 'scale back to the previous replica count, which the result of this step reports.',
+  rollout_restart: () => 'nothing to undo: the restart replaces the pods with identical ones.',
+  delete_pod: () => 'a pod owned by a controller is recreated by it; a bare pod is gone for good.',
+  cordon_node: (a) => `uncordon the node: \`kubectl uncordon ${String(a.name ?? 'NODE')}\`.`,
+  uncordon_node: (a) => `cordon the node again: \`kubectl cordon ${String(a.name ?? 'NODE')}\`.`,
+  set_resources: () => 'set the previous requests and limits again; the result of this step reports them.',
+  rollback_deployment: (a) => `roll back again: \`kubectl rollout undo deployment/${String(a.name ?? 'NAME')} -n ${String(a.namespace ?? 'NS')}\`.`,
+};
+
+/** The change a person is asked to approve: exactly what will run, what it does, and how to undo it. */
+export function proposalSection(step: Step, description?: string): string {
+  let args: Record<string, unknown> = {};
+  try {
+    args = JSON.parse(step.arguments ?? '{}');
+  } catch {
+    // shown as recorded below
+  }
+  const what = description ? description.split(/(?<=\.)\s/)[0] : "see the tool's description";
+  const undo =
+    step.server === 'kubernetes' && step.tool && UNDO[step.tool] ? UNDO[step.tool](args) : 'no undo is known to the operator for this tool: check what it changed before approving.';
+  return [
+    '## Proposed action (waiting for approval)',
+    '',
+    `Step ${step.index}: \`${step.server}__${step.tool}\` with exactly these arguments:`,
+    '',
+    '```json',
+    (step.arguments ?? '{}').replace(/```/g, "'''"),
+    '```',
+    '',
+    `- What it does: ${what}`,
+    `- Why: ${step.reasoning || 'no reasoning given'}`,
+    `- How to undo it: ${undo}`,
+  ].join('\n');
+}

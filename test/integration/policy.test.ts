@@ -128,6 +128,12 @@ describe('approve', () => {
 
     expect((await kubectl(['annotate', 'inc', '-n', ns, name, 'alertagent.io/reject=1'])).code).toBe(0);
     inc = await waitForIncident(ns, (i) => i.status?.phase === 'AwaitingApproval' && i.status.steps?.length === 2);
+    // The approver sees why, before saying yes: the diagnosis so far and the exact change with its undo.
+    const described = (await kubectl(['describe', 'inc', '-n', ns, name])).stdout;
+    expect(described).toMatch(/Summary:\s+\S/);
+    expect(described).toMatch(/Root Cause:\s+\S/);
+    expect(inc.status!.report).toContain('## Proposed action (waiting for approval)');
+    expect(inc.status!.report).toContain('How to undo it: scale back to the previous replica count');
     expect(inc.status!.steps![0]).toMatchObject({ state: 'Rejected', policy: { decidedBy: 'annotation alertagent.io/reject' } });
     expect(await replicas(ns)).toBe(1);
 

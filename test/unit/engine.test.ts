@@ -314,4 +314,26 @@ describe('InvestigationEngine', () => {
     expect(calls).toEqual(['describe_pod {"name":"web-1","namespace":"shop"}']);
     expect(JSON.parse(change.arguments!)).toEqual({ name: 'web', replicas: 2 });
   });
+  it('a step waiting for approval already carries the diagnosis: summary, root cause and a preliminary report', async () => {
+    const crashOutput = 'Pod: shop/web-1';
+    const rules = new RulesInvestigator();
+    const scaleCall = call('scale', { kind: 'Deployment', name: 'web', namespace: 'shop', replicas: 0 });
+    const engine = new InvestigationEngine({ investigator: scripted([call('describe_pod'), scaleCall]), fallback: rules, tools: catalog([], crashOutput), policy: policy('approve'), limits });
+    const inc = incident();
+    const adv: Advance[] = [];
+    for (let i = 0; i < 5 && inc.status?.phase !== 'AwaitingApproval'; i++) {
+      const a = await engine.advance(inc);
+      adv.push(a);
+      if (a.kind === 'write') inc.status = a.status;
+    }
+    const s = inc.status!;
+    expect(s.phase).toBe('AwaitingApproval');
+    expect(s.summary).toBeTruthy();
+    expect(s.rootCause).toBeTruthy();
+    expect(s.report).toContain('## Proposed action (waiting for approval)');
+    expect(s.report).toContain('"replicas":0');
+    expect(s.report).toContain('How to undo it: no undo is known to the operator for this tool'); // built-in tools (server kubernetes) say how
+    const last = adv.at(-1)!;
+    expect(last.kind === 'write' && last.events.find((e) => e.reason === 'ApprovalRequired')!.message).toContain(`Why: ${s.summary}`);
+  });
 });

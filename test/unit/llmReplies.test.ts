@@ -2,7 +2,8 @@
 // legacy function_call, and a call written in the content as small models (and servers without a
 // tool-call parser) write it. Then the client's tool_choice: "required" where the endpoint takes it,
 // "auto" from the first refusal on.
-import { parseDecision, resolveToolName } from '../../src/investigation/llmInvestigator.js';
+import { parseDecision, refuseRepeat, resolveToolName } from '../../src/investigation/llmInvestigator.js';
+import type { Step } from '../../src/incident/types.js';
 import type { ToolInfo } from '../../src/investigation/types.js';
 import { LlmClient, unwrapCall } from '../../src/llm/client.js';
 import { startScriptedLlm, type ScriptedLlm } from '../../test/bed/scriptedLlm.js';
@@ -111,6 +112,35 @@ describe('parseDecision: what is still refused', () => {
 
   test('a tool that is not offered but exists is accepted (the policy judges every call the same)', () => {
     expect(parseDecision({ content: '{"name": "k8s__pods_get", "arguments": {}}' }, { tools })).toMatchObject({ kind: 'callTool', tool: 'k8s__pods_get' });
+  });
+});
+
+describe('refuseRepeat', () => {
+  const step = (index: number, s: Partial<Step>): Step => ({ index, time: 't', action: 'callTool', server: 'kubernetes', state: 'Succeeded', ...s }) as Step;
+  const call = { kind: 'callTool' as const, tool: 'kubernetes__describe_pod', arguments: { namespace: 'shop', name: 'web-1' }, reasoning: '' };
+
+  test('the same call again (keys in any order) is refused with the step that made it', () => {
+    const steps = [step(1, { tool: 'describe_pod', arguments: JSON.stringify(POD), origin: 'evidence' })];
+    expect(refuseRepeat(call, steps)).toMatchObject({ kind: 'invalid', error: expect.stringContaining('step 1 already called kubernetes__describe_pod with these arguments (its result is above)') });
+  });
+
+  test('a failed one says how it failed', () => {
+    const steps = [step(1, { tool: 'describe_pod', arguments: JSON.stringify(POD), state: 'Failed', result: { ok: false, error: 'pods "web-1" not found' } })];
+    expect(refuseRepeat(call, steps)).toMatchObject({ kind: 'invalid', error: expect.stringContaining('it failed: pods "web-1" not found') });
+  });
+
+  test('other arguments, another tool, or a change to the cluster since: not a repeat', () => {
+    const same = step(1, { tool: 'describe_pod', arguments: JSON.stringify(POD) });
+    expect(refuseRepeat(call, [step(1, { tool: 'describe_pod', arguments: JSON.stringify({ ...POD, name: 'web-2' }) })])).toBe(call);
+    expect(refuseRepeat(call, [step(1, { tool: 'get_events', arguments: JSON.stringify(POD) })])).toBe(call);
+    expect(refuseRepeat(call, [same, step(2, { tool: 'delete_pod', arguments: JSON.stringify(POD), mutating: true, state: 'Succeeded' })])).toBe(call);
+    // a change that was blocked did not happen: still a repeat
+    expect(refuseRepeat(call, [same, step(2, { tool: 'delete_pod', arguments: JSON.stringify(POD), mutating: true, state: 'Blocked' })])).toMatchObject({ kind: 'invalid' });
+  });
+
+  test('conclusions are never refused', () => {
+    const d = { kind: 'escalate' as const, summary: 's', rootCause: 'r', reasoning: '' };
+    expect(refuseRepeat(d, [step(1, { action: 'escalate' })])).toBe(d);
   });
 });
 
