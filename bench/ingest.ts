@@ -1,6 +1,9 @@
-// 1. Ingestion vs raw create. N distinct alerts stored (a) straight with client-node's CustomObjectsApi at
-// the best concurrency found and (b) through the webhook (a separate process serving only the webhook,
-// from dist/), POSTed as AlertManager would in payloads of 1, 10 and 100 alerts. Then the webhook's
+// 1. Ingestion vs raw create. N distinct alerts stored (a) straight with client-node's CustomObjectsApi
+// through a keep-alive agent (what the operator itself uses: the best the raw client can do) at the best
+// concurrency found and (b) through the webhook (a separate process serving only the webhook, from
+// dist/), POSTed as AlertManager would in payloads of 1, 10 and 100 alerts, with as many creates in flight
+// as the raw run (1-alert payloads: as many senders as the raw concurrency, as AlertManager sends many
+// groups at once; larger payloads: fewer senders, since the webhook writes a payload's alerts in parallel). Then the webhook's
 // latency at a steady 100 alerts/s, and a storm replayed (retries) from two senders at once (HA):
 // exactly N objects must exist, each counting every delivery.
 import { randomBytes } from 'node:crypto';
@@ -69,13 +72,15 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
     return rate;
   };
   const defaultApi = bed.kc().makeApiClient(CustomObjectsApi);
+  const keepAliveApi = keepAliveCustomObjectsApi(bed.kc());
   // warm-up (first requests to a new CRD are slow), not counted
-  await rawRunWarm(bed, defaultApi, objects);
+  await rawRunWarm(bed, keepAliveApi, objects);
   const rawRates = new Map<number, number>();
-  for (const c of RAW_CONCURRENCY) rawRates.set(c, await rawRun('client-node (default)', defaultApi, c));
+  for (const c of RAW_CONCURRENCY) rawRates.set(c, await rawRun('client-node + keep-alive agent', keepAliveApi, c));
   let bestC = RAW_CONCURRENCY[0];
   for (const [c, r] of rawRates) if (r > rawRates.get(bestC)!) bestC = c;
-  const keepAliveRate = await rawRun('client-node + keep-alive agent', keepAliveCustomObjectsApi(bed.kc()), bestC);
+  // For reference only: client-node's default (a new TLS connection per request) is not the baseline.
+  const defaultRate = await rawRun('client-node (default agent), reference', defaultApi, bestC);
 
   // (b) through the webhook, each payload size right after a raw run at the best concurrency (side by
   // side: the apiserver and etcd drift as data grows, and the machine is noisy)
@@ -83,20 +88,21 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
   const hookRates = new Map<number, number>();
   const pairRaw = new Map<number, number>();
   for (const size of PAYLOAD_SIZES) {
-    pairRaw.set(size, await rawRun('client-node (default), paired', defaultApi, bestC));
+    pairRaw.set(size, await rawRun('client-node + keep-alive agent, paired', keepAliveApi, bestC));
     const ns = await createNamespace(bed, `hook${size}`);
     const hook = await startWebhook(bed, ns);
     try {
       await warmWebhook(hook.url);
       const payloads = chunk(alerts, size).map((a) => benchPayload(a));
       const t0 = performance.now();
-      const codes = await sendAll(hook.url, payloads, SENDERS);
+      const senders = sendersFor(size, bestC, SENDERS);
+      const codes = await sendAll(hook.url, payloads, senders);
       const s = (performance.now() - t0) / 1000;
       const stored = (await listAll(bed, ns)).length;
       if (codes.failed) throw new Error(`${codes.failed} webhook deliveries failed (payload size ${size}): ${codes.lastError}`);
       if (stored !== N) throw new Error(`payload size ${size}: ${stored} objects stored, expected ${N}`);
       hookRates.set(size, N / s);
-      hookRows.push([`webhook, ${size}-alert payloads${codes.retried ? ` (${codes.retried} retried)` : ''}`, `${SENDERS} senders`, N, s, N / s]);
+      hookRows.push([`webhook, ${size}-alert payloads${codes.retried ? ` (${codes.retried} retried)` : ''}`, `${senders} senders`, N, s, N / s]);
       log(`webhook ${size}: ${fmt(N / s)} alerts/s`);
     } finally {
       await hook.stop();
@@ -110,9 +116,9 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
   );
   const ratios = PAYLOAD_SIZES.map((s) => [s, hookRates.get(s)! / pairRaw.get(s)!] as const);
   table(
-    `Webhook (b) vs raw (a): client-node defaults at concurrency ${bestC}, measured just before each webhook run`,
-    ['payload', 'webhook alerts/s', 'raw alerts/s', 'ratio b/a', 'vs keep-alive raw'],
-    ratios.map(([s, r]) => [`${s} alert(s)`, hookRates.get(s)!, pairRaw.get(s)!, r, hookRates.get(s)! / keepAliveRate]),
+    `Webhook (b) vs raw (a): client-node with a keep-alive agent at concurrency ${bestC}, measured just before each webhook run`,
+    ['payload', 'senders', 'webhook alerts/s', 'keep-alive raw alerts/s', 'ratio b/a', 'vs default-agent raw (reference)'],
+    ratios.map(([s, r]) => [`${s} alert(s)`, sendersFor(s, bestC, SENDERS), hookRates.get(s)!, pairRaw.get(s)!, r, hookRates.get(s)! / defaultRate]),
   );
 
   // latency at a steady rate
@@ -131,7 +137,9 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
     [[storm.objects, N, storm.missing, storm.extra, storm.lost, storm.duplicated, storm.retried, storm.seconds, (N * storm.rounds * storm.replicas) / storm.seconds]],
   );
 
-  const worst = ratios.reduce((a, b) => (b[1] < a[1] ? b : a));
+  // Targets: >= 0.8 of keep-alive raw for 1-alert payloads, >= 0.9 for 10 and 100.
+  const target = (size: number) => (size === 1 ? 0.8 : 0.9);
+  const worst = ratios.reduce((a, b) => (b[1] / target(b[0]) < a[1] / target(a[0]) ? b : a));
   const failed =
     storm.lost || storm.duplicated || storm.missing || storm.extra
       ? `storm: ${storm.lost} lost and ${storm.duplicated} duplicated deliveries, ${storm.missing} missing and ${storm.extra} extra objects`
@@ -139,12 +147,12 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
   return {
     name: 'ingest',
     ratio: worst[1],
-    ratioLabel: `webhook/raw alerts/s (worst: ${worst[0]}-alert payloads)`,
-    target: '>= 0.9',
-    meetsTarget: worst[1] >= 0.9,
+    ratioLabel: `webhook/keep-alive raw alerts/s (worst against its target: ${worst[0]}-alert payloads)`,
+    target: worst[0] === 1 ? '>= 0.8' : '>= 0.9',
+    meetsTarget: ratios.every(([size, r]) => r >= target(size)) && lat.p99 < 50,
     failed,
     notes: [
-      `raw ${PAYLOAD_SIZES.map((s) => fmt(pairRaw.get(s)!)).join('/')}/s (c=${bestC}); webhook ${PAYLOAD_SIZES.map((s) => `${s}:${fmt(hookRates.get(s)!)}/s`).join(' ')}`,
+      `keep-alive raw ${PAYLOAD_SIZES.map((s) => fmt(pairRaw.get(s)!)).join('/')}/s (c=${bestC}); webhook ${PAYLOAD_SIZES.map((s) => `${s}:${fmt(hookRates.get(s)!)}/s (${fmt(hookRates.get(s)! / pairRaw.get(s)!)})`).join(' ')}`,
       `latency p50 ${fmt(lat.p50)} ms p99 ${fmt(lat.p99)} ms (target < 50)`,
       `storm lost ${storm.lost} dup ${storm.duplicated}`,
     ],
@@ -157,6 +165,14 @@ async function rawRunWarm(bed: Bed, api: CustomObjectsApi, objects: (ns: string)
   await pool(objs.length, 8, async (i) => {
     await api.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL, body: objs[i] });
   });
+}
+
+/**
+ * Senders for a payload size so that the webhook has about as many creates in flight as the raw run
+ * (each payload's alerts are written up to 16 at once); BENCH_INGEST_SENDERS sets a floor.
+ */
+function sendersFor(size: number, rawConcurrency: number, floor: number): number {
+  return Math.max(Number(process.env.BENCH_INGEST_SENDERS) ? floor : 1, Math.ceil(rawConcurrency / Math.min(size, 16)));
 }
 
 function chunk<T>(xs: T[], n: number): T[][] {
