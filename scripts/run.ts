@@ -13,6 +13,9 @@ import { PROJECT_ROOT, startControlPlane, type ControlPlane } from '../test/bed/
 import { startAlertmanager, type Alertmanager } from '../test/bed/alertmanager.js';
 import { startLocalLlm, type LocalLlm } from './localLlm.js';
 
+// The local control plane needs the Kubernetes binaries, etcd and kwok, not helm (only the chart's tests do).
+process.env.ALERT_AGENT_WITHOUT_HELM ??= '1';
+
 const CRD_FILE = path.join(PROJECT_ROOT, 'crds', 'alertagent.io_alertincidents.yaml');
 const say = (s = '') => process.stdout.write(s + '\n');
 
