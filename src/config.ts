@@ -40,6 +40,16 @@ export const ConfigSchema = z.object({
   WEBHOOK_MAX_ALERTS: int(1000, 1),
   METRICS_PORT: int(9090),
 
+  /** The web view (incident list and pages, approvals) on its own port. */
+  WEB_ENABLED: bool.default('false'),
+  WEB_PORT: int(8080),
+  /** `token`: a bearer token (header or login form) checked with TokenReview; `proxy`: the user from an authenticating proxy's headers; `anonymous-readonly`: also lets anyone without credentials read. SubjectAccessReview decides in every mode. */
+  WEB_AUTH: z.enum(['token', 'proxy', 'anonymous-readonly']).default('token'),
+  WEB_PROXY_USER_HEADER: z.string().default('X-Forwarded-User'),
+  WEB_PROXY_GROUPS_HEADER: z.string().default('X-Forwarded-Groups'),
+  /** The URL people open the web view at (links; Secure cookies when https). */
+  WEB_PUBLIC_URL: z.string().url().optional(),
+
   /** Where incidents are created by default: the operator's own namespace. */
   NAMESPACE: z.string().optional(),
   /** `operator`: every incident in NAMESPACE; `alert`: in the alert's `namespace` label when it exists. */
@@ -71,6 +81,12 @@ export const ConfigSchema = z.object({
   /** A directory of `<alertname>.md` runbooks given to the investigator and quoted in reports. */
   RUNBOOKS_DIR: z.string().optional(),
   BUILTIN_KUBERNETES_TOOLS: bool.default('true'),
+  /** The Prometheus the built-in tool query_prometheus asks (and the analyzer, for memory/CPU/volume trends); unset: no such tool. */
+  PROMETHEUS_URL: z.string().url().optional(),
+  /** Sent as `Authorization: Bearer …` to PROMETHEUS_URL; or PROMETHEUS_BEARER_TOKEN_FILE, read at each query (rotating tokens). */
+  PROMETHEUS_BEARER_TOKEN: z.string().optional(),
+  PROMETHEUS_BEARER_TOKEN_FILE: z.string().optional(),
+  PROMETHEUS_TIMEOUT: duration('15s'),
 
   POLICY_MODE: z.enum(['observe', 'approve', 'auto']).default('approve'),
   /** Tools a policy of `auto` may run without a person (names as offered to the model, e.g. kubernetes__scale). */
@@ -101,6 +117,9 @@ export const ConfigSchema = z.object({
   POD_NAME: z.string().optional(),
   RETENTION_TTL: duration('7d'),
   RETENTION_MAX: int(1000, 1),
+
+  /** The notifications file (sinks, routing, delivery; YAML or JSON); unset: no notifications. */
+  NOTIFICATIONS_CONFIG: z.string().optional(),
 
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
   LOG_FORMAT: z.enum(['json', 'text', 'auto']).default('auto'),

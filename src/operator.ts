@@ -25,19 +25,28 @@ import { createMetrics, type Metrics } from './observability/metrics.js';
 import { ToolManager, type BuiltinServer } from './tools/manager.js';
 import { loadServersConfig } from './tools/serversConfig.js';
 import { createKubernetesToolServer } from './tools/kubernetes/server.js';
+import type { PrometheusSource } from './tools/kubernetes/context.js';
 import { BUILTIN_TOOLS, CLUSTER_SCOPED_TOOLS } from './tools/kubernetes/classes.js';
 import { createWebhookApp } from './webhook/app.js';
 import { RulesInvestigator } from './analyzer/rulesInvestigator.js';
 import { AlertIntake } from './webhook/intake.js';
+import { loadNotificationsConfig } from './notify/config.js';
+import { Notifier } from './notify/notifier.js';
+import { IncidentFeed } from './web/feed.js';
+import { createWebApp } from './web/server.js';
 
 export interface Operator {
   webhookUrl: string;
   metricsUrl: string;
+  /** The web view's base URL, when WEB_ENABLED. */
+  webUrl?: string;
   metrics: Metrics;
   queue: WorkQueue;
   reconciler: IncidentReconciler;
   tools: ToolManager;
   retention: Retention;
+  /** The notification queue, when sinks are configured. */
+  notifier?: Notifier;
   /** True while this replica runs the controller (always, without leader election). */
   leading(): boolean;
   /** Stops taking work, lets the step in flight finish, closes servers and MCP connections. */
@@ -54,6 +63,8 @@ export interface OperatorOverrides {
   controller?: boolean;
   /** Called when this replica loses the leader lease; main.ts exits so that Kubernetes restarts it. */
   onLeadershipLost?: () => void;
+  /** Replaces the file NOTIFICATIONS_CONFIG names (tests). */
+  notifications?: import('./notify/config.js').NotificationsConfig;
 }
 
 export async function startOperator(config: Config, log: Logger, o: OperatorOverrides = {}): Promise<Operator> {
@@ -65,7 +76,12 @@ export async function startOperator(config: Config, log: Logger, o: OperatorOver
   });
 
   const builtin: BuiltinServer | undefined = config.BUILTIN_KUBERNETES_TOOLS
-    ? { name: 'kubernetes', create: () => createKubernetesToolServer(kc, { maxOutputBytes: config.TOOL_OUTPUT_MAX_BYTES * 2 }), classes: BUILTIN_TOOLS, clusterScoped: CLUSTER_SCOPED_TOOLS }
+    ? {
+        name: 'kubernetes',
+        create: () => createKubernetesToolServer(kc, { maxOutputBytes: config.TOOL_OUTPUT_MAX_BYTES * 2, prometheus: prometheusSource(config) }),
+        classes: BUILTIN_TOOLS,
+        clusterScoped: CLUSTER_SCOPED_TOOLS,
+      }
     : undefined;
   const tools = new ToolManager(loadServersConfig(config.SERVERS_CONFIG), { log, metrics, builtin });
   await tools.start();
@@ -123,6 +139,14 @@ export async function startOperator(config: Config, log: Logger, o: OperatorOver
     onLifecycle: (e) => metrics.watchEvents.inc({ event: e }),
   });
 
+  // Notifications: their own watch of every stored incident (finished ones too: the controller's watch
+  // drops those) and their own queue, run by the same replica as the controller.
+  const notifyConfig = o.notifications ?? (config.NOTIFICATIONS_CONFIG ? loadNotificationsConfig(config.NOTIFICATIONS_CONFIG) : undefined);
+  const notifier = notifyConfig?.sinks.length ? new Notifier({ config: notifyConfig, store, log: log.child({ component: 'notify' }), registry: metrics.registry }) : undefined;
+  const notifyWatcher = notifier
+    ? new IncidentWatcher({ kc, store, log, namespace: watchNamespace, onEvent: (type, obj) => notifier.observe(type, obj) })
+    : undefined;
+
   const intake = new AlertIntake(store, { namespace: config.NAMESPACE, namespaceMode: config.INCIDENT_NAMESPACE_MODE });
   const runController = o.controller ?? true;
   const app = createWebhookApp({
@@ -149,6 +173,28 @@ export async function startOperator(config: Config, log: Logger, o: OperatorOver
   const metricsServer = metricsApp.listen(config.METRICS_PORT, config.WEBHOOK_HOST);
   await once(metricsServer, 'listening');
 
+  // The web view runs on every replica, leader or not, with a watch of its own (all incidents, finished too).
+  let webServer: Server | undefined;
+  let webWatcher: IncidentWatcher | undefined;
+  if (config.WEB_ENABLED) {
+    const feed = new IncidentFeed();
+    webWatcher = new IncidentWatcher({ kc, store, log, namespace: watchNamespace, onEvent: (type, obj) => feed.apply(type, obj), onSynced: () => feed.listed() });
+    const webApp = createWebApp({
+      kc,
+      store,
+      feed,
+      log,
+      events: createEventRecorder(kc, 'alert-agent-web', log),
+      auth: config.WEB_AUTH,
+      proxyUserHeader: config.WEB_PROXY_USER_HEADER,
+      proxyGroupsHeader: config.WEB_PROXY_GROUPS_HEADER,
+      publicUrl: config.WEB_PUBLIC_URL,
+    });
+    webServer = webApp.listen(config.WEB_PORT, config.WEBHOOK_HOST);
+    await once(webServer, 'listening');
+    void webWatcher.start();
+  }
+
   const retention = new Retention({ store, log, metrics, namespace: watchNamespace, ttlMs: config.RETENTION_TTL, max: config.RETENTION_MAX });
   let controllerRunning = false;
   const startController = async () => {
@@ -156,12 +202,15 @@ export async function startOperator(config: Config, log: Logger, o: OperatorOver
     queue.start((key) => reconciler.reconcile(key));
     await watcher.start();
     retention.start();
+    notifier?.start();
+    await notifyWatcher?.start();
   };
   const stopController = async () => {
     controllerRunning = false;
     watcher.stop();
     retention.stop();
-    await queue.shutdown();
+    notifyWatcher?.stop();
+    await Promise.all([queue.shutdown(), notifier?.stop()]);
   };
   let elector: LeaderElector | undefined;
   if (runController && config.LEADER_ELECTION) {
@@ -194,6 +243,7 @@ export async function startOperator(config: Config, log: Logger, o: OperatorOver
   log.info('alert-agent started', {
     webhook: `${url(webhookServer)}/api/v1/alerts`,
     metrics: `${url(metricsServer)}/metrics`,
+    web: webServer ? url(webServer) : 'off',
     namespace: config.NAMESPACE,
     investigator: investigator.kind,
     policy: config.POLICY_MODE,
@@ -203,15 +253,20 @@ export async function startOperator(config: Config, log: Logger, o: OperatorOver
   return {
     webhookUrl: `${url(webhookServer)}/api/v1/alerts`,
     metricsUrl: `${url(metricsServer)}/metrics`,
+    webUrl: webServer ? url(webServer) : undefined,
     metrics,
     queue,
     reconciler,
     tools,
     retention,
+    notifier,
     leading: () => controllerRunning,
     async stop() {
       // Stop taking work, let the step in flight finish and persist, then hand the lease over at once.
       webhookServer.close();
+      webWatcher?.stop();
+      webServer?.close();
+      webServer?.closeAllConnections();
       await stopController();
       await elector?.release().catch(() => undefined);
       elector?.stop();
@@ -219,6 +274,7 @@ export async function startOperator(config: Config, log: Logger, o: OperatorOver
       metricsServer.closeAllConnections();
       await Promise.all([new Promise((r) => webhookServer.close(r)), new Promise((r) => metricsServer.close(r))]);
       await tools.close();
+      notifier?.close();
     },
   };
 }
@@ -263,4 +319,15 @@ function defaultKubeConfig(): KubeConfig {
   const kc = new KubeConfig();
   kc.loadFromDefault();
   return kc;
+}
+
+/** The Prometheus of query_prometheus, from PROMETHEUS_URL and its token settings; undefined when unset. */
+function prometheusSource(config: Config): PrometheusSource | undefined {
+  if (!config.PROMETHEUS_URL) return undefined;
+  return {
+    url: config.PROMETHEUS_URL,
+    bearerToken: config.PROMETHEUS_BEARER_TOKEN,
+    bearerTokenFile: config.PROMETHEUS_BEARER_TOKEN_FILE,
+    timeoutMs: config.PROMETHEUS_TIMEOUT,
+  };
 }

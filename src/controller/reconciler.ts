@@ -162,7 +162,8 @@ export class IncidentReconciler {
    * changed (the webhook counted another notification), reapply the same status on the fresh copy; if the
    * status changed, our step was computed from stale state and is dropped (StaleError).
    */
-  private async persist(inc: AlertIncident, w: Write, log: Logger, rejected = false): Promise<AlertIncident> {
+  private async persist(inc: AlertIncident, write: Write, log: Logger, rejected = false): Promise<AlertIncident> {
+    let w = write;
     const { namespace, name } = inc.metadata;
     let base = inc;
     for (let attempt = 0; attempt < 5; attempt++) {
@@ -185,8 +186,11 @@ export class IncidentReconciler {
         if (!isConflict(err)) throw err;
         const fresh = await this.d.store.get(namespace, name);
         if (!fresh) throw err;
-        if (!isDeepStrictEqual(clean(fresh.status ?? {}), clean(base.status ?? {}))) throw new StaleError();
+        // The notifier records its deliveries in status.notifications with writes of its own: those are
+        // not news for the investigation, and our write carries theirs over instead of undoing them.
+        if (!isDeepStrictEqual(withoutNotifications(fresh.status), withoutNotifications(base.status))) throw new StaleError();
         base = fresh;
+        w = { ...w, status: { ...w.status, notifications: fresh.status?.notifications } };
       }
     }
     throw new StaleError();
@@ -309,6 +313,11 @@ function mergeBody(old: IncidentStatus, next: IncidentStatus): Record<string, un
   const body: Record<string, unknown> = { ...clean(next) };
   for (const k of Object.keys(old)) if (!(k in body)) body[k] = null;
   return body;
+}
+
+function withoutNotifications(s: IncidentStatus | undefined): Record<string, unknown> {
+  const { notifications: _, ...rest } = clean(s ?? {});
+  return rest;
 }
 
 function clean(s: IncidentStatus): Record<string, unknown> {

@@ -16,8 +16,8 @@ export type ObjectKind = 'pod' | 'deployment' | 'replicaset' | 'statefulset' | '
 /** The built-in server's name (src/tools/kubernetes/server.ts); kept here so that investigation/ does not import tools/. */
 const BUILTIN_SERVER = 'kubernetes';
 
-/** Read tools that fit any alert. */
-const CORE = ['get_resource', 'list_resources', 'get_events'];
+/** Read tools that fit any alert (query_prometheus exists only where PROMETHEUS_URL is set). */
+const CORE = ['get_resource', 'list_resources', 'get_events', 'recent_changes', 'query_prometheus'];
 const POD = ['describe_pod', 'get_pod_logs'];
 const ROLLOUT = ['rollout_status', 'rollout_history', 'rollout_restart', 'set_resources'];
 

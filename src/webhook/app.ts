@@ -6,7 +6,9 @@ import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { apiErrorMessage } from '../incident/store.js';
 import { AlertIntake, UnstorableAlertError } from './intake.js';
+import { z } from 'zod';
 import { DEFAULT_MAX_ALERTS, WebhookPayload, describeIssues, findLoneSurrogate } from './payload.js';
+import { GenericAlert, fromGeneric, fromGrafana, genericAlerts } from './sources.js';
 import { describeInvalidUtf8, invalidUtf8Offset } from './utf8.js';
 
 export interface WebhookOptions {
@@ -64,23 +66,50 @@ export function createWebhookApp(opts: WebhookOptions): express.Express {
     },
   });
 
-  app.post('/api/v1/alerts', auth, body, async (req, res) => {
+  /** Too many alerts, or a lone surrogate: answered here (true) before any schema runs. */
+  const refused = (res: Response, count: number, body: unknown, source: string, groupKey?: string): boolean => {
     // Counted before the schema, so a huge payload is not validated alert by alert first. AlertManager
     // does not retry a 4xx: its `max_alerts` is what keeps a large group under the bound.
-    const count = Array.isArray(req.body?.alerts) ? req.body.alerts.length : 0;
     if (count > maxAlerts) {
-      const message = `payload holds ${count} alerts, more than the ${maxAlerts} one payload may hold (WEBHOOK_MAX_ALERTS): set max_alerts: ${maxAlerts} (or less) in AlertManager's webhook_config for this receiver`;
-      log.warn('rejected webhook payload', { reason: message, groupKey: req.body?.groupKey });
+      const message = `payload holds ${count} alerts, more than the ${maxAlerts} one payload may hold (WEBHOOK_MAX_ALERTS)${source === 'AlertManager' ? `: set max_alerts: ${maxAlerts} (or less) in AlertManager's webhook_config for this receiver` : ': send them in smaller batches'}`;
+      log.warn('rejected webhook payload', { reason: message, groupKey, source });
       res.status(413).json({ error: message });
-      return;
+      return true;
     }
-    const lone = findLoneSurrogate(req.body);
+    const lone = findLoneSurrogate(body);
     if (lone) {
       const message = `${lone}: holds a lone UTF-16 surrogate escape (\\uD800-\\uDFFF), which no UTF-8 text can store`;
-      log.warn('rejected webhook payload', { reason: message });
-      res.status(400).json({ error: `invalid AlertManager payload: ${message}` });
-      return;
+      log.warn('rejected webhook payload', { reason: message, source });
+      res.status(400).json({ error: `invalid ${source} payload: ${message}` });
+      return true;
     }
+    return false;
+  };
+
+  /** Stores every alert of the payload, then answers: 200 only once all are stored. */
+  const store = async (res: Response, payload: WebhookPayload, source: string) => {
+    for (const a of payload.alerts) metrics?.alertsReceived.inc({ status: a.status });
+    try {
+      const results = await intake.ingest(payload);
+      for (const r of results) metrics?.alertsStored.inc({ result: r });
+      const created = results.filter((r) => r === 'created').length;
+      log.info('stored alerts', { alerts: results.length, created, updated: results.length - created, groupKey: payload.groupKey, source });
+      res.status(200).json({ stored: results.length, created, updated: results.length - created });
+    } catch (err) {
+      if (err instanceof UnstorableAlertError) {
+        log.warn('alert refused by the API server', { error: err.message, source });
+        res.status(400).json({ error: `alert cannot be stored: ${err.message}` });
+        return;
+      }
+      const message = apiErrorMessage(err);
+      log.error(`could not store alerts; ${source} will retry`, { error: message });
+      res.status(503).json({ error: `could not store the alerts, retry later: ${message}` });
+    }
+  };
+
+  app.post('/api/v1/alerts', auth, body, async (req, res) => {
+    const count = Array.isArray(req.body?.alerts) ? req.body.alerts.length : 0;
+    if (refused(res, count, req.body, 'AlertManager', req.body?.groupKey)) return;
     const parsed = WebhookPayload.safeParse(req.body);
     if (!parsed.success) {
       const message = describeIssues(parsed.error);
@@ -92,27 +121,56 @@ export function createWebhookApp(opts: WebhookOptions): express.Express {
     if (payload.truncatedAlerts) {
       log.warn('AlertManager left alerts out of this notification (max_alerts)', { truncatedAlerts: payload.truncatedAlerts, groupKey: payload.groupKey });
     }
-    for (const a of payload.alerts) metrics?.alertsReceived.inc({ status: a.status });
+    await store(res, payload, 'AlertManager');
+  });
+
+  // Grafana Alerting's webhook contact point (src/webhook/sources.ts): the same checks and intake.
+  app.post('/api/v1/grafana', auth, body, async (req, res) => {
+    const count = Array.isArray(req.body?.alerts) ? req.body.alerts.length : 0;
+    if (refused(res, count, req.body, 'Grafana', req.body?.groupKey)) return;
+    let converted: unknown;
     try {
-      const results = await intake.ingest(payload);
-      for (const r of results) metrics?.alertsStored.inc({ result: r });
-      const created = results.filter((r) => r === 'created').length;
-      log.info('stored alerts', { alerts: results.length, created, updated: results.length - created, groupKey: payload.groupKey });
-      res.status(200).json({ stored: results.length, created, updated: results.length - created });
+      converted = fromGrafana(req.body).payload;
     } catch (err) {
-      if (err instanceof UnstorableAlertError) {
-        log.warn('alert refused by the API server', { error: err.message });
-        res.status(400).json({ error: `alert cannot be stored: ${err.message}` });
-        return;
-      }
-      const message = apiErrorMessage(err);
-      log.error('could not store alerts; AlertManager will retry', { error: message });
-      res.status(503).json({ error: `could not store the alerts, retry later: ${message}` });
+      res.status(400).json({ error: `invalid Grafana payload: ${(err as Error).message}` });
+      return;
     }
+    const parsed = WebhookPayload.safeParse(converted);
+    if (!parsed.success) {
+      const message = describeIssues(parsed.error);
+      log.warn('rejected Grafana payload', { reason: message });
+      res.status(400).json({ error: `invalid Grafana payload: ${message}` });
+      return;
+    }
+    if (parsed.data.truncatedAlerts) log.warn('Grafana left alerts out of this notification', { truncatedAlerts: parsed.data.truncatedAlerts });
+    await store(res, parsed.data, 'Grafana');
+  });
+
+  // Anything else: one alert, an array, or {"alerts": [...]} of {alertname, labels, annotations, startsAt, status}.
+  app.post('/api/v1/generic', auth, body, async (req, res) => {
+    const raw = genericAlerts(req.body);
+    if (refused(res, raw.length, req.body, 'generic')) return;
+    if (raw.length === 0) {
+      res.status(400).json({ error: 'invalid generic payload: it holds no alerts' });
+      return;
+    }
+    const parsed = z.array(GenericAlert).safeParse(raw);
+    if (!parsed.success) {
+      const message = describeIssues(parsed.error);
+      log.warn('rejected generic payload', { reason: message });
+      res.status(400).json({ error: `invalid generic payload: ${message} (each alert: {alertname, startsAt, status?, labels?, annotations?, endsAt?, severity?, generatorURL?, fingerprint?})` });
+      return;
+    }
+    const checked = WebhookPayload.safeParse(fromGeneric(parsed.data));
+    if (!checked.success) {
+      res.status(400).json({ error: `invalid generic payload: ${describeIssues(checked.error)}` });
+      return;
+    }
+    await store(res, checked.data, 'generic');
   });
 
   app.use('/api', (_req, res) => {
-    res.status(404).json({ error: 'not found: AlertManager should POST to /api/v1/alerts' });
+    res.status(404).json({ error: 'not found: AlertManager should POST to /api/v1/alerts (Grafana to /api/v1/grafana, anything else to /api/v1/generic)' });
   });
 
   // Body-parser errors (bad JSON, too large) and anything unexpected end here, as JSON a person can read.

@@ -215,7 +215,7 @@ describe('helm chart', () => {
     expect(names(objs, 'Role')).toEqual(['t-alert-agent-leader-election']);
     expect(names(objs, 'RoleBinding')).toEqual(['t-alert-agent-leader-election']);
     expect(names(objs, 'Secret')).toEqual(['t-alert-agent-webhook']);
-    expect(names(objs, 'NetworkPolicy')).toEqual(['t-alert-agent']);
+    expect(names(objs, 'NetworkPolicy')).toEqual(['t-alert-agent', 't-alert-agent-web']); // the web view's port: web-networkpolicy.yaml
     expect(names(objs, 'Deployment')).toEqual(['t-alert-agent']);
     expect(names(objs, 'Service')).toEqual(['t-alert-agent']);
     expect(names(objs, 'CustomResourceDefinition')).toEqual(['alertincidents.alertagent.io']);

@@ -149,7 +149,8 @@ describe('LLM faults', () => {
   });
 
   it('budget exhausted: reported as needing manual intervention with what was found', async () => {
-    scripts.set('LlmEndless', Array.from({ length: 10 }, () => tool('kubernetes__get_events', { namespace: ns })).concat([report()]));
+    // Each call differs (a model that repeats the very same call is told so and, three times in a row, handed over).
+    scripts.set('LlmEndless', Array.from({ length: 10 }, (_, i) => tool('kubernetes__get_events', { namespace: ns, limit: 10 + i })).concat([report()]));
     await fire('LlmEndless');
     const inc = await waitForIncident(ns, (i) => i.spec.alertname === 'LlmEndless' && finished(i));
     expect(inc.status).toMatchObject({ phase: 'Reported', outcome: 'NeedsManualIntervention' });

@@ -186,3 +186,26 @@ describe('IncidentReconciler: reading the object when a worker takes the key', (
     expect(store.objects.get('e')!.metadata.labels).toEqual({ 'alertagent.io/finished': 'true' });
   });
 });
+
+describe('IncidentReconciler: the notifier writes status.notifications between our read and our write', () => {
+  it('our step is kept (no re-decision) and carries the notifier\'s records over instead of undoing them', async () => {
+    const store = new FakeStore();
+    const seen: AlertIncident[] = [];
+    let notified = false;
+    // The engine decides from the object it read; meanwhile the notifier records a delivery.
+    const { r } = reconciler(store, seen, (inc) => {
+      if (!notified) {
+        notified = true;
+        const o = store.objects.get('n')!;
+        store.put({ ...o, status: { ...o.status, notifications: [{ sink: 'slack', type: 'slack', event: 'AwaitingApproval', state: 'Sent', time: '2026-11-26T07:01:00Z' }] } as IncidentStatus });
+      }
+      return { ...inc.status, phase: 'Analyzing', summary: 'decided once' };
+    });
+    const key = r.observe('ADDED', store.put(incident('n', 0)))!;
+    await r.reconcile(key);
+    const stored = store.objects.get('n')!;
+    expect(seen).toHaveLength(1); // not decided again after the 409
+    expect(stored.status?.summary).toBe('decided once');
+    expect(stored.status?.notifications).toEqual([expect.objectContaining({ sink: 'slack', state: 'Sent' })]);
+  });
+});

@@ -37,8 +37,8 @@ const tokens = (ts: ToolInfo[], compact: boolean) => estimateTokens(JSON.stringi
 const POD_ALERT = { alertname: 'KubePodCrashLooping', namespace: 'shop', pod: 'web-7c9d8b6f5-x2k4q', container: 'web' };
 
 describe('selectTools', () => {
-  test('the built-in server has the 22 tools the selection knows', () => {
-    expect(builtin).toHaveLength(22);
+  test('the built-in server has the 23 tools the selection knows (query_prometheus only with PROMETHEUS_URL)', () => {
+    expect(builtin).toHaveLength(23);
     // every built-in tool belongs to some kind's set or the core, so none is lost for good
     const union = new Set<string>();
     for (const labels of <Array<Record<string, string>>>[{ pod: 'p' }, { deployment: 'd' }, { statefulset: 's' }, { daemonset: 'd' }, { job_name: 'j' }, { node: 'n' }, { persistentvolumeclaim: 'c' }, { hpa: 'h' }]) {
@@ -52,12 +52,12 @@ describe('selectTools', () => {
   });
 
   test('a pod alert: the core read tools and the pod\'s', () => {
-    expect(names(selectTools(ctxOf(POD_ALERT), 'relevant'))).toEqual(['delete_pod', 'describe_pod', 'get_events', 'get_pod_logs', 'get_resource', 'list_resources', 'top_pods']);
+    expect(names(selectTools(ctxOf(POD_ALERT), 'relevant'))).toEqual(['delete_pod', 'describe_pod', 'get_events', 'get_pod_logs', 'get_resource', 'list_resources', 'recent_changes', 'top_pods']);
   });
 
   test('a node alert: the node\'s tools, no workload or pod actions', () => {
     const got = names(selectTools(ctxOf({ alertname: 'KubeNodeNotReady', node: 'worker-1' }), 'relevant'));
-    expect(got).toEqual(['cordon_node', 'describe_node', 'get_events', 'get_resource', 'list_resources', 'top_nodes', 'uncordon_node']);
+    expect(got).toEqual(['cordon_node', 'describe_node', 'get_events', 'get_resource', 'list_resources', 'recent_changes', 'top_nodes', 'uncordon_node']);
   });
 
   test('the alert name alone names the kind when the labels do not', () => {
@@ -80,7 +80,7 @@ describe('selectTools', () => {
   });
 
   test('an alert that names nothing the selection knows gets every built-in tool', () => {
-    expect(selectTools(ctxOf({ alertname: 'Watchdog' }), 'relevant')).toHaveLength(22);
+    expect(selectTools(ctxOf({ alertname: 'Watchdog' }), 'relevant')).toHaveLength(23);
   });
 
   test('a tool already called stays on offer', () => {
@@ -128,5 +128,26 @@ describe('what it saves of the prompt', () => {
     const after = size(selectTools(ctx, 'relevant'), true);
     process.stdout.write(`first prompt, estimated tokens: before ${before}, after ${after}\n`);
     expect(after).toBeLessThan(before / 2);
+  });
+});
+
+describe('LLM_TOOL_RESULTS', () => {
+  const done = step({ index: 1, tool: 'describe_pod', arguments: JSON.stringify({ name: 'web-1', namespace: 'shop' }), toolCallId: 'c1', reasoning: '', result: { ok: true, output: 'Status: CrashLoopBackOff' } });
+  const ctx = (): InvestigationContext => ({ ...ctxOf(POD_ALERT, [done]), policyMode: 'approve' });
+
+  test('tool: the result in the tool message; an empty reasoning is an empty content, never null', () => {
+    const msgs = buildMessages(ctx(), { maxSteps: 20, promptTokenBudget: 48000 });
+    expect(msgs.slice(2)).toEqual([
+      { role: 'assistant', content: '', tool_calls: [{ id: 'c1', type: 'function', function: { name: 'kubernetes__describe_pod', arguments: '{"name":"web-1","namespace":"shop"}' } }] },
+      { role: 'tool', tool_call_id: 'c1', content: 'Status: CrashLoopBackOff' },
+    ]);
+  });
+
+  test('user: the tool message points to a user message that holds the result (for templates that drop tool messages)', () => {
+    const msgs = buildMessages(ctx(), { maxSteps: 20, promptTokenBudget: 48000, toolResults: 'user' });
+    expect(msgs.slice(3)).toEqual([
+      { role: 'tool', tool_call_id: 'c1', content: 'The result of step 1 follows in the next message.' },
+      { role: 'user', content: 'Result of kubernetes__describe_pod (step 1):\nStatus: CrashLoopBackOff' },
+    ]);
   });
 });

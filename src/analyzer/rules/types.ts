@@ -24,6 +24,8 @@ export interface AlertInfo {
   scrapeJob?: string;
   labels: Record<string, string>;
   annotations: Record<string, string>;
+  /** When the alert started firing (ISO 8601), the end of the "what changed" and metrics windows. */
+  startsAt?: string;
 }
 
 export function alertInfo(spec: IncidentSpec): AlertInfo {
@@ -53,6 +55,7 @@ export function alertInfo(spec: IncidentSpec): AlertInfo {
     scrapeJob: pick('job'),
     labels: l,
     annotations: spec.annotations ?? {},
+    startsAt: typeof spec.startsAt === 'string' && Number.isFinite(Date.parse(spec.startsAt)) ? new Date(Date.parse(spec.startsAt)).toISOString() : undefined,
   };
 }
 

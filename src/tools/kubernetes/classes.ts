@@ -19,6 +19,8 @@ export const BUILTIN_TOOLS: Record<string, 'read' | 'mutating'> = {
   rollout_history: 'read',
   top_pods: 'read',
   top_nodes: 'read',
+  recent_changes: 'read',
+  query_prometheus: 'read',
   // mutating
   rollout_restart: 'mutating',
   scale: 'mutating',

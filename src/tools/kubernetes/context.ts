@@ -19,6 +19,19 @@ export interface ToolContext {
   objects: KubernetesObjectApi;
   /** Current time in ms (a function so that tests can pin it). */
   now(): number;
+  /** Where query_prometheus sends its queries (PROMETHEUS_URL); absent: the tool is not offered. */
+  prometheus?: PrometheusSource;
+}
+
+export interface PrometheusSource {
+  /** Base URL, e.g. http://prometheus-operated.monitoring.svc:9090 (a path prefix is kept). */
+  url: string;
+  /** Sent as `Authorization: Bearer …`. */
+  bearerToken?: string;
+  /** A file holding the token, read at each call (a projected ServiceAccount token rotates). */
+  bearerTokenFile?: string;
+  /** Per request (default 15 s). */
+  timeoutMs?: number;
 }
 
 export function makeContext(kc: KubeConfig): ToolContext {

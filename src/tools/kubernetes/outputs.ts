@@ -340,6 +340,64 @@ export const TopNodesOutput = {
   ...COMMON,
 };
 
+export const Change = z.object({
+  at: str.describe('When, ISO 8601.'),
+  type: z.enum(['rollout', 'spec', 'config', 'node', 'scaling', 'storage', 'pod']).describe('rollout: a new ReplicaSet/ControllerRevision revision; spec: a write of the spec (managedFields); config: a ConfigMap created or updated; node: a node condition or spec change; scaling: HPA or replica changes; storage: a claim changed.'),
+  object: str.describe('Kind/name, e.g. Deployment/web.'),
+  summary: str,
+  details: opt(z.array(str)).describe('Pod-template differences from the previous revision, "path: before → after" (sensitive env values hidden).'),
+  revision: opt(int),
+  previousRevision: opt(int),
+  replicaSet: opt(str),
+  source: opt(str).describe('Where it was read: ReplicaSet, ControllerRevision, managedFields, condition, status, event, metadata.'),
+  afterStart: opt(z.boolean()).describe('The change came after `before` (the alert had already started).'),
+});
+export type Change = z.infer<typeof Change>;
+
+export const RecentChangesOutput = {
+  kind: str,
+  name: str,
+  namespace: opt(str),
+  since: str.describe('Start of the window, ISO 8601.'),
+  until: str.describe("End of the window (the alert's startsAt, or now), ISO 8601; later changes are listed too, marked afterStart."),
+  workload: opt(z.object({ kind: z.enum(['Deployment', 'StatefulSet', 'DaemonSet']), name: str })).describe('The workload examined (for a Pod: its controller).'),
+  node: opt(str),
+  objects: z.array(str).describe('The objects examined, as Kind/name.'),
+  changes: z.array(Change).describe('Newest first, bounded.'),
+  changesTotal: int,
+  unreadable: z.array(z.object({ object: str, why: str })).describe('What could not be read (Secrets: not readable by design).'),
+  ...COMMON,
+};
+
+const SeriesSummary = z.object({
+  labels: z.record(str).describe('The series labels (with __name__ when the query keeps it).'),
+  points: int.describe('Samples in the range (1 for an instant query).'),
+  first: opt(z.number()),
+  last: z.number().nullable().describe('The newest value (null: NaN or infinite).'),
+  min: z.number().nullable(),
+  max: z.number().nullable(),
+  firstAt: opt(str),
+  lastAt: str.describe('Time of the newest sample, ISO 8601.'),
+  trend: z.enum(['rising', 'falling', 'flat', 'single']).describe('From a least-squares fit over the range.'),
+  slopePerHour: opt(z.number()).describe('Change per hour of the fitted line.'),
+  samples: opt(z.array(z.tuple([str, z.number().nullable()]))).describe('A few evenly spaced samples [time, value] (range queries).'),
+});
+export type SeriesSummary = z.infer<typeof SeriesSummary>;
+
+export const QueryPrometheusOutput = {
+  query: str,
+  kind: z.enum(['instant', 'range']),
+  resultType: str.describe('vector, matrix, scalar or string.'),
+  time: opt(str).describe('Instant query: evaluation time.'),
+  start: opt(str),
+  end: opt(str),
+  stepSeconds: opt(z.number()),
+  series: z.array(SeriesSummary).describe('Bounded; the series with the highest last value first.'),
+  seriesTotal: int,
+  warnings: opt(z.array(str)),
+  ...COMMON,
+};
+
 // ── mutating tools ────────────────────────────────────────────────────────────────────────────────
 
 export const RolloutRestartOutput = {
@@ -419,6 +477,8 @@ export const OUTPUTS = {
   rollout_history: RolloutHistoryOutput,
   top_pods: TopPodsOutput,
   top_nodes: TopNodesOutput,
+  recent_changes: RecentChangesOutput,
+  query_prometheus: QueryPrometheusOutput,
   rollout_restart: RolloutRestartOutput,
   scale: ScaleOutput,
   delete_pod: DeletePodOutput,
@@ -444,6 +504,8 @@ export type RolloutStatusData = OutputOf<'rollout_status'>;
 export type RolloutHistoryData = OutputOf<'rollout_history'>;
 export type TopPodsData = OutputOf<'top_pods'>;
 export type TopNodesData = OutputOf<'top_nodes'>;
+export type RecentChangesData = OutputOf<'recent_changes'>;
+export type PrometheusData = OutputOf<'query_prometheus'>;
 
 const PARSERS = new Map<string, z.ZodTypeAny>(Object.entries(OUTPUTS).map(([k, shape]) => [k, z.object(shape)]));
 

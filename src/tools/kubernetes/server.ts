@@ -15,7 +15,7 @@ import { z } from 'zod';
 import { redactDeep } from '../../redaction/redact.js';
 import { prepareArgs } from './args.js';
 import { BUILTIN_TOOLS } from './classes.js';
-import { makeContext, type ToolContext, type ToolDef } from './context.js';
+import { makeContext, type PrometheusSource, type ToolContext, type ToolDef } from './context.js';
 import { describeApiError } from './errors.js';
 import { fitData, scrubCredentials, truncateOutput } from './format.js';
 import { describePod } from './read/describePod.js';
@@ -27,6 +27,8 @@ import { getPodLogs } from './read/logs.js';
 import { getResource, listResources } from './read/resources.js';
 import { rolloutHistory, rolloutStatus } from './read/rollout.js';
 import { topNodes, topPods } from './read/top.js';
+import { recentChanges } from './read/changes.js';
+import { queryPrometheus } from './read/prometheus.js';
 import { cordonNode, uncordonNode } from './mutate/nodes.js';
 import { deletePod } from './mutate/pods.js';
 import { setResources } from './mutate/resources.js';
@@ -52,6 +54,8 @@ export const TOOL_DEFS: readonly ToolDef[] = [
   rolloutHistory,
   topPods,
   topNodes,
+  recentChanges,
+  queryPrometheus,
   rolloutRestart,
   scale,
   deletePod,
@@ -69,8 +73,15 @@ export interface KubernetesToolServerOptions {
    * maxOutputBytes): lists are shortened and long strings clipped to fit, marked `truncated`.
    */
   maxDataBytes?: number;
+  /** The Prometheus that query_prometheus asks (PROMETHEUS_URL); without it that tool is not offered. */
+  prometheus?: PrometheusSource;
   /** For tests: replaces the API clients / clock. */
   context?: Partial<ToolContext>;
+}
+
+/** The tools a server offers: query_prometheus only where a Prometheus is configured. */
+export function offeredTools(ctx: Pick<ToolContext, 'prometheus'>): readonly ToolDef[] {
+  return TOOL_DEFS.filter((d) => d.name !== queryPrometheus.name || !!ctx.prometheus);
 }
 
 export interface RunLimits {
@@ -137,26 +148,27 @@ function toolListing(def: ToolDef): Tool {
 export function createKubernetesToolServer(kc: KubeConfig, opts: KubernetesToolServerOptions = {}): McpServer {
   const maxOutputBytes = Math.max(256, opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES);
   const limits: RunLimits = { maxOutputBytes, maxDataBytes: Math.max(256, opts.maxDataBytes ?? Math.floor(maxOutputBytes / 4)) };
-  const ctx: ToolContext = { ...makeContext(kc), ...opts.context };
+  const ctx: ToolContext = { ...makeContext(kc), ...(opts.prometheus ? { prometheus: opts.prometheus } : {}), ...opts.context };
   for (const def of TOOL_DEFS) if (!BUILTIN_TOOLS[def.name]) throw new Error(`built-in tool ${def.name} is missing from BUILTIN_TOOLS`);
   const server = new McpServer(
     { name: SERVER_NAME, version: '0.1.0' },
     {
       capabilities: { tools: {} },
       instructions:
-        "Kubernetes tools acting with the Alert Agent operator's own ServiceAccount. Read tools (get_*, list_*, describe_*, rollout_status/history, top_*) never change anything; " +
+        "Kubernetes tools acting with the Alert Agent operator's own ServiceAccount. Read tools (get_*, list_*, describe_*, rollout_status/history, top_*, recent_changes, query_prometheus) never change anything; " +
         'the other tools change the cluster and report exactly what changed. Kinds may be given as kubectl accepts them (po, deploy, sts, svc, pvc, no, ...). ' +
         'Secret contents are not readable by design (no access to Secrets): ' +
         'a missing Secret shows in the pod\'s events and spec (describe_pod).',
     },
   );
-  const byName = new Map(TOOL_DEFS.map((d) => [d.name, d]));
-  const listing = TOOL_DEFS.map(toolListing);
+  const defs = offeredTools(ctx);
+  const byName = new Map(defs.map((d) => [d.name, d]));
+  const listing = defs.map(toolListing);
   server.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: listing }));
   server.server.setRequestHandler(CallToolRequestSchema, async (req) => {
     const def = byName.get(req.params.name);
     if (!def) {
-      return { content: [{ type: 'text', text: `unknown tool ${req.params.name}; the tools are: ${TOOL_DEFS.map((d) => d.name).join(', ')}` }], isError: true };
+      return { content: [{ type: 'text', text: `unknown tool ${req.params.name}; the tools are: ${defs.map((d) => d.name).join(', ')}` }], isError: true };
     }
     return runTool(def, req.params.arguments, ctx, limits);
   });

@@ -1,0 +1,181 @@
+// The notifications file (NOTIFICATIONS_CONFIG, YAML or JSON; the chart renders it from the `notifications`
+// value into a ConfigMap). Secrets never sit in it: `${VAR}` anywhere in a string is expanded from the
+// operator's environment, which the chart fills from Secrets.
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import { PHASES } from '../incident/types.js';
+
+/** "30s", "5m", "2h", "1d" or plain milliseconds. */
+export function parseDuration(s: string | number): number {
+  if (typeof s === 'number') return s;
+  const m = /^(\d+)(ms|s|m|h|d)?$/.exec(s.trim());
+  if (!m) throw new Error(`"${s}" is not a duration like 30s, 5m, 2h or 1d`);
+  return Number(m[1]) * { ms: 1, s: 1e3, m: 60e3, h: 3600e3, d: 86400e3 }[(m[2] ?? 'ms') as 'ms'];
+}
+
+const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  try {
+    return parseDuration(v);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    return z.NEVER;
+  }
+});
+const url = z.string().url();
+const names = z.array(z.string()).optional();
+
+/** Which incidents a sink hears about. Every list given must match; an empty or absent list matches all. */
+export const Match = z
+  .object({
+    severities: names,
+    /** The alert's `namespace` label. */
+    namespaces: names,
+    alertnames: names,
+    /** Every label given must have this value ("*": only present). */
+    labels: z.record(z.string()).optional(),
+  })
+  .strict();
+export type Match = z.infer<typeof Match>;
+
+const Routing = {
+  /** Phases that notify (default Reported, Failed, AwaitingApproval). */
+  phases: z.array(z.enum(PHASES)).optional(),
+  /** Outcomes of Reported that notify; empty = any. */
+  outcomes: z.array(z.enum(['Resolved', 'NeedsManualIntervention'])).optional(),
+  /** A new firing of an alert (same alertname and fingerprint) within this long after the last message is folded into one message with a count. */
+  minInterval: duration.optional(),
+  /** Also tell the sink when the alert resolves (default: PagerDuty and Slack with a bot token, which update the message in place). */
+  sendResolved: z.boolean().optional(),
+  match: Match.optional(),
+};
+
+const Slack = z
+  .object({
+    type: z.literal('slack'),
+    name: z.string().min(1).max(128),
+    /** Incoming-webhook mode: one new message per event. */
+    webhookURL: url.optional(),
+    /** Bot-token mode (chat.postMessage, then chat.update: one message per incident, updated in place). */
+    botToken: z.string().optional(),
+    channel: z.string().optional(),
+    apiURL: url.default('https://slack.com/api'),
+    ...Routing,
+  })
+  .strict()
+  .refine((s) => Boolean(s.webhookURL) !== Boolean(s.botToken), { message: 'a slack sink needs exactly one of webhookURL or botToken' })
+  .refine((s) => !s.botToken || Boolean(s.channel), { message: 'a slack sink with botToken needs channel' });
+const Teams = z.object({ type: z.literal('teams'), name: z.string().min(1).max(128), webhookURL: url, ...Routing }).strict();
+const PagerDuty = z
+  .object({
+    type: z.literal('pagerduty'),
+    name: z.string().min(1).max(128),
+    routingKey: z.string().min(1),
+    url: url.default('https://events.pagerduty.com/v2/enqueue'),
+    ...Routing,
+  })
+  .strict();
+const Webhook = z
+  .object({
+    type: z.literal('webhook'),
+    name: z.string().min(1).max(128),
+    url,
+    /** HMAC-SHA256 key: the body is signed in X-Alert-Agent-Signature. */
+    secret: z.string().optional(),
+    headers: z.record(z.string()).optional(),
+    ...Routing,
+  })
+  .strict();
+const Email = z
+  .object({
+    type: z.literal('email'),
+    name: z.string().min(1).max(128),
+    smtp: z
+      .object({
+        host: z.string().min(1),
+        port: z.number().int().positive().default(587),
+        /** TLS from the first byte (port 465); otherwise STARTTLS when the server offers it. */
+        secure: z.boolean().default(false),
+        requireTLS: z.boolean().default(false),
+        user: z.string().optional(),
+        password: z.string().optional(),
+        /** Verify the server's certificate (default true). */
+        tlsVerify: z.boolean().default(true),
+      })
+      .strict(),
+    from: z.string().min(1),
+    to: z.array(z.string().min(1)).min(1),
+    subjectPrefix: z.string().default('[alert-agent]'),
+    ...Routing,
+  })
+  .strict();
+
+export const SinkConfig = z.union([Slack, Teams, PagerDuty, Webhook, Email]);
+export type SinkConfig = z.infer<typeof SinkConfig>;
+export type SinkType = SinkConfig['type'];
+
+export const NotificationsConfig = z
+  .object({
+    /** Link to an incident in the web view: `{namespace}` and `{name}` are replaced. */
+    webViewURL: z.string().optional(),
+    defaults: z
+      .object({
+        phases: z.array(z.enum(PHASES)).default(['Reported', 'Failed', 'AwaitingApproval']),
+        outcomes: z.array(z.enum(['Resolved', 'NeedsManualIntervention'])).default([]),
+        minInterval: duration.default('15m'),
+        /** Events older than this (e.g. history when notifications are first turned on) are not sent. */
+        maxAge: duration.default('24h'),
+      })
+      .strict()
+      .default({}),
+    delivery: z
+      .object({
+        /** Deliveries in flight at once, over all sinks. */
+        concurrency: z.number().int().min(1).default(4),
+        /** Per request. */
+        timeout: duration.default('10s'),
+        /** Attempts per event before it is recorded Failed. */
+        maxAttempts: z.number().int().min(1).default(8),
+        initialBackoff: duration.default('2s'),
+        maxBackoff: duration.default('5m'),
+      })
+      .strict()
+      .default({}),
+    sinks: z.array(SinkConfig).default([]),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    const seen = new Set<string>();
+    for (const s of c.sinks) {
+      if (seen.has(s.name)) ctx.addIssue({ code: 'custom', path: ['sinks'], message: `two sinks are named "${s.name}"` });
+      seen.add(s.name);
+    }
+  });
+export type NotificationsConfig = z.infer<typeof NotificationsConfig>;
+
+/** `${VAR}` in every string, from env; a missing variable is an error naming it (an empty URL would fail later, less clearly). */
+export function expandEnv(value: unknown, env: NodeJS.ProcessEnv, path = ''): unknown {
+  if (typeof value === 'string') {
+    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, name: string) => {
+      const v = env[name];
+      if (v === undefined) throw new Error(`${path || 'notifications'}: \${${name}} is not set in the environment`);
+      return v;
+    });
+  }
+  if (Array.isArray(value)) return value.map((v, i) => expandEnv(v, env, `${path}[${i}]`));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expandEnv(v, env, path ? `${path}.${k}` : k)]));
+  return value;
+}
+
+export function parseNotificationsConfig(text: string, env: NodeJS.ProcessEnv = process.env): NotificationsConfig {
+  const raw = parse(text) ?? {};
+  const parsed = NotificationsConfig.safeParse(expandEnv(raw, env));
+  if (!parsed.success) {
+    throw new Error(`invalid notifications config: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+  }
+  return parsed.data;
+}
+
+export function loadNotificationsConfig(path: string, env: NodeJS.ProcessEnv = process.env): NotificationsConfig {
+  return parseNotificationsConfig(readFileSync(path, 'utf8'), env);
+}

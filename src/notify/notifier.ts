@@ -1,0 +1,321 @@
+// The delivery queue. It watches stored incidents (never the engine): an event is due when the stored
+// status makes it so (routing.ts) and no final record of it is stored in status.notifications. Each
+// delivery re-reads the incident, sends, then records the result with a conflict-safe status write
+// (resourceVersion precondition, re-read on 409, only `notifications` changed). So:
+// - a restart recomputes what is due from the stored status: nothing recorded Sent is sent again, and
+//   nothing due is dropped (a crash between a send and its record sends that one event again: at least
+//   once, with a delivery id and, for Slack bot / PagerDuty / e-mail, an update of the same message);
+// - sinks run on this queue's own timers and connections, with a timeout per request: a slow or dead
+//   sink never holds an investigation, which never waits for a notification.
+import { Counter, type Registry } from 'prom-client';
+import { clip, LIMITS } from '../incident/limits.js';
+import { apiErrorMessage, isConflict, isNotFound, type IncidentStore } from '../incident/store.js';
+import { AlertIncident, type NotificationRecord } from '../incident/types.js';
+import type { Logger } from '../observability/logger.js';
+import type { NotificationsConfig, SinkConfig } from './config.js';
+import { DeliveryError } from './http.js';
+import { buildView } from './message.js';
+import { dueEvents, hasSent, identityOf, messageIdOf, routingOf, type SinkRouting } from './routing.js';
+import { createSink, type Sink } from './sinks/index.js';
+
+export interface NotifierOptions {
+  config: NotificationsConfig;
+  store: IncidentStore;
+  log: Logger;
+  /** Replaces the sinks built from the config (by name). */
+  sinks?: Sink[];
+  registry?: Registry;
+  now?: () => number;
+}
+
+interface Job {
+  key: string;
+  incKey: string;
+  namespace: string;
+  name: string;
+  sink: string;
+  event: string;
+  identity: string;
+  startsAt: string;
+  attempts: number;
+  dueAt: number;
+  timer?: NodeJS.Timeout;
+  queued?: boolean;
+  /** Held back by the minimum interval of its alert; folded with the others held at the window's end. */
+  deferred?: boolean;
+  /** Firings this message stands for (set when deferred jobs are folded). */
+  count?: number;
+}
+
+interface SinkEntry {
+  cfg: SinkConfig;
+  sink: Sink;
+  routing: SinkRouting;
+}
+
+export class Notifier {
+  private readonly sinks = new Map<string, SinkEntry>();
+  private readonly jobs = new Map<string, Job>();
+  /** Last message per sink and alert identity, from the records of every incident observed. */
+  private readonly lastSent = new Map<string, { at: number; incKey: string }>();
+  private readonly ready: Job[] = [];
+  private readonly busy = new Set<string>();
+  private readonly inflight = new Set<Promise<void>>();
+  private active = 0;
+  private running = false;
+  private readonly deliveries?: Counter<'sink' | 'result'>;
+
+  constructor(private readonly o: NotifierOptions) {
+    const overrides = new Map((o.sinks ?? []).map((s) => [s.name, s]));
+    for (const cfg of o.config.sinks) {
+      this.sinks.set(cfg.name, { cfg, sink: overrides.get(cfg.name) ?? createSink(cfg), routing: routingOf(o.config, cfg) });
+    }
+    if (o.registry) {
+      this.deliveries = new Counter({
+        name: 'alert_agent_notifications_total',
+        help: 'Notification attempts by sink and result (sent, retrying, failed, suppressed, deferred)',
+        labelNames: ['sink', 'result'],
+        registers: [o.registry],
+      });
+    }
+  }
+
+  private now(): number {
+    return this.o.now?.() ?? Date.now();
+  }
+
+  get pending(): number {
+    return this.jobs.size;
+  }
+
+  start(): void {
+    this.running = true;
+    for (const j of this.jobs.values()) this.schedule(j);
+  }
+
+  /** Stops sending; deliveries in flight finish (each bounded by the request timeout) and are recorded. */
+  async stop(): Promise<void> {
+    this.running = false;
+    for (const j of this.jobs.values()) clearTimeout(j.timer);
+    this.jobs.clear();
+    this.ready.length = 0;
+    await Promise.allSettled([...this.inflight]);
+  }
+
+  close(): void {
+    for (const { sink } of this.sinks.values()) sink.close?.();
+  }
+
+  /** Watch handler: every stored state of every incident passes here. */
+  observe(type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: unknown): void {
+    const parsed = AlertIncident.safeParse(obj);
+    if (!parsed.success) return;
+    const inc = parsed.data;
+    const incKey = `${inc.metadata.namespace}/${inc.metadata.name}`;
+    if (type === 'DELETED') {
+      for (const [k, j] of this.jobs) if (j.incKey === incKey) this.drop(k);
+      return;
+    }
+    for (const r of inc.status?.notifications ?? []) {
+      if (r.state !== 'Sent' || !this.sinks.has(r.sink)) continue;
+      const id = `${r.sink}|${identityOf(inc)}`;
+      const at = Date.parse(r.time);
+      const prev = this.lastSent.get(id);
+      // The first message of an incident opens a window; later events of the same incident update it.
+      if (!prev || (at > prev.at && prev.incKey !== incKey)) this.lastSent.set(id, { at, incKey });
+    }
+    if (!this.running) return;
+    const now = this.now();
+    for (const { cfg, routing } of this.sinks.values()) {
+      for (const e of dueEvents(inc, cfg, routing, now)) {
+        const key = `${incKey}|${cfg.name}|${e.event}`;
+        if (this.jobs.has(key)) continue;
+        const rec = inc.status?.notifications?.find((r) => r.sink === cfg.name && r.event === e.event);
+        const retryAt = rec?.state === 'Retrying' && rec.nextAttemptAt ? Date.parse(rec.nextAttemptAt) : NaN;
+        const job: Job = {
+          key,
+          incKey,
+          namespace: inc.metadata.namespace,
+          name: inc.metadata.name,
+          sink: cfg.name,
+          event: e.event,
+          identity: identityOf(inc),
+          startsAt: inc.spec.startsAt,
+          attempts: rec?.attempts ?? 0,
+          dueAt: Number.isNaN(retryAt) ? now : retryAt,
+        };
+        this.jobs.set(key, job);
+        this.schedule(job);
+      }
+    }
+  }
+
+  private drop(key: string): void {
+    const j = this.jobs.get(key);
+    if (!j) return;
+    clearTimeout(j.timer);
+    this.jobs.delete(key);
+  }
+
+  private schedule(job: Job): void {
+    clearTimeout(job.timer);
+    if (!this.running) return;
+    const delay = job.dueAt - this.now();
+    const enqueue = () => {
+      if (!this.running || this.jobs.get(job.key) !== job || job.queued) return;
+      job.queued = true;
+      this.ready.push(job);
+      this.pump();
+    };
+    if (delay <= 0) enqueue();
+    else job.timer = setTimeout(enqueue, Math.min(delay, 2 ** 31 - 1));
+  }
+
+  private pump(): void {
+    while (this.running && this.active < this.o.config.delivery.concurrency) {
+      // One delivery at a time per alert identity and sink: a second event of an incident must see the
+      // first's message id, and the firings of a flapping alert are folded by one delivery, not raced.
+      const i = this.ready.findIndex((j) => !this.busy.has(`${j.sink}|${j.identity}`));
+      if (i < 0) return;
+      const [job] = this.ready.splice(i, 1);
+      job.queued = false;
+      if (this.jobs.get(job.key) !== job) continue;
+      const lock = `${job.sink}|${job.identity}`;
+      this.active++;
+      this.busy.add(lock);
+      const p = this.run(job).finally(() => {
+        this.active--;
+        this.busy.delete(lock);
+        this.inflight.delete(p);
+        this.pump();
+      });
+      this.inflight.add(p);
+    }
+  }
+
+  private async run(job: Job): Promise<void> {
+    try {
+      await this.deliver(job);
+    } catch (err) {
+      // The API server (not the sink) failed: try again later; nothing was sent, or the send's record is retried below.
+      this.o.log.warn('notification delivery could not read or record the incident; retrying', { incident: job.name, namespace: job.namespace, sink: job.sink, event: job.event, error: apiErrorMessage(err) });
+      if (this.jobs.get(job.key) === job) {
+        job.dueAt = this.now() + 5_000;
+        this.schedule(job);
+      }
+    }
+  }
+
+  private async deliver(job: Job): Promise<void> {
+    const entry = this.sinks.get(job.sink)!;
+    const inc = await this.o.store.get(job.namespace, job.name);
+    if (!inc) return this.drop(job.key);
+    const now = this.now();
+    if (!dueEvents(inc, entry.cfg, entry.routing, now).some((e) => e.event === job.event)) return this.drop(job.key);
+    const log = this.o.log.child({ incident: job.name, namespace: job.namespace, sink: job.sink, event: job.event });
+
+    // Noise control: the first message of a new firing of an alert that already had one within the window waits for the window's end.
+    if (!hasSent(inc, job.sink) && entry.routing.minIntervalMs > 0) {
+      const last = this.lastSent.get(`${job.sink}|${job.identity}`);
+      if (last && last.incKey !== job.incKey && now - last.at < entry.routing.minIntervalMs) {
+        if (!job.deferred) {
+          this.deliveries?.inc({ sink: job.sink, result: 'deferred' });
+          log.info('alert notified within the minimum interval: held back until the window ends');
+        }
+        job.deferred = true;
+        job.dueAt = last.at + entry.routing.minIntervalMs;
+        this.schedule(job);
+        return;
+      }
+      if (job.deferred) {
+        const group = [...this.jobs.values()].filter((j) => j.deferred && j.sink === job.sink && j.identity === job.identity);
+        const newest = group.reduce((a, b) => (b.startsAt > a.startsAt || (b.startsAt === a.startsAt && b.key > a.key) ? b : a));
+        for (const j of group) {
+          j.deferred = false;
+          if (j === newest) continue;
+          this.drop(j.key);
+          const other = j === job ? inc : await this.o.store.get(j.namespace, j.name);
+          if (other) await this.record(other, { sink: j.sink, type: entry.cfg.type, event: j.event, state: 'Suppressed', time: new Date(now).toISOString(), error: `folded into ${newest.incKey}` });
+          this.deliveries?.inc({ sink: j.sink, result: 'suppressed' });
+        }
+        newest.count = group.length;
+        if (newest !== job) {
+          newest.dueAt = now;
+          this.schedule(newest);
+          return;
+        }
+      }
+    }
+
+    const view = buildView(inc, job.event, { webViewURL: this.o.config.webViewURL, count: job.count });
+    const previousId = messageIdOf(inc, job.sink);
+    const deliveryId = `${inc.metadata.uid ?? job.incKey}/${job.sink}/${job.event}`;
+    const attempts = job.attempts + 1;
+    const { delivery } = this.o.config;
+    let rec: NotificationRecord;
+    try {
+      const res = await entry.sink.send(view, { messageId: previousId, deliveryId, timeoutMs: delivery.timeout });
+      const sentAt = this.now();
+      rec = { sink: job.sink, type: entry.cfg.type, event: job.event, state: 'Sent', time: new Date(sentAt).toISOString(), attempts, messageId: res.messageId ?? previousId, ...(job.count && job.count > 1 ? { count: job.count } : {}) };
+      this.lastSent.set(`${job.sink}|${job.identity}`, hasSent(inc, job.sink) ? (this.lastSent.get(`${job.sink}|${job.identity}`) ?? { at: sentAt, incKey: job.incKey }) : { at: sentAt, incKey: job.incKey });
+      this.drop(job.key);
+      this.deliveries?.inc({ sink: job.sink, result: 'sent' });
+      log.info('notification sent', { attempts });
+    } catch (err) {
+      const e = err instanceof DeliveryError ? err : new DeliveryError((err as Error)?.message ?? String(err), true);
+      const t = new Date(this.now()).toISOString();
+      if (e.retryable && attempts < delivery.maxAttempts) {
+        const backoff = Math.min(delivery.maxBackoff, delivery.initialBackoff * 2 ** (attempts - 1)) * (0.8 + Math.random() * 0.4);
+        // Retry-After wins over our backoff (up to an hour): the sink said when it can take more.
+        const delay = Math.max(backoff, Math.min(e.retryAfterMs ?? 0, 3_600_000));
+        job.attempts = attempts;
+        job.dueAt = this.now() + delay;
+        rec = { sink: job.sink, type: entry.cfg.type, event: job.event, state: 'Retrying', time: t, attempts, error: e.message, nextAttemptAt: new Date(job.dueAt).toISOString() };
+        this.deliveries?.inc({ sink: job.sink, result: 'retrying' });
+        log.warn('notification failed; retrying', { attempts, error: e.message, retryInMs: Math.round(delay) });
+        this.schedule(job);
+      } else {
+        rec = { sink: job.sink, type: entry.cfg.type, event: job.event, state: 'Failed', time: t, attempts, error: e.message };
+        this.drop(job.key);
+        this.deliveries?.inc({ sink: job.sink, result: 'failed' });
+        log.error('notification failed for good', { attempts, error: e.message });
+      }
+    }
+    // The send happened: its record must land, or a restart would send it again.
+    for (let i = 0; ; i++) {
+      try {
+        await this.record(inc, rec);
+        return;
+      } catch (err) {
+        if (i >= 5 || (!this.running && rec.state !== 'Sent')) throw err;
+        await new Promise((r) => setTimeout(r, 500 * 2 ** i));
+      }
+    }
+  }
+
+  /** Replaces this sink's record of this event, on the freshest copy, writing only status.notifications. */
+  private async record(inc: AlertIncident, rec: NotificationRecord): Promise<void> {
+    const clean: NotificationRecord = Object.fromEntries(
+      Object.entries({ ...rec, sink: clip(rec.sink, LIMITS.notificationSink), event: clip(rec.event, LIMITS.notificationEvent), error: clip(rec.error, LIMITS.notificationError), messageId: rec.messageId && rec.messageId.length <= LIMITS.notificationMessageId ? rec.messageId : undefined }).filter(([, v]) => v !== undefined),
+    ) as NotificationRecord;
+    let cur: AlertIncident | undefined = inc;
+    for (let attempt = 0; attempt < 10 && cur; attempt++) {
+      const list = (cur.status?.notifications ?? []).filter((r) => !(r.sink === rec.sink && r.event === rec.event));
+      list.push(clean);
+      while (list.length > LIMITS.notifications) {
+        // Keep each sink's message id holder (updates in place need it); drop the oldest other record.
+        const i = list.findIndex((r, idx) => !(r.state === 'Sent' && r.messageId && list.findIndex((x) => x.sink === r.sink && x.messageId) === idx));
+        list.splice(i < 0 ? 0 : i, 1);
+      }
+      try {
+        await this.o.store.patchStatus(cur.metadata.namespace, cur.metadata.name, cur.metadata.resourceVersion!, { notifications: list });
+        return;
+      } catch (err) {
+        if (isNotFound(err)) return;
+        if (!isConflict(err)) throw err;
+        cur = await this.o.store.get(inc.metadata.namespace, inc.metadata.name);
+      }
+    }
+    if (cur) throw new Error(`status.notifications of ${inc.metadata.namespace}/${inc.metadata.name} kept changing under us`);
+  }
+}
