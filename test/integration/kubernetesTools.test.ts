@@ -131,7 +131,8 @@ afterAll(async () => {
 
 test('lists every built-in tool with its annotations', async () => {
   const { tools } = await admin.client.listTools();
-  expect(tools.map((t) => t.name).sort()).toEqual(Object.keys(BUILTIN_TOOLS).sort());
+  // query_prometheus is offered only with a Prometheus configured (test/integration/prometheus.test.ts).
+  expect(tools.map((t) => t.name).sort()).toEqual(Object.keys(BUILTIN_TOOLS).filter((n) => n !== 'query_prometheus').sort());
   for (const t of tools) expect(t.annotations?.readOnlyHint).toBe(BUILTIN_TOOLS[t.name] === 'read');
 });
 

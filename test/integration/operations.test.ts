@@ -46,7 +46,8 @@ it('a 20-step investigation with large tool outputs keeps the object under 256 K
   // 150 ConfigMaps with long names: every listing of them (~8 KB) is longer than TOOL_OUTPUT_MAX_BYTES (4 KB).
   const core = kubeConfig().makeApiClient(CoreV1Api);
   await Promise.all(Array.from({ length: 150 }, (_, i) => core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: `config-with-a-rather-long-name-${i}`, labels: { app: 'x'.repeat(60) } }, data: { k: 'v' } } })));
-  scripts.Endless = Array.from({ length: 20 }, (): Reply => ({ content: 'x'.repeat(4000), toolCalls: [{ name: 'kubernetes__list_resources', arguments: { apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, limit: 500 } }] })).concat([
+  // Each call differs (the same call twice is refused as a repeat), every one lists all 150.
+  scripts.Endless = Array.from({ length: 20 }, (_, i): Reply => ({ content: 'x'.repeat(4000), toolCalls: [{ name: 'kubernetes__list_resources', arguments: { apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, limit: 480 + i } }] })).concat([
     { toolCalls: [{ name: 'escalate_incident', arguments: { summary: 'too long', root_cause: 'x'.repeat(10_000) } }] },
   ]);
   await post(op.webhookUrl, payload([alert({ alertname: 'Endless', namespace: ns })]));
