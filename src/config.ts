@@ -115,6 +115,29 @@ export const ConfigSchema = z.object({
   LEADER_ELECTION_RENEW_DEADLINE: duration('10s'),
   LEADER_ELECTION_RETRY_PERIOD: duration('2s'),
   POD_NAME: z.string().optional(),
+  /** Shards that share the investigations (each with its own leader Lease); 1 = no sharding. The webhook labels new incidents alertagent.io/shard from the alert's fingerprint. */
+  SHARD_COUNT: int(1, 1),
+  /** The shard this replica's controller runs (0 … SHARD_COUNT-1); shard 0 also takes unlabelled incidents and runs retention. */
+  SHARD: int(0),
+  /** Recall: keep a bounded history of past incidents per alert identity in a ConfigMap of NAMESPACE (it outlives retention). */
+  RECALL: bool.default('true'),
+  RECALL_CONFIGMAP: z.string().regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/).default('alert-agent-history'),
+  /** Alert identities kept in the history (the least recently seen go first); the ConfigMap also stays under 768 KiB. */
+  RECALL_MAX_IDENTITIES: int(500, 1),
+  /** Correlation rules in force: `node`, `workload`, `group` (comma-separated; `group` is opt-in); `none` turns correlation off. */
+  CORRELATION: z
+    .string()
+    .default('node,workload')
+    .transform((s, ctx) => {
+      const rules = s.split(',').map((x) => x.trim()).filter((x) => x && x !== 'none');
+      const bad = rules.filter((r) => !['node', 'workload', 'group'].includes(r));
+      if (bad.length) ctx.addIssue({ code: 'custom', message: `unknown correlation rule(s) ${bad.join(', ')}: use node, workload, group or none` });
+      return rules as Array<'node' | 'workload' | 'group'>;
+    }),
+  /** How far apart two incidents of one workload or one AlertManager group may start to be linked. */
+  CORRELATION_WINDOW: duration('10m'),
+  /** How long a linked incident waits for its primary's report before it investigates on its own. */
+  CORRELATION_TIMEOUT: duration('15m'),
   RETENTION_TTL: duration('7d'),
   RETENTION_MAX: int(1000, 1),
 
@@ -144,6 +167,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const llmConfigured = Boolean(c.OPENAI_API_KEY || c.OPENAI_BASE_URL);
   if (c.ANALYZER === 'llm' && !llmConfigured) {
     throw new ConfigError('invalid configuration:\n  ANALYZER: "llm" needs OPENAI_API_KEY or OPENAI_BASE_URL');
+  }
+  if (c.SHARD >= c.SHARD_COUNT) {
+    throw new ConfigError(`invalid configuration:\n  SHARD: ${c.SHARD} is not a shard of SHARD_COUNT ${c.SHARD_COUNT} (0 … ${c.SHARD_COUNT - 1})`);
   }
   const analyzer = c.ANALYZER === 'auto' ? (llmConfigured ? 'llm' : 'rules') : c.ANALYZER;
   return { ...c, NAMESPACE: c.NAMESPACE ?? inClusterNamespace() ?? 'default', analyzer };

@@ -15,7 +15,10 @@ import { WorkQueue } from './controller/queue.js';
 import { IncidentWatcher } from './controller/watcher.js';
 import { LeaderElector } from './controller/leader.js';
 import { Retention } from './controller/retention.js';
+import { andSelectors, shardLeaseName, shardSelector } from './incident/shard.js';
 import { InvestigationEngine } from './investigation/engine.js';
+import { ConfigMapHistory } from './context/history.js';
+import { StoreDirectory } from './context/directory.js';
 import { LlmInvestigator } from './investigation/llmInvestigator.js';
 import type { Investigator } from './investigation/types.js';
 import { LlmClient } from './llm/client.js';
@@ -101,6 +104,16 @@ export async function startOperator(config: Config, log: Logger, o: OperatorOver
     actionNamespace: (inc) =>
       config.INCIDENT_NAMESPACE_MODE === 'alert' && inc.metadata.namespace !== config.NAMESPACE ? inc.metadata.namespace : undefined,
     canAct: () => !elector || elector.isLeader(),
+    history: config.RECALL ? new ConfigMapHistory(kc, { namespace: config.NAMESPACE, name: config.RECALL_CONFIGMAP, maxEntries: config.RECALL_MAX_IDENTITIES }) : undefined,
+    correlation: config.CORRELATION.length
+      ? {
+          directory: new StoreDirectory(store, kc, config.INCIDENT_NAMESPACE_MODE === 'alert' ? undefined : config.NAMESPACE),
+          rules: new Set(config.CORRELATION),
+          windowMs: config.CORRELATION_WINDOW,
+          settleMs: 20_000,
+          timeoutMs: config.CORRELATION_TIMEOUT,
+        }
+      : undefined,
     policy: {
       mode: config.POLICY_MODE,
       allowedTools: config.POLICY_ALLOWED_TOOLS,
@@ -126,12 +139,14 @@ export async function startOperator(config: Config, log: Logger, o: OperatorOver
     onActive: (a) => metrics.activeInvestigations.set(a),
   });
   const watchNamespace = config.INCIDENT_NAMESPACE_MODE === 'alert' ? undefined : config.NAMESPACE;
+  // Sharding: this replica's controller (and notifier) sees only its shard's incidents (src/incident/shard.ts).
+  const shardSel = shardSelector(config.SHARD, config.SHARD_COUNT);
   const watcher = new IncidentWatcher({
     kc,
     store,
     log,
     namespace: watchNamespace,
-    labelSelector: UNFINISHED_SELECTOR,
+    labelSelector: andSelectors(UNFINISHED_SELECTOR, shardSel),
     onEvent: (type, obj) => {
       const key = reconciler.observe(type, obj);
       if (key) queue.add(key);
@@ -144,10 +159,10 @@ export async function startOperator(config: Config, log: Logger, o: OperatorOver
   const notifyConfig = o.notifications ?? (config.NOTIFICATIONS_CONFIG ? loadNotificationsConfig(config.NOTIFICATIONS_CONFIG) : undefined);
   const notifier = notifyConfig?.sinks.length ? new Notifier({ config: notifyConfig, store, log: log.child({ component: 'notify' }), registry: metrics.registry }) : undefined;
   const notifyWatcher = notifier
-    ? new IncidentWatcher({ kc, store, log, namespace: watchNamespace, onEvent: (type, obj) => notifier.observe(type, obj) })
+    ? new IncidentWatcher({ kc, store, log, namespace: watchNamespace, labelSelector: shardSel, onEvent: (type, obj) => notifier.observe(type, obj) })
     : undefined;
 
-  const intake = new AlertIntake(store, { namespace: config.NAMESPACE, namespaceMode: config.INCIDENT_NAMESPACE_MODE });
+  const intake = new AlertIntake(store, { namespace: config.NAMESPACE, namespaceMode: config.INCIDENT_NAMESPACE_MODE, shardCount: config.SHARD_COUNT });
   const runController = o.controller ?? true;
   const app = createWebhookApp({
     intake,
@@ -201,7 +216,7 @@ export async function startOperator(config: Config, log: Logger, o: OperatorOver
     controllerRunning = true;
     queue.start((key) => reconciler.reconcile(key));
     await watcher.start();
-    retention.start();
+    if (config.SHARD === 0) retention.start(); // once per cluster: it sweeps every shard's finished incidents
     notifier?.start();
     await notifyWatcher?.start();
   };
@@ -218,7 +233,7 @@ export async function startOperator(config: Config, log: Logger, o: OperatorOver
     elector = new LeaderElector({
       kc,
       namespace: config.NAMESPACE,
-      name: config.LEADER_ELECTION_ID,
+      name: shardLeaseName(config.LEADER_ELECTION_ID, config.SHARD, config.SHARD_COUNT),
       identity: config.POD_NAME ?? `${hostname()}-${process.pid}`,
       log,
       leaseDurationMs: config.LEADER_ELECTION_LEASE_DURATION,
@@ -245,6 +260,7 @@ export async function startOperator(config: Config, log: Logger, o: OperatorOver
     metrics: `${url(metricsServer)}/metrics`,
     web: webServer ? url(webServer) : 'off',
     namespace: config.NAMESPACE,
+    shard: config.SHARD_COUNT > 1 ? `${config.SHARD} of ${config.SHARD_COUNT}` : 'off',
     investigator: investigator.kind,
     policy: config.POLICY_MODE,
     tools: tools.list().length,

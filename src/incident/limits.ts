@@ -30,6 +30,13 @@ export const LIMITS = {
   notificationEvent: 128,
   notificationError: 1024,
   notificationMessageId: 512,
+  recallIdentity: 1024,
+  recallOccurrences: 10,
+  recallText: 1024,
+  recallActions: 5,
+  recallAction: 512,
+  linkReason: 1024,
+  related: 100,
 } as const;
 
 const MARK = '…[cut]';
@@ -74,6 +81,20 @@ export function clipStatus(s: IncidentStatus): IncidentStatus {
     const steps = s.steps.length > LIMITS.steps ? [s.steps[0], ...s.steps.slice(-(LIMITS.steps - 1))] : s.steps;
     out.steps = steps.map(clipStep);
   }
+  if (s.recall) {
+    const r = s.recall;
+    out.recall = dropUndefined({
+      ...r,
+      identity: clip(r.identity, LIMITS.recallIdentity),
+      object: clip(r.object, LIMITS.recallIdentity),
+      occurrences: r.occurrences?.slice(0, LIMITS.recallOccurrences).map((o) =>
+        dropUndefined({ ...o, summary: clip(o.summary, LIMITS.recallText), rootCause: clip(o.rootCause, LIMITS.recallText), actions: o.actions?.slice(0, LIMITS.recallActions).map((a) => clip(a, LIMITS.recallAction)) }),
+      ),
+    });
+  }
+  if (s.relatedTo) out.relatedTo = { ...s.relatedTo, reason: clip(s.relatedTo.reason, LIMITS.linkReason) };
+  // The first links are kept: the list says which alerts shared the cause, not every repeat of them.
+  if (s.related) out.related = s.related.slice(0, LIMITS.related);
   if (s.conditions) out.conditions = s.conditions.map((c) => dropUndefined({ ...c, message: clip(c.message, LIMITS.conditionMessage) }));
   return dropUndefined(out);
 }

@@ -9,7 +9,7 @@ export const PLURAL = 'alertincidents';
 export const KIND = 'AlertIncident';
 export const API_VERSION = `${GROUP}/${VERSION}`;
 
-export const PHASES = ['Pending', 'Analyzing', 'Executing', 'AwaitingApproval', 'Reported', 'Failed'] as const;
+export const PHASES = ['Pending', 'Analyzing', 'Executing', 'AwaitingApproval', 'Linked', 'Reported', 'Failed'] as const;
 export const Phase = z.enum(PHASES);
 export type Phase = z.infer<typeof Phase>;
 
@@ -125,6 +125,54 @@ export const NotificationRecord = z.object({
 });
 export type NotificationRecord = z.infer<typeof NotificationRecord>;
 
+/** One earlier incident of the same alert on the same object (status.recall; from the history ConfigMap). */
+export const PastOccurrence = z.object({
+  incident: z.string(),
+  namespace: z.string().optional(),
+  time: z.string(),
+  outcome: z.string().optional(),
+  summary: z.string().optional(),
+  rootCause: z.string().optional(),
+  actions: z.array(z.string()).optional(),
+});
+export type PastOccurrence = z.infer<typeof PastOccurrence>;
+
+/** What the operator remembered of this alert on this object when the incident started. */
+export const Recall = z.object({
+  /** The normalised identity: `alertname|namespace|kind/name`. */
+  identity: z.string(),
+  object: z.string().optional(),
+  /** Earlier incidents recorded for this identity (this one not counted). */
+  count: z.number().int(),
+  firstSeen: z.string().optional(),
+  /** The newest earlier ones, newest first. */
+  occurrences: z.array(PastOccurrence).optional(),
+});
+export type Recall = z.infer<typeof Recall>;
+
+export const LinkRule = z.enum(['node', 'workload', 'group']);
+export type LinkRule = z.infer<typeof LinkRule>;
+
+/** The primary incident this one shares its cause with, while linked. */
+export const RelatedTo = z.object({
+  name: z.string(),
+  namespace: z.string(),
+  rule: LinkRule,
+  reason: z.string(),
+  linkedAt: z.string(),
+});
+export type RelatedTo = z.infer<typeof RelatedTo>;
+
+/** On a primary: an incident that was linked to it and ended with a pointer to its report. */
+export const RelatedIncident = z.object({
+  name: z.string(),
+  namespace: z.string(),
+  alertname: z.string().optional(),
+  rule: LinkRule.optional(),
+  linkedAt: z.string().optional(),
+});
+export type RelatedIncident = z.infer<typeof RelatedIncident>;
+
 export const IncidentStatus = z.object({
   phase: Phase.optional(),
   outcome: Outcome.optional(),
@@ -144,6 +192,9 @@ export const IncidentStatus = z.object({
   steps: z.array(Step).optional(),
   conditions: z.array(Condition).optional(),
   notifications: z.array(NotificationRecord).optional(),
+  recall: Recall.optional(),
+  relatedTo: RelatedTo.optional(),
+  related: z.array(RelatedIncident).optional(),
 });
 export type IncidentStatus = z.infer<typeof IncidentStatus>;
 
@@ -174,6 +225,8 @@ export const ANNOTATIONS = {
   approve: `${GROUP}/approve`,
   reject: `${GROUP}/reject`,
   requestedAt: `${GROUP}/reconcile-requested-at`,
+  /** `true`: break this incident's link to its primary; it investigates on its own. */
+  unlink: `${GROUP}/unlink`,
 } as const;
 
 /** Set with the finished label: when the incident finished, for retention to read from metadata alone. */
@@ -183,6 +236,14 @@ export const COMPLETED_AT_ANNOTATION = `${GROUP}/completed-at`;
 export const LABELS = {
   alertname: `${GROUP}/alertname`,
   finished: `${GROUP}/finished`,
+  /** Correlation keys, written by the engine's first step (hashes: label values are short). */
+  node: `${GROUP}/node`,
+  workload: `${GROUP}/workload`,
+  group: `${GROUP}/group`,
+  /** `true` on an incident about a node (a primary for the pods on it). */
+  nodeIncident: `${GROUP}/node-incident`,
+  /** The primary's name, on a linked incident. */
+  relatedTo: `${GROUP}/related-to`,
 } as const;
 
 export const TERMINAL_PHASES: ReadonlySet<Phase> = new Set(['Reported', 'Failed']);

@@ -4,12 +4,16 @@
 //   Pending → Analyzing ⇄ Executing → Reported     (or AwaitingApproval, or Failed)
 // A read-only tool call is decided and run in one step (Analyzing → Analyzing); a mutating one goes
 // through Executing, its intent saved before it runs.
-import { ANNOTATIONS, type AlertIncident, type IncidentStatus, type Outcome, type Step } from '../incident/types.js';
+import { ANNOTATIONS, LABELS, type AlertIncident, type IncidentStatus, type Outcome, type Step } from '../incident/types.js';
+import { correlate, type CorrelationOptions } from '../context/correlation.js';
+import type { IncidentHistory } from '../context/history.js';
+import { alertIdentity, describeObject } from '../context/identity.js';
+import { occurrenceOf, recallOf } from '../context/recall.js';
 import { LIMITS } from '../incident/limits.js';
 import { evaluate, type PolicyConfig } from '../policy/policy.js';
 import { PermanentLlmError } from './llmInvestigator.js';
 import { boundOutput, composeReport, fallbackNarrative, proposalSection } from './report.js';
-import { TransientError, type Decision, type EvidencePlanner, type Hypotheses, type InvestigationContext, type Investigator, type ToolCatalog, type ToolInfo, type Usage } from './types.js';
+import { TransientError, type Decision, type EvidencePlanner, type Hypotheses, type IncidentDirectory, type InvestigationContext, type Investigator, type ToolCatalog, type ToolInfo, type Usage } from './types.js';
 
 export interface Limits {
   maxSteps: number;
@@ -47,6 +51,16 @@ export interface EngineDeps {
    * mutating call runs, so a replica that lost its lease never acts alongside the new leader.
    */
   canAct?: () => boolean;
+  /** Recall: the history of earlier incidents per alert identity (read when one starts, written when it reports). */
+  history?: IncidentHistory;
+  /** Correlation: link an incident to the primary it shares a cause with, and wait for that one's report. */
+  correlation?: CorrelationOptions & {
+    directory: IncidentDirectory;
+    /** How long a linked incident waits for its primary's report before it investigates on its own. */
+    timeoutMs: number;
+    /** How often a linked incident looks at its primary (default: timeout/30, within 2 s … 15 s). */
+    pollMs?: number;
+  };
   now?: () => Date;
 }
 
@@ -85,7 +99,9 @@ export class InvestigationEngine {
     try {
       switch (phase) {
         case 'Pending':
-          return this.start(inc);
+          return await this.start(inc);
+        case 'Linked':
+          return await this.waitForPrimary(inc);
         case 'Analyzing':
           return await this.analyze(inc);
         case 'Executing':
@@ -104,7 +120,7 @@ export class InvestigationEngine {
 
   // ── phases ──────────────────────────────────────────────────────────────────────────────────────
 
-  private start(inc: AlertIncident): Advance {
+  private async start(inc: AlertIncident): Promise<Advance> {
     const now = this.iso();
     if (inc.spec.status === 'resolved') {
       const status: IncidentStatus = {
@@ -119,11 +135,141 @@ export class InvestigationEngine {
       status.report = composeReport(inc, [], fallbackNarrative(status.summary, undefined, []), 'Resolved', 'alert resolved before the investigation started', now);
       return { kind: 'write', status, events: [{ type: 'Normal', reason: 'Resolved', message: status.summary! }] };
     }
+    const events: IncidentEvent[] = [];
+    const started: IncidentStatus = { ...this.base(inc), startedAt: now, investigator: this.deps.investigator.kind, steps: [], usage: { llmCalls: 0, promptTokens: 0, completionTokens: 0 } };
+    // Recall: what the history holds of this alert on this object (kept in the status: restart-safe).
+    const { history, correlation } = this.deps;
+    if (history) {
+      const id = alertIdentity(inc.spec.alertname, inc.spec.labels);
+      try {
+        const recall = recallOf(id, await history.lookup(id.hash), inc.metadata);
+        if (recall) {
+          started.recall = recall;
+          events.push({ type: 'Normal', reason: 'SeenBefore', message: `${recall.count} earlier incident(s) of ${inc.spec.alertname} on ${recall.object}; the last: ${recall.occurrences?.[0]?.outcome ?? ''} ${recall.occurrences?.[0]?.summary ?? ''}`.slice(0, 1000) });
+        }
+      } catch (err) {
+        events.push({ type: 'Warning', reason: 'RecallFailed', message: `the history of earlier incidents could not be read: ${(err as Error).message}` });
+      }
+    }
+    if (correlation && inc.metadata.annotations?.[ANNOTATIONS.unlink] !== 'true') {
+      try {
+        const c = await correlate(inc, correlation.directory, correlation, this.now());
+        if (c.kind === 'settle') return { kind: 'noop', requeueAfterMs: c.retryAfterMs };
+        if (c.kind === 'link') {
+          await correlation.directory.setLabels(inc.metadata.namespace, inc.metadata.name, { [LABELS.relatedTo]: c.primary.metadata.name });
+          const linked: IncidentStatus = { ...started, phase: 'Linked', relatedTo: c.relatedTo, summary: oneLine(`Linked to ${c.primary.metadata.name}: ${c.relatedTo.reason}`) };
+          const ev: IncidentEvent = { type: 'Normal', reason: 'Linked', message: `shares its cause with incident ${c.primary.metadata.namespace}/${c.primary.metadata.name} (${c.relatedTo.reason}); waits for its report` };
+          if (c.primary.status?.phase === 'Reported') {
+            const done = await this.finishLinked({ ...inc, status: linked }, c.primary);
+            return { ...done, events: [...events, ev, ...done.events] };
+          }
+          return { kind: 'write', status: linked, events: [...events, ev], requeueAfterMs: this.pollMs() };
+        }
+      } catch (err) {
+        events.push({ type: 'Warning', reason: 'CorrelationFailed', message: `related incidents could not be looked up; investigating on its own: ${(err as Error).message}` });
+      }
+    }
     return {
       kind: 'write',
-      status: { ...this.base(inc), phase: 'Analyzing', startedAt: now, investigator: this.deps.investigator.kind, steps: [], usage: { llmCalls: 0, promptTokens: 0, completionTokens: 0 } },
-      events: [{ type: 'Normal', reason: 'InvestigationStarted', message: `investigating ${inc.spec.alertname} with the ${this.deps.investigator.kind === 'llm' ? 'LLM' : 'rule-based analyzer'}` }],
+      status: { ...started, phase: 'Analyzing' },
+      events: [{ type: 'Normal', reason: 'InvestigationStarted', message: `investigating ${inc.spec.alertname} with the ${this.deps.investigator.kind === 'llm' ? 'LLM' : 'rule-based analyzer'}` }, ...events],
     };
+  }
+
+  // ── correlation: a linked incident waits for its primary's report ──────────────────────────────
+
+  private pollMs(): number {
+    const c = this.deps.correlation!;
+    return c.pollMs ?? Math.min(15_000, Math.max(2_000, Math.round(c.timeoutMs / 30)));
+  }
+
+  private async waitForPrimary(inc: AlertIncident): Promise<Advance> {
+    const status = this.base(inc);
+    const rt = status.relatedTo;
+    const c = this.deps.correlation;
+    if (!rt || !c) return this.unlink(inc, 'correlation is off');
+    if (inc.metadata.annotations?.[ANNOTATIONS.unlink] === 'true') return this.unlink(inc, `a person broke the link (annotation ${ANNOTATIONS.unlink}=true)`);
+    const primary = await c.directory.get(rt.namespace, rt.name);
+    if (!primary) return this.unlink(inc, 'the primary incident is gone');
+    if (primary.status?.relatedTo) {
+      // The primary got linked itself: follow it to its own primary.
+      const next = { ...rt, name: primary.status.relatedTo.name, namespace: primary.status.relatedTo.namespace };
+      await c.directory.setLabels(inc.metadata.namespace, inc.metadata.name, { [LABELS.relatedTo]: next.name });
+      return { kind: 'write', status: { ...status, relatedTo: next }, events: [{ type: 'Normal', reason: 'Linked', message: `incident ${rt.name} is linked to ${next.namespace}/${next.name}: waits for that one's report` }], requeueAfterMs: this.pollMs() };
+    }
+    if (primary.status?.phase === 'Reported') return this.finishLinked(inc, primary);
+    if (primary.status?.phase === 'Failed') return this.unlink(inc, 'the primary investigation failed');
+    const waited = this.now().getTime() - Date.parse(rt.linkedAt);
+    if (waited >= c.timeoutMs) return this.unlink(inc, `the primary did not report within ${Math.round(c.timeoutMs / 1000)}s`);
+    return { kind: 'noop', requeueAfterMs: Math.min(this.pollMs(), c.timeoutMs - waited + 50) };
+  }
+
+  /** The link is broken: the incident investigates on its own, and its steps say why it started late. */
+  private async unlink(inc: AlertIncident, why: string): Promise<Advance> {
+    const { relatedTo, ...status } = this.base(inc);
+    const steps = status.steps ?? [];
+    const note = this.step(steps, {
+      action: 'note',
+      state: 'Done',
+      reasoning: `This alert was linked to incident ${relatedTo?.namespace}/${relatedTo?.name} (${relatedTo?.reason}); ${why}, so it is investigated on its own.`,
+    });
+    await this.deps.correlation?.directory.setLabels(inc.metadata.namespace, inc.metadata.name, { [LABELS.relatedTo]: null });
+    return {
+      kind: 'write',
+      status: { ...status, phase: 'Analyzing', summary: undefined, steps: [...steps, note] },
+      events: [{ type: 'Normal', reason: 'Unlinked', message: `no longer linked to ${relatedTo?.name ?? 'its primary'}: ${why}; investigating on its own` }],
+    };
+  }
+
+  /** The primary reported: this one ends with a short report that points to it. */
+  private async finishLinked(inc: AlertIncident, primary: AlertIncident): Promise<Extract<Advance, { kind: 'write' }>> {
+    const status = this.base(inc);
+    const rt = status.relatedTo!;
+    const p = primary.status ?? {};
+    const where = `${primary.metadata.namespace}/${primary.metadata.name}`;
+    const sameNamespace = primary.metadata.namespace === inc.metadata.namespace;
+    const outcome: Outcome = p.outcome ?? 'NeedsManualIntervention';
+    const narrative = [
+      `## Linked to \`${where}\``,
+      '',
+      `This alert shares its cause with incident \`${where}\` (${primary.spec.alertname}): ${rt.reason}. It was not investigated on its own: that incident's report covers it.`,
+      '',
+      `- Read it: \`kubectl describe alertincident ${primary.metadata.name} -n ${primary.metadata.namespace}\` (or \`kubectl alertincident report ${primary.metadata.name} -n ${primary.metadata.namespace}\`)`,
+      `- Its outcome: ${outcome}`,
+      `- Its summary: ${p.summary ?? 'none'}`,
+      ...(sameNamespace && p.rootCause ? [`- Its root cause: ${p.rootCause.replace(/\s+/g, ' ').slice(0, 1500)}`] : []),
+    ].join('\n');
+    const now = this.iso();
+    const final: IncidentStatus = {
+      ...status,
+      phase: 'Reported',
+      outcome,
+      summary: oneLine(`Same cause as ${primary.metadata.name} (${primary.spec.alertname}): ${p.summary ?? rt.reason}`),
+      rootCause: sameNamespace ? p.rootCause : `See incident ${where}.`,
+      report: composeReport(inc, status.steps ?? [], narrative, outcome, `linked to incident ${where}, which reported ${outcome}`, now),
+      completedAt: now,
+    };
+    const events: IncidentEvent[] = [{ type: outcome === 'Resolved' ? 'Normal' : 'Warning', reason: outcome, message: final.summary! }];
+    try {
+      await this.deps.correlation?.directory.addRelated(primary.metadata.namespace, primary.metadata.name, { name: inc.metadata.name, namespace: inc.metadata.namespace, alertname: inc.spec.alertname, rule: rt.rule, linkedAt: rt.linkedAt });
+    } catch (err) {
+      events.push({ type: 'Warning', reason: 'LinkNotRecorded', message: `the primary's status.related could not be updated: ${(err as Error).message}` });
+    }
+    events.push(...(await this.remember(inc, final)));
+    return { kind: 'write', status: final, events };
+  }
+
+  /** Recall: the finished incident goes into the history (idempotent per incident; a failure only warns). */
+  private async remember(inc: AlertIncident, status: IncidentStatus): Promise<IncidentEvent[]> {
+    const history = this.deps.history;
+    if (!history) return [];
+    const id = alertIdentity(inc.spec.alertname, inc.spec.labels);
+    try {
+      await history.record(id.hash, id.key, describeObject(id.object), occurrenceOf(inc, status));
+      return [];
+    } catch (err) {
+      return [{ type: 'Warning', reason: 'HistoryNotRecorded', message: `this incident could not be added to the history of earlier incidents: ${(err as Error).message}` }];
+    }
   }
 
   private async analyze(inc: AlertIncident): Promise<Advance> {
@@ -425,7 +571,7 @@ export class InvestigationEngine {
     return {
       kind: 'write',
       status: final,
-      events: [{ type: outcome === 'Resolved' ? 'Normal' : 'Warning', reason: outcome, message: final.summary! }],
+      events: [{ type: outcome === 'Resolved' ? 'Normal' : 'Warning', reason: outcome, message: final.summary! }, ...(await this.remember(inc, final))],
     };
   }
 

@@ -4,6 +4,7 @@ import type { ChatCompletionMessageParam, ChatCompletionTool } from '../llm/clie
 import { estimateTokens } from '../llm/client.js';
 import type { AlertIncident, Step } from '../incident/types.js';
 import type { InvestigationContext, ToolInfo } from './types.js';
+import { recallBriefing } from '../context/recall.js';
 
 export const RESOLVE_TOOL = 'resolve_incident';
 export const ESCALATE_TOOL = 'escalate_incident';
@@ -101,6 +102,8 @@ export function alertMessage(inc: AlertIncident, runbook?: string): string {
   if (Object.keys(s.annotations ?? {}).length) lines.push('Annotations (data):', fence(JSON.stringify(s.annotations, null, 1)));
   if (s.generatorURL) lines.push(`Generator URL: ${s.generatorURL}`);
   if (runbook) lines.push('Runbook for this alert:', fence(runbook));
+  const seen = recallBriefing(inc, new Date(Date.parse(inc.status?.startedAt ?? '') || Date.now()));
+  if (seen) lines.push(seen);
   lines.push('Investigate the cause; fix it if the policy allows and it is safe; then conclude.');
   return lines.join('\n');
 }

@@ -1,6 +1,7 @@
 // The final report. The narrative comes from the investigator; the actions, recommendations and timeline
 // are written here from the recorded steps, so they are true whatever the model claims.
 import type { AlertIncident, Step } from '../incident/types.js';
+import { recallSection } from '../context/recall.js';
 
 const MAX_REPORT = 60_000;
 
@@ -14,7 +15,9 @@ export function composeReport(inc: AlertIncident, steps: Step[], narrative: stri
     `Conclusion: ${reason}`,
     '',
   ].join('\n');
-  const sections = [header, narrative.trim(), actionsSection(steps), recommendationsSection(steps), timelineSection(inc, steps, now)].filter(Boolean);
+  // "Seen before": the earlier incidents of this alert on this object (status.recall), for every investigator.
+  const seen = recallSection(inc, new Date(Date.parse(inc.status?.startedAt ?? '') || Date.parse(now) || Date.now()));
+  const sections = [header, narrative.trim(), seen, actionsSection(steps), recommendationsSection(steps), timelineSection(inc, steps, now)].filter(Boolean);
   const text = sections.join('\n\n') + '\n';
   return text.length > MAX_REPORT ? text.slice(0, MAX_REPORT - 40) + '\n\n[report truncated]\n' : text;
 }

@@ -1,6 +1,6 @@
 // Which tools the model is offered for one decision (LLM_TOOLS=relevant): those that fit the objects the
-// alert names and the investigation has reached, not every tool of every server. All 22 built-in tools
-// take about 6 000 prompt tokens, most of a small model's context before the alert is even read; a
+// alert names and the investigation has reached, not every tool of every server. The 22 built-in tools
+// of the first version took about 6 000 prompt tokens, most of a small context before the alert is read; a
 // KubePodCrashLooping needs the pod and its owner's tools, not cordon_node or describe_pvc.
 //
 // Only the offer shrinks: a call to any tool the catalog holds is still accepted (parseDecision), and the

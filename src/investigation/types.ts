@@ -1,6 +1,6 @@
 // The contracts between the investigation loop and what it drives: an investigator that decides
 // (the LLM, or the rule-based analyzer) and a tool catalog that runs tools (MCP servers).
-import type { AlertIncident, Step } from '../incident/types.js';
+import type { AlertIncident, RelatedIncident, Step } from '../incident/types.js';
 
 /** A tool as offered to the investigator. `name` is unique across servers: `<server>__<tool>`. */
 export interface ToolInfo {
@@ -106,4 +106,20 @@ export class TransientError extends Error {
   ) {
     super(message);
   }
+}
+
+/**
+ * Other incidents, as the engine's correlation reads them (src/operator.ts implements it with the
+ * IncidentStore and the operator's client; src/context/directory.ts).
+ */
+export interface IncidentDirectory {
+  /** Metadata of the incidents that match a label selector, in the namespaces this operator handles (at most `limit`). */
+  find(labelSelector: string, limit: number): Promise<Array<{ namespace: string; name: string; creationTimestamp?: string; labels?: Record<string, string> }>>;
+  get(namespace: string, name: string): Promise<AlertIncident | undefined>;
+  /** Merge-patches labels of an incident (null removes one). */
+  setLabels(namespace: string, name: string, labels: Record<string, string | null>): Promise<void>;
+  /** Adds `entry` to a finished incident's status.related, once (conflict-safe: re-read on 409). */
+  addRelated(namespace: string, name: string, entry: RelatedIncident): Promise<void>;
+  /** The node a pod runs on and whether that node is Ready without pressure; undefined when the pod is gone or unscheduled. */
+  nodeOfPod(namespace: string, pod: string): Promise<{ node: string; healthy: boolean } | undefined>;
 }

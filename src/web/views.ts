@@ -1,7 +1,7 @@
 // The pages, rendered on the server. Every value goes through `html` (escaped); the report through
 // `markdown` (marked + sanitize-html). The only script is /static/app.js (live list, ages): the
 // Content-Security-Policy allows no other, so even a sanitiser miss could not run anything.
-import type { AlertIncident, Step } from '../incident/types.js';
+import { PHASES as ALL_PHASES, type AlertIncident, type Step } from '../incident/types.js';
 import type { Row } from './feed.js';
 import { html, markdown, type Safe } from './html.js';
 import type { WebUser } from './auth.js';
@@ -94,7 +94,8 @@ export function rowCells(r: Row, now = Date.now()): Safe {
 <td data-label="Summary" class="summary">${r.summary}</td>`;
 }
 
-const PHASES = ['Pending', 'Analyzing', 'Executing', 'AwaitingApproval', 'Reported', 'Failed'];
+// The filter offers every phase the resource has (one list: src/incident/types.ts).
+const PHASES: string[] = [...ALL_PHASES];
 const OUTCOMES = ['Resolved', 'NeedsManualIntervention'];
 
 function select(name: string, label: string, values: string[], current?: string): Safe {

@@ -4,6 +4,7 @@
 import { API_VERSION, KIND, type AlertIncident, type IncidentSpec } from '../incident/types.js';
 import { fingerprintOf, incidentName } from '../incident/naming.js';
 import { IncidentStore, isConflict, isNotFound, statusCode } from '../incident/store.js';
+import { SHARD_LABEL, shardOf } from '../incident/shard.js';
 import type { WebhookAlert, WebhookPayload } from './payload.js';
 
 export type StoreResult = 'created' | 'updated';
@@ -14,6 +15,8 @@ export interface IntakeOptions {
   namespaceMode: 'operator' | 'alert';
   /** How many alerts of one payload are written at once. */
   concurrency?: number;
+  /** SHARD_COUNT: above 1, a new incident is labelled alertagent.io/shard from its fingerprint's hash. */
+  shardCount?: number;
 }
 
 /** The API server refused the object itself (422): retrying the same alert can never succeed. */
@@ -83,7 +86,10 @@ export class AlertIntake {
     let existing: AlertIncident | undefined;
     for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
       if (!existing) {
-        const incident: AlertIncident = { apiVersion: API_VERSION, kind: KIND, metadata: { name, namespace }, spec };
+        // The shard is set at create time only: a later notification never moves an incident.
+        const shardCount = this.opts.shardCount ?? 1;
+        const labels = shardCount > 1 ? { [SHARD_LABEL]: String(shardOf(spec.fingerprint, shardCount)) } : undefined;
+        const incident: AlertIncident = { apiVersion: API_VERSION, kind: KIND, metadata: { name, namespace, ...(labels && { labels }) }, spec };
         try {
           await this.store.create(incident);
           return 'created';

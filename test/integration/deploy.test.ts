@@ -212,8 +212,9 @@ describe('helm chart', () => {
     // approve, no allowedNamespaces: actions bound cluster-wide, node actions too (a person approves them)
     expect(names(objs, 'ClusterRole').sort()).toEqual(['t-alert-agent', 't-alert-agent-actions', 't-alert-agent-node-actions']);
     expect(names(objs, 'ClusterRoleBinding').sort()).toEqual(['t-alert-agent', 't-alert-agent-actions', 't-alert-agent-node-actions']);
-    expect(names(objs, 'Role')).toEqual(['t-alert-agent-leader-election']);
-    expect(names(objs, 'RoleBinding')).toEqual(['t-alert-agent-leader-election']);
+    // The recall history: one ConfigMap in the release namespace (src/context/history.ts).
+    expect(names(objs, 'Role').sort()).toEqual(['t-alert-agent-history', 't-alert-agent-leader-election']);
+    expect(names(objs, 'RoleBinding').sort()).toEqual(['t-alert-agent-history', 't-alert-agent-leader-election']);
     expect(names(objs, 'Secret')).toEqual(['t-alert-agent-webhook']);
     expect(names(objs, 'NetworkPolicy')).toEqual(['t-alert-agent', 't-alert-agent-web']); // the web view's port: web-networkpolicy.yaml
     expect(names(objs, 'Deployment')).toEqual(['t-alert-agent']);
@@ -299,7 +300,9 @@ describe('deploy/ (kustomize)', () => {
         'CustomResourceDefinition/alertincidents.alertagent.io',
         'Deployment/alert-agent',
         'Namespace/alert-agent',
+        'Role/alert-agent-history',
         'Role/alert-agent-leader-election',
+        'RoleBinding/alert-agent-history',
         'RoleBinding/alert-agent-leader-election',
         'Service/alert-agent',
         'ServiceAccount/alert-agent',
@@ -505,6 +508,15 @@ describe('RBAC of the chart, as the ServiceAccount', () => {
     }
     expect(got).toEqual(got.map((g) => g.replace(/: \w+$/, ': no')));
     expect(sar).toEqual(sar.map((g) => g.replace(/: \w+$/, ': false')));
+  });
+
+  test('the recall history: get/update on its one ConfigMap in the release namespace, nothing on other ConfigMaps or elsewhere', async () => {
+    const user = saUser(NS, SA);
+    const r = await kubectl(['auth', 'can-i', 'update', 'configmaps/t-alert-agent-history', '-n', NS, '--as', user]);
+    expect(r.stdout.trim()).toBe('yes');
+    expect((await kubectl(['auth', 'can-i', 'update', 'configmaps/other', '-n', NS, '--as', user])).stdout.trim()).toBe('no');
+    expect(await canI(user, 'update', 'configmaps', 'default')).toBe('no');
+    expect(await canI(user, 'delete', 'configmaps', NS)).toBe('no');
   });
 
   test('the built-in tools, as the ServiceAccount, say that Secret contents are not readable by design', async () => {
@@ -777,7 +789,11 @@ describe('actions RBAC follows policy.allowedNamespaces (rendered)', () => {
       .filter((o) => o.kind === 'ClusterRoleBinding' || o.kind === 'RoleBinding')
       .map((o) => `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name} -> ${o.roleRef.name}`)
       .sort();
-  const readOnly = ['ClusterRoleBinding t-alert-agent -> t-alert-agent', `RoleBinding ${NS}/t-alert-agent-leader-election -> t-alert-agent-leader-election`];
+  const readOnly = [
+    'ClusterRoleBinding t-alert-agent -> t-alert-agent',
+    `RoleBinding ${NS}/t-alert-agent-history -> t-alert-agent-history`,
+    `RoleBinding ${NS}/t-alert-agent-leader-election -> t-alert-agent-leader-election`,
+  ];
   const clusterActions = 'ClusterRoleBinding t-alert-agent-actions -> t-alert-agent-actions';
   const nodeActions = 'ClusterRoleBinding t-alert-agent-node-actions -> t-alert-agent-node-actions';
   const inNs = (ns: string) => `RoleBinding ${ns}/t-alert-agent-actions -> t-alert-agent-actions`;

@@ -137,4 +137,16 @@ Otherwise the policy blocks every cluster-scoped change (namespaces limited, or 
 {{- if and (gt (int .Values.replicaCount) 1) (not .Values.leaderElection) }}
 {{- fail "replicaCount > 1 needs leaderElection: true" }}
 {{- end }}
+{{- if lt (int .Values.shards) 1 }}
+{{- fail (printf "shards must be at least 1 (got %v)" .Values.shards) }}
+{{- end }}
+{{- end }}
+
+{{/* The Deployment of a shard: <fullname> without sharding, <fullname>-shard-N with shards > 1. */}}
+{{- define "alert-agent.deploymentName" -}}
+{{- if gt (int .root.Values.shards) 1 }}
+{{- printf "%s-shard-%d" (include "alert-agent.fullname" .root | trunc 52 | trimSuffix "-") (int .shard) }}
+{{- else }}
+{{- include "alert-agent.fullname" .root }}
+{{- end }}
 {{- end }}

@@ -1,0 +1,131 @@
+// Correlation: alerts that share a cause become one investigation. When an incident starts, it writes
+// its correlation labels (node, workload, AlertManager group: hashes), then looks for a primary:
+//   node     – a pod alert whose pod runs on a node with an open (firing) node incident;
+//   workload – an earlier firing incident of the same alert about the same workload (another pod of it);
+//   group    – an earlier incident of the same AlertManager group (spec.groupKey) within the window (opt-in:
+//              it is only as good as the route's group_by, which the operator cannot see).
+// Earlier means (creationTimestamp, name): every incident orders the same pair the same way, so two that
+// start at once never link to each other. A candidate that is itself linked stands for its primary.
+import type { AlertIncident, LinkRule, RelatedTo } from '../incident/types.js';
+import { LABELS } from '../incident/types.js';
+import type { IncidentDirectory } from '../investigation/types.js';
+import { alertIdentity, groupKeyHash, nodeKey, workloadKey, type AlertIdentity } from './identity.js';
+
+export interface CorrelationOptions {
+  rules: ReadonlySet<LinkRule>;
+  /** How far apart in creation two incidents of one workload or group may be. */
+  windowMs: number;
+  /** How long a pod alert on an unhealthy node waits for that node's incident to appear. */
+  settleMs: number;
+}
+
+export type Correlation =
+  | { kind: 'none' }
+  /** Look again shortly: the pod's node is unhealthy and its incident may not have started yet. */
+  | { kind: 'settle'; retryAfterMs: number }
+  | { kind: 'link'; primary: AlertIncident; relatedTo: RelatedTo };
+
+const MAX_CANDIDATES = 20;
+const MAX_READS = 5;
+
+/** The correlation labels of an incident (before its first step, or re-derived to check they are set). */
+export function correlationLabels(inc: AlertIncident, id: AlertIdentity, podNode?: string): Record<string, string> {
+  const labels: Record<string, string> = {};
+  const o = id.object;
+  if (o.kind === 'node' && o.name) {
+    labels[LABELS.node] = nodeKey(o.name);
+    labels[LABELS.nodeIncident] = 'true';
+  } else if (podNode) {
+    labels[LABELS.node] = nodeKey(podNode);
+  }
+  const wk = workloadKey(inc.spec.alertname, o);
+  if (wk) labels[LABELS.workload] = wk;
+  if (inc.spec.groupKey) labels[LABELS.group] = groupKeyHash(inc.spec.groupKey);
+  return labels;
+}
+
+const created = (x: { creationTimestamp?: string }) => Date.parse(x.creationTimestamp ?? '') || 0;
+/** a before b, in the order every incident agrees on. */
+function before(a: { creationTimestamp?: string; name: string; namespace: string }, b: { creationTimestamp?: string; name: string; namespace: string }): boolean {
+  const d = created(a) - created(b);
+  if (d !== 0) return d < 0;
+  return `${a.namespace}/${a.name}` < `${b.namespace}/${b.name}`;
+}
+
+export async function correlate(inc: AlertIncident, dir: IncidentDirectory, o: CorrelationOptions, now: Date): Promise<Correlation> {
+  const id = alertIdentity(inc.spec.alertname, inc.spec.labels);
+  const obj = id.object;
+  const self = { namespace: inc.metadata.namespace, name: inc.metadata.name, creationTimestamp: inc.metadata.creationTimestamp };
+  let pod: { node: string; healthy: boolean } | undefined;
+  if (o.rules.has('node') && obj.kind === 'workload' && obj.pod && obj.namespace) {
+    pod = await dir.nodeOfPod(obj.namespace, obj.pod).catch(() => undefined);
+    if (!pod && obj.node) pod = { node: obj.node, healthy: true };
+  }
+  // Labels first, so that an incident starting alongside this one finds it.
+  const labels = correlationLabels(inc, id, pod?.node);
+  const have = inc.metadata.labels ?? {};
+  if (Object.entries(labels).some(([k, v]) => have[k] !== v)) await dir.setLabels(self.namespace, self.name, labels);
+
+  const tries: Array<{ rule: LinkRule; selector: string; ordered: boolean; reason: (p: AlertIncident) => string }> = [];
+  if (pod && o.rules.has('node')) {
+    tries.push({
+      rule: 'node',
+      selector: `${LABELS.nodeIncident}=true,${LABELS.node}=${nodeKey(pod.node)}`,
+      ordered: false,
+      reason: (p) => `pod ${obj.namespace}/${obj.pod} runs on node ${pod!.node}, which has an open ${p.spec.alertname} incident`,
+    });
+  }
+  const wk = labels[LABELS.workload];
+  if (wk && o.rules.has('workload')) {
+    tries.push({ rule: 'workload', selector: `${LABELS.workload}=${wk}`, ordered: true, reason: (p) => `the same alert for another pod of workload ${obj.namespace}/${obj.name} (${p.spec.labels.pod ? `pod ${p.spec.labels.pod}` : p.spec.alertname} came first)` });
+  }
+  const gk = labels[LABELS.group];
+  // A node incident is a primary for its pods: it never follows a pod's incident of the same group.
+  if (gk && o.rules.has('group') && obj.kind !== 'node') {
+    tries.push({ rule: 'group', selector: `${LABELS.group}=${gk}`, ordered: true, reason: (p) => `same AlertManager group as ${p.spec.alertname} (${inc.spec.groupKey}), within ${Math.round(o.windowMs / 60_000)}m` });
+  }
+
+  const settle = (): Correlation | undefined => {
+    // A pod on a sick node whose node incident has not shown up yet (alerts of one payload start together):
+    // look again for a little while before linking elsewhere or investigating alone.
+    if (!pod || pod.healthy || !o.rules.has('node')) return undefined;
+    const age = now.getTime() - created(self);
+    return created(self) && age < o.settleMs ? { kind: 'settle', retryAfterMs: Math.min(2_000, o.settleMs - age) } : undefined;
+  };
+  for (const t of tries) {
+    if (t.rule !== 'node') {
+      const wait = settle();
+      if (wait) return wait;
+    }
+    const refs = (await dir.find(t.selector, MAX_CANDIDATES))
+      .filter((r) => !(r.namespace === self.namespace && r.name === self.name))
+      .filter((r) => !t.ordered || (before(r, self) && created(self) - created(r) <= o.windowMs))
+      .sort((a, b) => (before(a, b) ? -1 : 1));
+    let reads = 0;
+    for (const ref of refs) {
+      if (reads++ >= MAX_READS) break;
+      let c = await dir.get(ref.namespace, ref.name);
+      if (!c || !eligible(c, inc, t.rule)) continue;
+      if (c.status?.relatedTo) {
+        // Linked itself: its primary is ours, if that one is still there and is not us.
+        const p = await dir.get(c.status.relatedTo.namespace, c.status.relatedTo.name);
+        if (!p || (p.metadata.namespace === self.namespace && p.metadata.name === self.name) || p.status?.phase === 'Failed' || p.status?.relatedTo) continue;
+        c = p;
+      }
+      return {
+        kind: 'link',
+        primary: c,
+        relatedTo: { name: c.metadata.name, namespace: c.metadata.namespace, rule: t.rule, reason: t.reason(c), linkedAt: now.toISOString() },
+      };
+    }
+  }
+  return settle() ?? { kind: 'none' };
+}
+
+function eligible(c: AlertIncident, self: AlertIncident, rule: LinkRule): boolean {
+  if (c.spec.fingerprint === self.spec.fingerprint) return false; // a new firing of the same alert: recall covers it
+  if (c.status?.phase === 'Failed') return false;
+  if (c.metadata.annotations?.['alertagent.io/unlink'] === 'true') return false;
+  if (rule === 'node' || rule === 'workload') return c.spec.status === 'firing';
+  return true;
+}

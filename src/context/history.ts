@@ -1,0 +1,150 @@
+// Recall: a compact, bounded history of past incidents per alert identity, kept in one ConfigMap in the
+// operator's namespace so that it outlives the incidents retention deletes. Each data key is an
+// identity's hash; each value a small JSON entry (count, first and last time, the newest occurrences with
+// their outcome, summary, root cause and actions, all clipped). Writes are read-modify-write with the
+// ConfigMap's resourceVersion (a 409 re-reads and retries), and an incident recorded twice (a retried
+// report) replaces its own occurrence, so recording is idempotent.
+import { CoreV1Api, type KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
+
+export interface Occurrence {
+  incident: string;
+  namespace?: string;
+  /** When the alert started firing. */
+  time: string;
+  outcome?: string;
+  summary?: string;
+  rootCause?: string;
+  /** The changes that ran (or were proposed and not run), one line each. */
+  actions?: string[];
+}
+
+export interface HistoryEntry {
+  key: string;
+  /** The object, as a report names it. */
+  object?: string;
+  /** Incidents recorded for this identity, ever (the occurrences list holds only the newest). */
+  count: number;
+  firstSeen: string;
+  lastSeen: string;
+  /** Newest first. */
+  occurrences: Occurrence[];
+}
+
+/** The history as the engine sees it (src/operator.ts wires the ConfigMap one). */
+export interface IncidentHistory {
+  lookup(hash: string): Promise<HistoryEntry | undefined>;
+  record(hash: string, key: string, object: string, occurrence: Occurrence): Promise<void>;
+}
+
+export const HISTORY_BOUNDS = {
+  occurrences: 5,
+  summary: 300,
+  rootCause: 600,
+  actions: 3,
+  action: 200,
+  /** The ConfigMap's data, in bytes (the API server's limit for an object is about 1.5 MiB; a ConfigMap's 1 MiB). */
+  bytes: 768 * 1024,
+} as const;
+
+const cut = (s: string | undefined, n: number) => (s === undefined ? undefined : s.length > n ? `${s.slice(0, n - 1)}…` : s);
+
+/** The entry with one more occurrence (or the same incident's replaced): pure, bounded. */
+export function addOccurrence(prev: HistoryEntry | undefined, key: string, object: string, occ: Occurrence, maxOccurrences: number = HISTORY_BOUNDS.occurrences): HistoryEntry {
+  const o: Occurrence = {
+    incident: occ.incident,
+    ...(occ.namespace ? { namespace: occ.namespace } : {}),
+    time: occ.time,
+    ...(occ.outcome ? { outcome: occ.outcome } : {}),
+    ...(occ.summary ? { summary: cut(occ.summary, HISTORY_BOUNDS.summary) } : {}),
+    ...(occ.rootCause ? { rootCause: cut(occ.rootCause, HISTORY_BOUNDS.rootCause) } : {}),
+    ...(occ.actions?.length ? { actions: occ.actions.slice(0, HISTORY_BOUNDS.actions).map((a) => cut(a, HISTORY_BOUNDS.action)!) } : {}),
+  };
+  const same = (x: Occurrence) => x.incident === o.incident && (x.namespace ?? '') === (o.namespace ?? '');
+  const known = prev?.occurrences.some(same) ?? false;
+  const occurrences = [o, ...(prev?.occurrences ?? []).filter((x) => !same(x))].sort((a, b) => Date.parse(b.time) - Date.parse(a.time)).slice(0, maxOccurrences);
+  const times = [o.time, prev?.firstSeen, prev?.lastSeen].filter((t): t is string => !!t).sort((a, b) => Date.parse(a) - Date.parse(b));
+  return { key, object, count: (prev?.count ?? 0) + (known ? 0 : 1), firstSeen: times[0], lastSeen: times.at(-1)!, occurrences };
+}
+
+/** The data within the bounds: at most `maxEntries` identities and `bytes`, the least recently seen dropped first. */
+export function boundData(data: Record<string, string>, maxEntries: number, bytes: number = HISTORY_BOUNDS.bytes): Record<string, string> {
+  const entries = Object.entries(data).map(([k, v]) => ({ k, v, last: Date.parse(parseEntry(v)?.lastSeen ?? '') || 0 }));
+  entries.sort((a, b) => b.last - a.last);
+  const out: Record<string, string> = {};
+  let size = 0;
+  for (const e of entries.slice(0, maxEntries)) {
+    size += Buffer.byteLength(e.k) + Buffer.byteLength(e.v);
+    if (size > bytes) break;
+    out[e.k] = e.v;
+  }
+  return out;
+}
+
+export function parseEntry(v: string | undefined): HistoryEntry | undefined {
+  if (!v) return undefined;
+  try {
+    const e = JSON.parse(v) as HistoryEntry;
+    return e && typeof e === 'object' && Array.isArray(e.occurrences) && typeof e.count === 'number' ? e : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The history in a ConfigMap. RBAC: get/update on that one name, create on configmaps, in its namespace. */
+export class ConfigMapHistory implements IncidentHistory {
+  private readonly api: CoreV1Api;
+
+  constructor(
+    kc: KubeConfig,
+    private readonly o: { namespace: string; name: string; maxEntries: number },
+  ) {
+    this.api = kc.makeApiClient(CoreV1Api);
+  }
+
+  async lookup(hash: string): Promise<HistoryEntry | undefined> {
+    const cm = await this.read();
+    return parseEntry(cm?.data?.[hash]);
+  }
+
+  async record(hash: string, key: string, object: string, occurrence: Occurrence): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const cm = await this.read();
+      const data = { ...(cm?.data ?? {}) };
+      data[hash] = JSON.stringify(addOccurrence(parseEntry(data[hash]), key, object, occurrence));
+      const body: V1ConfigMap = {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: {
+          name: this.o.name,
+          namespace: this.o.namespace,
+          labels: { 'app.kubernetes.io/managed-by': 'alert-agent', 'app.kubernetes.io/component': 'history' },
+          ...(cm?.metadata?.resourceVersion ? { resourceVersion: cm.metadata.resourceVersion } : {}),
+        },
+        data: boundData(data, this.o.maxEntries),
+      };
+      try {
+        if (cm) await this.api.replaceNamespacedConfigMap({ name: this.o.name, namespace: this.o.namespace, body });
+        else await this.api.createNamespacedConfigMap({ namespace: this.o.namespace, body });
+        return;
+      } catch (err) {
+        // 409: someone wrote first (or created it first): read again and reapply.
+        if (code(err) !== 409 || attempt >= 5) throw err;
+        await new Promise((r) => setTimeout(r, 20 + Math.random() * 80 * (attempt + 1)));
+      }
+    }
+  }
+
+  private async read(): Promise<V1ConfigMap | undefined> {
+    try {
+      return await this.api.readNamespacedConfigMap({ name: this.o.name, namespace: this.o.namespace });
+    } catch (err) {
+      if (code(err) === 404) return undefined;
+      throw err;
+    }
+  }
+}
+
+function code(err: unknown): number | undefined {
+  const c = (err as { code?: unknown })?.code;
+  return typeof c === 'number' ? c : undefined;
+}
