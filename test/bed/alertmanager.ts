@@ -11,7 +11,7 @@ import * as fsp from 'node:fs/promises';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { freePort, isAlive, startReaper } from './controlPlane.js';
+import { freePort, startReaper, stopGroup } from './controlPlane.js';
 
 export interface AlertmanagerOptions {
   webhookUrl: string;
@@ -144,28 +144,8 @@ export async function startAlertmanager(opts: AlertmanagerOptions): Promise<Aler
   }
 
   const stop = async () => {
-    if (pid && isAlive(pid)) {
-      try {
-        process.kill(-pid, 'SIGTERM');
-      } catch {
-        /* gone */
-      }
-      const deadline = Date.now() + 5000;
-      while (isAlive(pid) && Date.now() < deadline) await sleep(50);
-      try {
-        process.kill(-pid, 'SIGKILL');
-      } catch {
-        /* gone */
-      }
-    }
+    await stopGroup(pid, reaperPid);
     running.delete(pid);
-    if (reaperPid) {
-      try {
-        process.kill(-reaperPid, 'SIGKILL');
-      } catch {
-        /* gone */
-      }
-    }
     if (ownsDir) await fsp.rm(dir, { recursive: true, force: true });
   };
 

@@ -97,6 +97,27 @@ export async function freePort(): Promise<number> {
 }
 
 /** true if the pid exists and is not a zombie */
+/**
+ * Stops a process group started detached (SIGTERM, then SIGKILL after `graceMs`) and its reaper, if any:
+ * how every service of the bed (AlertManager, Prometheus) is stopped.
+ */
+export async function stopGroup(pid: number, reaperPid = 0, graceMs = 5000): Promise<void> {
+  const kill = (p: number, sig: NodeJS.Signals) => {
+    try {
+      process.kill(-p, sig);
+    } catch {
+      /* gone */
+    }
+  };
+  if (pid && isAlive(pid)) {
+    kill(pid, 'SIGTERM');
+    const deadline = Date.now() + graceMs;
+    while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    kill(pid, 'SIGKILL');
+  }
+  if (reaperPid) kill(reaperPid, 'SIGKILL');
+}
+
 export function isAlive(pid: number): boolean {
   if (!pid || pid <= 0) return false;
   try {

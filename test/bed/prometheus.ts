@@ -10,7 +10,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { freePort, isAlive, startReaper } from './controlPlane.js';
+import { freePort, startReaper, stopGroup } from './controlPlane.js';
 
 export interface PrometheusOptions {
   /** Scrape jobs: name → loopback targets ("127.0.0.1:port"). Labels of the targets are kept (honor_labels). */
@@ -81,27 +81,7 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<Promethe
   const pid = child.pid ?? 0;
   const reaperPid = pid ? startReaper([pid], dir) : 0;
   const stop = async () => {
-    if (pid && isAlive(pid)) {
-      try {
-        process.kill(-pid, 'SIGTERM');
-      } catch {
-        /* gone */
-      }
-      const deadline = Date.now() + 5000;
-      while (isAlive(pid) && Date.now() < deadline) await sleep(50);
-      try {
-        process.kill(-pid, 'SIGKILL');
-      } catch {
-        /* gone */
-      }
-    }
-    if (reaperPid) {
-      try {
-        process.kill(-reaperPid, 'SIGKILL');
-      } catch {
-        /* gone */
-      }
-    }
+    await stopGroup(pid, reaperPid);
     await fsp.rm(dir, { recursive: true, force: true });
   };
   const deadline = Date.now() + 30_000;
