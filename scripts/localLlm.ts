@@ -36,6 +36,16 @@ const PY = path.join(VENV, 'bin', 'python');
  * one model: they describe the server (its chat template drops `tool` messages; it refuses tool_choice
  * "required", which the client then finds out by itself) and the context it was started with.
  */
+/** The settings that say which model to use: always the local server's, whatever the environment holds. */
+export const CONNECTION_SETTINGS = ['OPENAI_BASE_URL', 'OPENAI_API_KEY', 'LLM_MODEL', 'ANALYZER'];
+
+/** The settings for a command run against the local server: its connection, then the environment, then its tuning. */
+export function withLocalLlm(env: NodeJS.ProcessEnv, settings: Record<string, string>): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = { ...env };
+  for (const [k, v] of Object.entries(settings)) if (CONNECTION_SETTINGS.includes(k) || !out[k]) out[k] = v;
+  return out;
+}
+
 export function operatorSettings(baseURL: string, model: string, ctx: number): Record<string, string> {
   return {
     OPENAI_BASE_URL: baseURL,
@@ -258,7 +268,11 @@ async function main(): Promise<void> {
     return;
   }
   const num = (flag: string) => (argValue(own, flag) ? Number(argValue(own, flag)) : undefined);
-  const llm = await startLocalLlm({ modelPath: argValue(own, '--model'), port: num('--port'), ctx: num('--ctx'), threads: num('--threads'), onDeath: () => process.exit(1) });
+  let child: ChildProcess | undefined;
+  // A server that died for good ends a plain run; a command keeps running (the operator falls back to the
+  // analyzer) and its exit code is the run's.
+  const onDeath = () => (child ? say('local-llm: the server is gone; the command goes on without it') : process.exit(1));
+  const llm = await startLocalLlm({ modelPath: argValue(own, '--model'), port: num('--port'), ctx: num('--ctx'), threads: num('--threads'), onDeath });
   let stopping = false;
   const stop = async (code: number) => {
     if (stopping) return;
@@ -266,17 +280,21 @@ async function main(): Promise<void> {
     await llm.stop();
     process.exit(code);
   };
-  process.on('SIGINT', () => void stop(130));
-  process.on('SIGTERM', () => void stop(143));
   if (exec.length) {
     say(`local-llm: running ${exec.join(' ')}`);
-    const child = spawn(exec[0], exec.slice(1), { stdio: 'inherit', env: { ...process.env, ...llm.env } });
-    child.on('exit', (code, signal) => {
+    const cmd = spawn(exec[0], exec.slice(1), { stdio: 'inherit', env: withLocalLlm(process.env, llm.env) });
+    child = cmd;
+    // A signal goes to the command first; the server stops once it has finished.
+    process.on('SIGINT', () => cmd.kill('SIGINT'));
+    process.on('SIGTERM', () => cmd.kill('SIGTERM'));
+    cmd.on('exit', (code, signal) => {
       if (llm.restarts()) say(`local-llm: the server died and was restarted ${llm.restarts()} times during the run (see ${llm.logFile})`);
       void stop(code ?? (signal ? 1 : 0));
     });
     return;
   }
+  process.on('SIGINT', () => void stop(130));
+  process.on('SIGTERM', () => void stop(143));
   say('');
   say('Point the operator at it with these settings:');
   say('');

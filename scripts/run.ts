@@ -11,7 +11,7 @@ import { createLogger } from '../src/observability/logger.js';
 import { startOperator } from '../src/operator.js';
 import { PROJECT_ROOT, startControlPlane, type ControlPlane } from '../test/bed/controlPlane.js';
 import { startAlertmanager, type Alertmanager } from '../test/bed/alertmanager.js';
-import { startLocalLlm, type LocalLlm } from './localLlm.js';
+import { startLocalLlm, withLocalLlm, type LocalLlm } from './localLlm.js';
 
 // The local control plane needs the Kubernetes binaries, etcd and kwok, not helm (only the chart's tests do).
 process.env.ALERT_AGENT_WITHOUT_HELM ??= '1';
@@ -87,12 +87,13 @@ async function main(): Promise<void> {
   const local = process.argv.includes('--local') || demo;
   const bedDir = argValue('--dir') ?? path.join(PROJECT_ROOT, '.bed');
   // --local-llm: a model served on this machine (scripts/localLlm.ts; --llm-model PATH for another GGUF),
-  // started first: the first run installs it. Settings given in the environment win over its own.
+  // started first: the first run installs it. Its tuning settings (LLM_TOOL_RESULTS, PROMPT_TOKEN_BUDGET, ...)
+  // give way to the environment's; which model to use does not.
   let localLlm: LocalLlm | undefined;
   if (process.argv.includes('--local-llm')) {
     say('Starting a local model (npm run local-llm)...');
     localLlm = await startLocalLlm({ modelPath: argValue('--llm-model'), log: (m) => say(`  ${m}`) });
-    for (const [k, v] of Object.entries(localLlm.env)) if (!process.env[k]) process.env[k] = v;
+    Object.assign(process.env, withLocalLlm(process.env, localLlm.env));
   }
   let kc = new KubeConfig();
   let bed: ControlPlane | undefined;

@@ -286,11 +286,11 @@ export class InvestigationEngine {
     // Evidence gathered before the model is the analyzer's, not the model's budget.
     const decisions = steps.filter((s) => s.action !== 'note' && s.origin !== 'evidence').length;
     if (decisions >= limits.maxSteps) {
-      return this.report(inc, 'NeedsManualIntervention', `the step budget (${limits.maxSteps} steps) is spent`);
+      return this.budgetSpent(inc, status, `the step budget (${limits.maxSteps} steps) is spent`);
     }
     const tokens = (status.usage?.promptTokens ?? 0) + (status.usage?.completionTokens ?? 0);
     if (tokens >= limits.maxTokensPerIncident) {
-      return this.report(inc, 'NeedsManualIntervention', `the token budget (${limits.maxTokensPerIncident} tokens) is spent`);
+      return this.budgetSpent(inc, status, `the token budget (${limits.maxTokensPerIncident} tokens) is spent`);
     }
     // Unusable replies in a row (notes in between do not break a run; a hand-over to the analyzer does).
     const invalidRun = trailing(steps, (s) => s.action === 'invalid' || (s.action === 'note' && s.origin !== 'fallback')).filter((s) => s.action === 'invalid');
@@ -573,6 +573,17 @@ export class InvestigationEngine {
       status: final,
       events: [{ type: outcome === 'Resolved' ? 'Normal' : 'Warning', reason: outcome, message: final.summary! }, ...(await this.remember(inc, final))],
     };
+  }
+
+  /**
+   * A model that spent its budget without concluding (small models call tools until the end) leaves the
+   * conclusion to the analyzer, which names a cause from the same evidence; otherwise the report says
+   * the budget ran out.
+   */
+  private budgetSpent(inc: AlertIncident, status: IncidentStatus, reason: string): Promise<Advance> | Advance {
+    const llmInCharge = this.deps.fallback && this.deps.investigator.kind === 'llm' && this.investigatorOf(status) === this.deps.investigator;
+    if (llmInCharge) return this.handOver(inc, 'BudgetSpent', reason);
+    return this.report(inc, 'NeedsManualIntervention', reason);
   }
 
   /** The investigator in charge of this incident: the configured one, or the analyzer once it took over. */

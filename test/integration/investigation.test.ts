@@ -154,8 +154,10 @@ describe('LLM faults', () => {
     await fire('LlmEndless');
     const inc = await waitForIncident(ns, (i) => i.spec.alertname === 'LlmEndless' && finished(i));
     expect(inc.status).toMatchObject({ phase: 'Reported', outcome: 'NeedsManualIntervention' });
-    expect(inc.status!.steps).toHaveLength(6);
-    expect(inc.status!.report).toContain('step budget (6 steps)');
+    // Six steps of its own, then the analyzer concludes from the same evidence (the hand-over note).
+    expect(inc.status!.steps).toHaveLength(7);
+    expect(inc.status!.steps![6]).toMatchObject({ action: 'note', origin: 'fallback' });
+    expect(inc.status!.report).toContain('The LLM could not go on (BudgetSpent: the step budget (6 steps) is spent)');
   });
 
   it('observe: a mutating call is not run and becomes a recommendation', async () => {

@@ -290,6 +290,15 @@ describe('InvestigationEngine', () => {
       expect(inc.status!.steps!.filter((x) => x.action === 'callTool').every((x) => x.origin === 'fallback')).toBe(true);
     });
 
+    it('a model that spends its step budget without concluding leaves the conclusion to the analyzer', async () => {
+      const rules = new RulesInvestigator();
+      const engine = new InvestigationEngine({ investigator: scripted(Array.from({ length: 5 }, (_, i) => call('describe_pod', { name: `web-${i}`, namespace: 'shop' }))), fallback: rules, tools: catalog([], crashOutput), policy: policy('approve'), limits: { ...limits, maxSteps: 3 } });
+      const inc = incident();
+      await run(engine, inc);
+      expect(inc.status).toMatchObject({ phase: 'Reported', outcome: 'NeedsManualIntervention', investigator: 'rules' });
+      expect(inc.status!.report).toContain('The LLM could not go on (BudgetSpent: the step budget (3 steps) is spent)');
+    });
+
     it('unusable replies hand over to the analyzer too', async () => {
       const bad: Decision = { kind: 'invalid', error: 'there is no tool named "rm_rf"', raw: 'rm_rf({})' };
       const rules = new RulesInvestigator();
