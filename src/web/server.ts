@@ -237,14 +237,23 @@ export function createWebApp(o: WebOptions): express.Express {
     rejected: 'Rejected: the operator goes on without it.',
   };
 
+  /** The incident of /incidents/:ns/:name if the person may get it; otherwise the 403 or 404 page is sent. */
+  const readable = async (req: Request, res: Response): Promise<AlertIncident | undefined> => {
+    const user = userOf(res);
+    const { ns, name } = req.params as { ns: string; name: string };
+    if (!(await access.can(user, 'get', ns, name))) return void fail(res, 403, `You may not get alertincidents in namespace ${ns}.`, user);
+    const inc = await o.store.get(ns, name);
+    if (!inc) return void fail(res, 404, `No incident ${ns}/${name}.`, user);
+    return inc;
+  };
+
   app.get(
     '/incidents/:ns/:name',
     guarded(async (req, res) => {
       const user = userOf(res);
       const { ns, name } = req.params as { ns: string; name: string };
-      if (!(await access.can(user, 'get', ns, name))) return fail(res, 403, `You may not get alertincidents in namespace ${ns}.`, user);
-      const inc = await o.store.get(ns, name);
-      if (!inc) return fail(res, 404, `No incident ${ns}/${name}.`, user);
+      const inc = await readable(req, res);
+      if (!inc) return;
       const canApprove = inc.status?.phase === 'AwaitingApproval' && (await access.can(user, 'patch', ns, name));
       const notice = typeof req.query.done === 'string' ? NOTICES[req.query.done] : undefined;
       page(res, 200, incidentPage({ user, inc, canApprove, csrf: csrfOf(req, res), related: await related(user, inc), notice }));
@@ -254,11 +263,8 @@ export function createWebApp(o: WebOptions): express.Express {
   app.get(
     '/incidents/:ns/:name/report.md',
     guarded(async (req, res) => {
-      const user = userOf(res);
-      const { ns, name } = req.params as { ns: string; name: string };
-      if (!(await access.can(user, 'get', ns, name))) return fail(res, 403, `You may not get alertincidents in namespace ${ns}.`, user);
-      const inc = await o.store.get(ns, name);
-      if (!inc) return fail(res, 404, `No incident ${ns}/${name}.`, user);
+      const inc = await readable(req, res);
+      if (!inc) return;
       res.type('text/markdown; charset=utf-8').send(inc.status?.report ?? '');
     }),
   );
