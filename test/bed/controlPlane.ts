@@ -83,17 +83,36 @@ type Log = (msg: string) => void;
 // ---------------------------------------------------------------------------------------------
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+// A port the OS hands out for listen(0) comes from the ephemeral range, the same range every outgoing
+// connection takes its local port from: between the probe and the real listen, one of the many client
+// sockets of a test run can take it (seen in CI: EADDRINUSE). Ports below that range are never given to
+// outgoing connections, so a free one stays free; a per-process random start keeps jest workers apart.
+const EPHEMERAL_LOW = (() => {
+  try {
+    return Number(fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || 32768;
+  } catch {
+    return 32768;
+  }
+})();
+const PORT_LOW = Math.max(10_000, Math.min(20_000, EPHEMERAL_LOW - 4_000));
+let nextPort = PORT_LOW + Math.floor(Math.random() * (EPHEMERAL_LOW - PORT_LOW));
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const srv = net.createServer();
     srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
+    srv.once('error', () => resolve(false));
+    srv.listen({ port, host: '127.0.0.1', exclusive: true }, () => srv.close(() => resolve(true)));
   });
+}
+
+export async function freePort(): Promise<number> {
+  for (let i = 0; i < 2_000; i++) {
+    const port = nextPort;
+    nextPort = nextPort + 1 >= EPHEMERAL_LOW ? PORT_LOW : nextPort + 1;
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`no free port between ${PORT_LOW} and ${EPHEMERAL_LOW}`);
 }
 
 /** true if the pid exists and is not a zombie */
