@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { freePort } from '../test/bed/controlPlane.js';
+import { freePort } from '../scripts/local/controlPlane.js';
 import { DIST_DIR, GROUP, PROJECT_ROOT, PLURAL, VERSION, benchAlert, benchPayload, createNamespace, dist, fmt, isMain, listAll, log, pool, runStandalone, sleep, table, type BenchContext, type BenchResult, type Bed } from './lib/common.js';
 import { keepAliveCustomObjectsApi } from './lib/keepAlive.js';
 import { logText } from './lib/mcpBench.js';

@@ -25,7 +25,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { PROJECT_ROOT, readState, startControlPlane, type ControlPlane } from '../test/bed/controlPlane.js';
+import { PROJECT_ROOT, readState, startControlPlane, type ControlPlane } from '../scripts/local/controlPlane.js';
 import { listCases, renderCase } from './lib/cases.js';
 import { Kube } from './lib/kube.js';
 import { comparison, markdown, passRate } from './lib/report.js';

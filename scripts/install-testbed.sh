@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Puts the integration-test binaries in place and prints the directory that holds them.
+# Puts the binaries of the local control plane (scripts/local/controlPlane.ts: `npm run operator` without a
+# cluster, the test bed, eval, bench) in place and prints the directory that holds them.
 #
 #   bash scripts/install-testbed.sh            # last line of stdout = absolute bin dir
 #
@@ -13,6 +14,7 @@
 #   KUBEBUILDER_ASSETS  if it holds kube-apiserver and etcd, those two (and kubectl if present) are used
 #   GO_BUILD_P          parallelism for go build (default 2)
 #   SKIP_ALERTMANAGER=1 do not check/install prometheus-alertmanager
+#   ALERT_AGENT_WITHOUT_HELM=1  do not build helm (only the chart's tests need it; `npm run operator` sets it)
 #
 # Idempotent: each binary is built only if missing; scratch go.mod files are generated
 # deterministically and re-resolved only when their seed changes.

@@ -9,8 +9,8 @@ import { ApiextensionsV1Api, CoreV1Api, KubeConfig, loadYaml, VersionApi, type V
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/observability/logger.js';
 import { startOperator } from '../src/operator.js';
-import { PROJECT_ROOT, startControlPlane, type ControlPlane } from '../test/bed/controlPlane.js';
-import { startAlertmanager, type Alertmanager } from '../test/bed/alertmanager.js';
+import { PROJECT_ROOT, startControlPlane, type ControlPlane } from './local/controlPlane.js';
+import { startAlertmanager, type Alertmanager } from './local/alertmanager.js';
 import { startLocalLlm, withLocalLlm, type LocalLlm } from './localLlm.js';
 
 // The local control plane needs the Kubernetes binaries, etcd and kwok, not helm (only the chart's tests do).
@@ -98,7 +98,9 @@ async function main(): Promise<void> {
   let kc = new KubeConfig();
   let bed: ControlPlane | undefined;
   let am: Alertmanager | undefined;
-  const hasKubeconfig = !!process.env.KUBECONFIG || existsSync(path.join(os.homedir(), '.kube', 'config')) || !!process.env.KUBERNETES_SERVICE_HOST;
+  // As kubectl does, a KUBECONFIG whose files do not exist is no kubeconfig (KUBECONFIG=/nonexistent: the local one).
+  const kubeconfigFiles = (process.env.KUBECONFIG ?? '').split(path.delimiter).filter((f) => f && existsSync(f));
+  const hasKubeconfig = kubeconfigFiles.length > 0 || (!process.env.KUBECONFIG && existsSync(path.join(os.homedir(), '.kube', 'config'))) || !!process.env.KUBERNETES_SERVICE_HOST;
   if (!local && hasKubeconfig) {
     kc.loadFromDefault();
     if (!(await reachable(kc))) {

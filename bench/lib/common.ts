@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
-import { PROJECT_ROOT, startControlPlane, type ControlPlane } from '../../test/bed/controlPlane.js';
+import { PROJECT_ROOT, startControlPlane, type ControlPlane } from '../../scripts/local/controlPlane.js';
 
 // Express and friends read NODE_ENV when an app is created: set it before anything starts.
 process.env.NODE_ENV = process.env.NODE_ENV || 'production';

@@ -1,7 +1,7 @@
 // A small admin client for the eval's bare control plane: raw REST with the bed's admin client
 // certificate, API discovery (kind → resource), and the writes a case needs (objects, then the status a
 // kubelet or controller would have written, through the status subresource).
-import { adminRequest, type ApiResponse } from '../../test/bed/controlPlane.js';
+import { adminRequest, type ApiResponse } from '../../scripts/local/controlPlane.js';
 
 export interface ResourceInfo {
   /** plural resource name, e.g. deployments */

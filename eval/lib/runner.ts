@@ -9,7 +9,7 @@ import { parseAllDocuments } from 'yaml';
 import { loadConfig } from '../../src/config.js';
 import { createLogger, silentLogger } from '../../src/observability/logger.js';
 import { startOperator } from '../../src/operator.js';
-import { PROJECT_ROOT, serviceAccountKubeconfigFromState } from '../../test/bed/controlPlane.js';
+import { PROJECT_ROOT, serviceAccountKubeconfigFromState } from '../../scripts/local/controlPlane.js';
 import { startScriptedLlm, type Reply, type ScriptedLlm } from '../../test/bed/scriptedLlm.js';
 import { durationMs, renderCase, type Case } from './cases.js';
 import { applyObjects, checkUntouched, untouchedTargets } from './cluster.js';

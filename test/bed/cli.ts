@@ -13,8 +13,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { startAlertmanager, type Alertmanager } from './alertmanager.js';
-import { isAlive, PROJECT_ROOT, readState, startControlPlane, stopFromState, updateState, type BedState } from './controlPlane.js';
+import { startAlertmanager, type Alertmanager } from '../../scripts/local/alertmanager.js';
+import { isAlive, PROJECT_ROOT, readState, startControlPlane, stopFromState, updateState, type BedState } from '../../scripts/local/controlPlane.js';
 
 function parseArgs(argv: string[]): { cmd: string; flags: Record<string, string | boolean> } {
   const [cmd = 'help', ...rest] = argv;

@@ -5,7 +5,7 @@
  * the jest workers inherit. If the bed cannot start this throws: tests fail loudly, never skip.
  *
  * Implementation note: jest loads globalSetup outside its module system, with Node's own ESM
- * resolver, so `./controlPlane.js` (a .ts file) cannot be imported here. The bed therefore runs in a
+ * resolver, so `scripts/local/controlPlane.ts` cannot be imported here. The bed therefore runs in a
  * child process (`tsx test/bed/cli.ts up --tmp --exit-with-stdin`), which also keeps jest's process
  * free of signal handlers. The bed stops when globalTeardown closes the pipe, or when jest dies.
  * Only Node built-ins may be imported in this file.

@@ -10,7 +10,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { freePort, startReaper, stopGroup } from './controlPlane.js';
+import { freePort, startReaper, stopGroup } from '../../scripts/local/controlPlane.js';
 
 export interface PrometheusOptions {
   /** Scrape jobs: name → loopback targets ("127.0.0.1:port"). Labels of the targets are kept (honor_labels). */

@@ -11,7 +11,7 @@ import {
   serviceAccountKubeconfigFromState,
   startApiserverFromState,
   stopApiserverFromState,
-} from './controlPlane.js';
+} from '../../scripts/local/controlPlane.js';
 
 export function bedStatePath(): string {
   const p = process.env.ALERT_AGENT_BED_STATE;

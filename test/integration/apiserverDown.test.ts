@@ -1,7 +1,7 @@
 // With the API server down the webhook answers 5xx, and AlertManager's own retry stores the alert once
 // the API server is back: nothing is lost. (Stops the shared apiserver: jest runs files one at a time.)
 import type { Operator } from '../../src/operator.js';
-import { startAlertmanager, type Alertmanager } from '../bed/alertmanager.js';
+import { startAlertmanager, type Alertmanager } from '../../scripts/local/alertmanager.js';
 import { startApiserver, stopApiserver } from '../bed/shared.js';
 import { createNamespace, eventually, listIncidents, startTestOperator } from './harness.js';
 

@@ -5,7 +5,7 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AppsV1Api, CoreV1Api, RbacAuthorizationV1Api, type V1Pod } from '@kubernetes/client-node';
-import { startAlertmanager } from '../bed/alertmanager.js';
+import { startAlertmanager } from '../../scripts/local/alertmanager.js';
 import { bed, eventually, kubeConfig, serviceAccountKubeConfig } from '../bed/shared.js';
 
 const ns = `bed-test-${Date.now().toString(36)}`;

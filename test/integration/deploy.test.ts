@@ -25,7 +25,7 @@ import { RulesInvestigator } from '../../src/analyzer/rulesInvestigator.js';
 import { ConfigSchema, loadConfig } from '../../src/config.js';
 import { evaluate, type PolicyConfig } from '../../src/policy/policy.js';
 import { createKubernetesToolServer } from '../../src/tools/kubernetes/server.js';
-import { PROJECT_ROOT } from '../bed/controlPlane.js';
+import { PROJECT_ROOT } from '../../scripts/local/controlPlane.js';
 import { runBedBinary, serviceAccountKubeConfig } from '../bed/shared.js';
 import { alert, applyCrd, bed, byPosition, createNamespace, eventually, finished, kubeConfig, kubectl, payload, post, startTestOperator, waitForIncident } from './harness.js';
 import { startScriptedLlm } from '../bed/scriptedLlm.js';

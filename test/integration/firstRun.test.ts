@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { IncidentStore } from '../../src/incident/store.js';
 import { AlertIncident } from '../../src/incident/types.js';
-import { PROJECT_ROOT } from '../bed/controlPlane.js';
+import { PROJECT_ROOT } from '../../scripts/local/controlPlane.js';
 import { eventually } from '../bed/shared.js';
 
 let child: ChildProcess | undefined;

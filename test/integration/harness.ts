@@ -8,7 +8,7 @@ import { IncidentStore } from '../../src/incident/store.js';
 import { AlertIncident } from '../../src/incident/types.js';
 import { createLogger, silentLogger } from '../../src/observability/logger.js';
 import { startOperator, type Operator, type OperatorOverrides } from '../../src/operator.js';
-import { PROJECT_ROOT } from '../bed/controlPlane.js';
+import { PROJECT_ROOT } from '../../scripts/local/controlPlane.js';
 import { bed, eventually, kubeConfig, kubectl } from '../bed/shared.js';
 
 export { bed, eventually, kubeConfig, kubectl };

@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { CoordinationV1Api } from '@kubernetes/client-node';
-import { PROJECT_ROOT, freePort } from '../bed/controlPlane.js';
+import { PROJECT_ROOT, freePort } from '../../scripts/local/controlPlane.js';
 import { applyCrd, bed, createNamespace, eventually, kubeConfig } from './harness.js';
 
 const run = promisify(execFile);

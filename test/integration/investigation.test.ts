@@ -2,7 +2,7 @@
 // the scripted LLM (through the real openai client) and the built-in Kubernetes tools → report in status.
 import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
 import type { Operator } from '../../src/operator.js';
-import { startAlertmanager, type Alertmanager } from '../bed/alertmanager.js';
+import { startAlertmanager, type Alertmanager } from '../../scripts/local/alertmanager.js';
 import { startScriptedLlm, type Reply, type ScriptedLlm } from '../bed/scriptedLlm.js';
 import { IncidentReconciler } from '../../src/controller/reconciler.js';
 import { alert, createNamespace, eventually, finished, kubeConfig, kubectl, listIncidents, payload, post, startTestOperator, waitForIncident } from './harness.js';

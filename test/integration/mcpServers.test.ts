@@ -7,7 +7,7 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import { silentLogger } from '../../src/observability/logger.js';
 import { ToolManager } from '../../src/tools/manager.js';
 import { ServersConfig } from '../../src/tools/serversConfig.js';
-import { PROJECT_ROOT, freePort } from '../bed/controlPlane.js';
+import { PROJECT_ROOT, freePort } from '../../scripts/local/controlPlane.js';
 import { bed, createNamespace, eventually, kubeConfig } from './harness.js';
 
 const BIN = path.join(PROJECT_ROOT, 'node_modules', '.bin');

@@ -1,7 +1,7 @@
 // Runs the operator as a real process (what a pod runs), for tests that kill it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
-import { PROJECT_ROOT, freePort } from '../bed/controlPlane.js';
+import { PROJECT_ROOT, freePort } from '../../scripts/local/controlPlane.js';
 import { bed, eventually } from '../bed/shared.js';
 
 export interface OperatorProcess {

@@ -11,7 +11,7 @@ import { BUILTIN_TOOLS } from '../../src/tools/kubernetes/classes.js';
 import { createKubernetesToolServer } from '../../src/tools/kubernetes/server.js';
 import { ToolManager } from '../../src/tools/manager.js';
 import { ServersConfig } from '../../src/tools/serversConfig.js';
-import { PROJECT_ROOT } from '../bed/controlPlane.js';
+import { PROJECT_ROOT } from '../../scripts/local/controlPlane.js';
 import {
   APP_PROPERTIES,
   APP_YAML,

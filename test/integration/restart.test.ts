@@ -4,7 +4,7 @@ import type { ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
-import { PROJECT_ROOT } from '../bed/controlPlane.js';
+import { PROJECT_ROOT } from '../../scripts/local/controlPlane.js';
 import { startOperatorProcess, type OperatorProcess } from './processes.js';
 import { startScriptedLlm, type Reply, type ScriptedLlm } from '../bed/scriptedLlm.js';
 import { alert, applyCrd, createNamespace, eventually, finished, listIncidents, payload, post, waitForIncident } from './harness.js';

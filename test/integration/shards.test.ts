@@ -7,7 +7,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CoordinationV1Api, CoreV1Api, loadAllYaml, type V1ConfigMap, type V1Deployment } from '@kubernetes/client-node';
-import { PROJECT_ROOT } from '../bed/controlPlane.js';
+import { PROJECT_ROOT } from '../../scripts/local/controlPlane.js';
 import { runBedBinary } from '../bed/shared.js';
 import { startScriptedLlm, type ScriptedLlm } from '../bed/scriptedLlm.js';
 import { SHARD_LABEL, ownerShard, shardOf, shardSelector } from '../../src/incident/shard.js';

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { AppsV1Api, CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { Operator } from '../../src/operator.js';
-import { PROJECT_ROOT } from '../bed/controlPlane.js';
+import { PROJECT_ROOT } from '../../scripts/local/controlPlane.js';
 import { runBedBinary, serviceAccountKubeconfig } from '../bed/shared.js';
 import { startScriptedLlm, type Reply, type ScriptedLlm } from '../bed/scriptedLlm.js';
 import { alert, byPosition, createNamespace, eventually, finished, kubeConfig, kubectl, payload, post, startTestOperator, store, waitForIncident } from './harness.js';

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse } from 'yaml';
 import { ConfigSchema, loadConfig } from '../../src/config.js';
-import { PROJECT_ROOT } from '../bed/controlPlane.js';
+import { PROJECT_ROOT } from '../../scripts/local/controlPlane.js';
 import { runBedBinary } from '../bed/shared.js';
 import { kubectl } from './harness.js';
 

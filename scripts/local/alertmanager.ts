@@ -1,6 +1,7 @@
 /**
  * Runs a real AlertManager (Debian `prometheus-alertmanager`, installed by scripts/install-testbed.sh)
- * on a free loopback port, with a webhook receiver pointed at `webhookUrl`.
+ * on a free loopback port, with a webhook receiver pointed at `webhookUrl`: the one `npm run operator`
+ * starts next to the local control plane, and the test bed's.
  *
  * Routing uses `group_by: ['...']` (group by all labels), so every distinct alert becomes its own
  * notification; group_wait/group_interval default to 1s so deliveries are quick.

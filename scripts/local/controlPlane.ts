@@ -1,7 +1,8 @@
 /**
- * A real Kubernetes control plane for integration tests: etcd + kube-apiserver (+ optional
- * kube-controller-manager, kube-scheduler and kwok with fake nodes), all real upstream binaries
- * from scripts/install-testbed.sh, running on loopback with free ports.
+ * The local Kubernetes control plane: etcd + kube-apiserver (+ optional kube-controller-manager,
+ * kube-scheduler and kwok with fake nodes), all real upstream binaries from scripts/install-testbed.sh,
+ * running on loopback with free ports. `npm run operator` (scripts/run.ts) starts it when no cluster is
+ * configured; the test bed (test/bed), the eval suite and the benchmarks build on it.
  *
  * Everything about a running bed lives in `<dir>/state.json` (pids, argv, ports, kubeconfig), so
  * other processes (jest workers, `cli.ts down`) can stop/restart the apiserver or tear it down.
@@ -17,7 +18,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const KWOK_STAGES_FILE = path.join(PROJECT_ROOT, 'test', 'bed', 'kwok-stages.yaml');
+export const KWOK_STAGES_FILE = path.join(PROJECT_ROOT, 'scripts', 'local', 'kwok-stages.yaml');
 
 export interface ControlPlaneOptions {
   /** Directory for certs, data, logs and state.json. Default: a fresh tmp dir (removed on stop). */
