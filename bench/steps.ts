@@ -83,7 +83,8 @@ async function operatorRound(bed: Bed, n: number, concurrency: number, mcpConfig
     kubeConfig: bed.kc(),
     investigator: instantInvestigator(),
     onKubeRequest: (method, url) => {
-      const kind = method === 'GET' ? (/[?&]watch=/.test(url) ? 'WATCH' : /\/alertincidents(\?|$)/.test(url) ? 'LIST' : 'GET') : /\/status(\?|$)/.test(url) ? `${method} status` : method;
+      const what = url.replace(/\?.*/, '').replace(/^.*\/namespaces\/[^/]+\//, '').replace(/^alertincidents\/[^/]+/, 'alertincident');
+      const kind = method === 'GET' && /[?&]watch=/.test(url) ? `WATCH ${what}` : method === 'GET' && what === 'alertincidents' ? `LIST ${what}` : `${method} ${what}`;
       requests.set(kind, (requests.get(kind) ?? 0) + 1);
     },
   });
@@ -99,7 +100,7 @@ async function operatorRound(bed: Bed, n: number, concurrency: number, mcpConfig
     const toolMs = items.flatMap((i) => i.status.steps.filter((s: any) => s.result?.durationMs !== undefined).map((s: any) => s.result.durationMs));
     const events = (await bed.kc().makeApiClient(CoreV1Api).listNamespacedEvent({ namespace: ns })).items;
     const eventWrites = events.reduce((s, e) => s + (e.count ?? 1), 0);
-    const incidentWrites = [...requests].filter(([k]) => k.startsWith('PATCH') || k.startsWith('POST') || k.startsWith('PUT')).reduce((s, [, v]) => s + v, 0);
+    const incidentWrites = [...requests].filter(([k]) => /^(PATCH|POST|PUT) alertincident/.test(k)).reduce((s, [, v]) => s + v, 0);
     const first = [...watch.statuses.values()][0] ?? [];
     return { seconds, startupSeconds, steps, requests, incidentWrites, eventWrites, statusSequence: first, toolMs };
   } finally {

@@ -70,6 +70,9 @@ export interface OperatorOverrides {
   notifications?: import('./notify/config.js').NotificationsConfig;
 }
 
+/** Steps a worker takes in a row on one incident before it lets the others in the queue have a turn. */
+const STEPS_PER_TURN = 16;
+
 export async function startOperator(config: Config, log: Logger, o: OperatorOverrides = {}): Promise<Operator> {
   const kc = shareKeepAliveAgent(o.kubeConfig ?? defaultKubeConfig());
   const metrics = createMetrics();
@@ -137,6 +140,7 @@ export async function startOperator(config: Config, log: Logger, o: OperatorOver
     onError: () => undefined, // the reconciler logs with the incident's name
     onDepth: (d) => metrics.queueDepth.set(d),
     onActive: (a) => metrics.activeInvestigations.set(a),
+    maxTurns: STEPS_PER_TURN,
   });
   const watchNamespace = config.INCIDENT_NAMESPACE_MODE === 'alert' ? undefined : config.NAMESPACE;
   // Sharding: this replica's controller (and notifier) sees only its shard's incidents (src/incident/shard.ts).

@@ -1,5 +1,6 @@
-// A tiny MCP server (streamable HTTP, stateless, in this process) for the operator to call as it calls
+// A tiny MCP server (streamable HTTP, one session per client, in this process) for the operator to call as it calls
 // any remote MCP server: `echo` answers at once with a line, `dump` with `bytes` bytes of log-like text.
+import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -46,19 +47,22 @@ export interface BenchMcp {
 
 export async function startBenchMcp(): Promise<BenchMcp> {
   const state = { calls: 0 };
+  // One server and transport per session (the operator opens one), built once: the tool stands for one
+  // that answers at once, so what the benchmarks see is the operator's cost, not a server built per call.
+  const sessions = new Map<string, StreamableHTTPServerTransport>();
   const http = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString()) : undefined;
     if (body?.method === 'tools/call') state.calls++;
-    // Stateless: a fresh server and transport per request, as the SDK's examples do.
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
-    const server = build();
-    res.on('close', () => {
-      void transport.close();
-      void server.close();
-    });
-    await server.connect(transport);
+    const id = req.headers['mcp-session-id'];
+    let transport = typeof id === 'string' ? sessions.get(id) : undefined;
+    if (!transport) {
+      const t = new StreamableHTTPServerTransport({ sessionIdGenerator: () => randomUUID(), enableJsonResponse: true, onsessioninitialized: (sid) => void sessions.set(sid, t) });
+      t.onclose = () => void (t.sessionId && sessions.delete(t.sessionId));
+      await build().connect(t);
+      transport = t;
+    }
     await transport.handleRequest(req, res, body);
   });
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', () => r()));
@@ -73,6 +77,7 @@ export async function startBenchMcp(): Promise<BenchMcp> {
       return state.calls;
     },
     async stop() {
+      for (const t of sessions.values()) await t.close();
       http.closeAllConnections();
       await new Promise((r) => http.close(r));
       fs.rmSync(dir, { recursive: true, force: true });

@@ -19,11 +19,15 @@ export interface CorrelationOptions {
   settleMs: number;
 }
 
-export type Correlation =
+export type Correlation = (
   | { kind: 'none' }
   /** Look again shortly: the pod's node is unhealthy and its incident may not have started yet. */
   | { kind: 'settle'; retryAfterMs: number }
-  | { kind: 'link'; primary: AlertIncident; relatedTo: RelatedTo };
+  | { kind: 'link'; primary: AlertIncident; relatedTo: RelatedTo }
+) & {
+  /** The incident after its correlation labels were written (a new resourceVersion), when they were. */
+  relabelled?: AlertIncident;
+};
 
 const MAX_CANDIDATES = 20;
 const MAX_READS = 5;
@@ -64,7 +68,8 @@ export async function correlate(inc: AlertIncident, dir: IncidentDirectory, o: C
   // Labels first, so that an incident starting alongside this one finds it.
   const labels = correlationLabels(inc, id, pod?.node);
   const have = inc.metadata.labels ?? {};
-  if (Object.entries(labels).some(([k, v]) => have[k] !== v)) await dir.setLabels(self.namespace, self.name, labels);
+  const relabelled = Object.entries(labels).some(([k, v]) => have[k] !== v) ? await dir.setLabels(self.namespace, self.name, labels) : undefined;
+  const withSelf = (c: Correlation): Correlation => (relabelled ? { ...c, relabelled } : c);
 
   const tries: Array<{ rule: LinkRule; selector: string; ordered: boolean; reason: (p: AlertIncident) => string }> = [];
   if (pod && o.rules.has('node')) {
@@ -95,7 +100,7 @@ export async function correlate(inc: AlertIncident, dir: IncidentDirectory, o: C
   for (const t of tries) {
     if (t.rule !== 'node') {
       const wait = settle();
-      if (wait) return wait;
+      if (wait) return withSelf(wait);
     }
     const refs = (await dir.find(t.selector, MAX_CANDIDATES))
       .filter((r) => !(r.namespace === self.namespace && r.name === self.name))
@@ -112,14 +117,14 @@ export async function correlate(inc: AlertIncident, dir: IncidentDirectory, o: C
         if (!p || (p.metadata.namespace === self.namespace && p.metadata.name === self.name) || p.status?.phase === 'Failed' || p.status?.relatedTo) continue;
         c = p;
       }
-      return {
+      return withSelf({
         kind: 'link',
         primary: c,
         relatedTo: { name: c.metadata.name, namespace: c.metadata.namespace, rule: t.rule, reason: t.reason(c), linkedAt: now.toISOString() },
-      };
+      });
     }
   }
-  return settle() ?? { kind: 'none' };
+  return withSelf(settle() ?? { kind: 'none' });
 }
 
 function eligible(c: AlertIncident, self: AlertIncident, rule: LinkRule): boolean {

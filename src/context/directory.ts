@@ -30,8 +30,8 @@ export class StoreDirectory implements IncidentDirectory {
     return this.store.get(namespace, name);
   }
 
-  async setLabels(namespace: string, name: string, labels: Record<string, string | null>): Promise<void> {
-    await this.store.patchMetadata(namespace, name, { labels });
+  async setLabels(namespace: string, name: string, labels: Record<string, string | null>): Promise<AlertIncident> {
+    return this.store.patchMetadata(namespace, name, { labels });
   }
 
   async addRelated(namespace: string, name: string, entry: RelatedIncident): Promise<void> {

@@ -90,9 +90,30 @@ export function parseEntry(v: string | undefined): HistoryEntry | undefined {
   }
 }
 
-/** The history in a ConfigMap. RBAC: get/update on that one name, create on configmaps, in its namespace. */
+/** How long a read of the ConfigMap answers lookups: a burst of incidents shares one GET. */
+const READ_FRESH_MS = 2_000;
+
+interface PendingRecord {
+  hash: string;
+  key: string;
+  object: string;
+  occurrence: Occurrence;
+  done: (err?: unknown) => void;
+}
+
+/**
+ * The history in a ConfigMap. RBAC: get/update on that one name, create on configmaps, in its namespace.
+ * One object for every alert: under a burst, a read per lookup and a read-modify-write per report would
+ * make it the hottest object of the namespace (and 409 on itself). Lookups within READ_FRESH_MS share a
+ * read, and records waiting while one is written go out together in the next write. Every write is
+ * still conditional on the resourceVersion it read, so other replicas' records are never undone.
+ */
 export class ConfigMapHistory implements IncidentHistory {
   private readonly api: CoreV1Api;
+  private last?: { cm: V1ConfigMap | undefined; at: number };
+  private reading?: Promise<V1ConfigMap | undefined>;
+  private readonly pending: PendingRecord[] = [];
+  private writing = false;
 
   constructor(
     kc: KubeConfig,
@@ -102,15 +123,36 @@ export class ConfigMapHistory implements IncidentHistory {
   }
 
   async lookup(hash: string): Promise<HistoryEntry | undefined> {
-    const cm = await this.read();
+    const cm = await this.current();
     return parseEntry(cm?.data?.[hash]);
   }
 
-  async record(hash: string, key: string, object: string, occurrence: Occurrence): Promise<void> {
+  record(hash: string, key: string, object: string, occurrence: Occurrence): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ hash, key, object, occurrence, done: (err) => (err ? reject(err) : resolve()) });
+      void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    if (this.writing) return;
+    this.writing = true;
+    try {
+      while (this.pending.length) {
+        const batch = this.pending.splice(0);
+        const err = await this.write(batch).then(() => undefined, (e: unknown) => e ?? new Error('history write failed'));
+        for (const r of batch) r.done(err);
+      }
+    } finally {
+      this.writing = false;
+    }
+  }
+
+  private async write(batch: PendingRecord[]): Promise<void> {
     for (let attempt = 0; ; attempt++) {
-      const cm = await this.read();
+      const cm = attempt === 0 ? await this.current() : await this.reread();
       const data = { ...(cm?.data ?? {}) };
-      data[hash] = JSON.stringify(addOccurrence(parseEntry(data[hash]), key, object, occurrence));
+      for (const r of batch) data[r.hash] = JSON.stringify(addOccurrence(parseEntry(data[r.hash]), r.key, r.object, r.occurrence));
       const body: V1ConfigMap = {
         apiVersion: 'v1',
         kind: 'ConfigMap',
@@ -123,15 +165,43 @@ export class ConfigMapHistory implements IncidentHistory {
         data: boundData(data, this.o.maxEntries),
       };
       try {
-        if (cm) await this.api.replaceNamespacedConfigMap({ name: this.o.name, namespace: this.o.namespace, body });
-        else await this.api.createNamespacedConfigMap({ namespace: this.o.namespace, body });
+        const saved = cm
+          ? await this.api.replaceNamespacedConfigMap({ name: this.o.name, namespace: this.o.namespace, body })
+          : await this.api.createNamespacedConfigMap({ namespace: this.o.namespace, body });
+        this.keep(saved);
         return;
       } catch (err) {
+        this.last = undefined;
         // 409: someone wrote first (or created it first): read again and reapply.
         if (code(err) !== 409 || attempt >= 5) throw err;
         await new Promise((r) => setTimeout(r, 20 + Math.random() * 80 * (attempt + 1)));
       }
     }
+  }
+
+  /** The ConfigMap as read or written within READ_FRESH_MS, else as read now (one GET for all who ask meanwhile). */
+  private current(): Promise<V1ConfigMap | undefined> {
+    if (this.last && Date.now() - this.last.at < READ_FRESH_MS) return Promise.resolve(this.last.cm);
+    return this.reread();
+  }
+
+  private reread(): Promise<V1ConfigMap | undefined> {
+    this.reading ??= this.read()
+      .then((cm) => {
+        this.keep(cm);
+        return cm;
+      })
+      .finally(() => (this.reading = undefined));
+    return this.reading;
+  }
+
+  /** Held for READ_FRESH_MS only: the ConfigMap may be most of a MiB, and an idle operator needs none of it. */
+  private keep(cm: V1ConfigMap | undefined): void {
+    const last = { cm, at: Date.now() };
+    this.last = last;
+    setTimeout(() => {
+      if (this.last === last) this.last = undefined;
+    }, READ_FRESH_MS).unref();
   }
 
   private async read(): Promise<V1ConfigMap | undefined> {

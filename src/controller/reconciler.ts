@@ -38,6 +38,12 @@ export class IncidentReconciler {
    */
   private readonly fresh = new Map<string, AlertIncident>();
   private readonly maxFresh: number;
+  /**
+   * The last resourceVersion of incidents this controller finished, the newest few hundred: the watch
+   * events of their earlier writes, still in flight when they finished, must not bring them back for a
+   * GET that only finds them finished.
+   */
+  private readonly finished = new Map<string, string>();
   /** Tracked incidents by phase and outcome (the gauges), kept as entries come and go. */
   private readonly byPhase = new Map<string, number>();
   private waiting = 0;
@@ -75,6 +81,11 @@ export class IncidentReconciler {
       this.forget(key);
       return undefined;
     }
+    const done = this.finished.get(key);
+    if (done !== undefined) {
+      if (olderThan(inc.metadata.resourceVersion, done) || inc.metadata.resourceVersion === done) return undefined;
+      this.finished.delete(key);
+    }
     // An event older than what we know (typically our own write, which the watch has not delivered yet)
     // must not make the next step start from stale state, which would waste an LLM call on a 409. It
     // still enqueues the key: it may be the first news of a change (an approval annotated between a
@@ -105,6 +116,8 @@ export class IncidentReconciler {
     const [namespace, name] = key.split('/');
     const log = this.d.log.child({ incident: name, namespace });
     const started = performance.now();
+    // Every key is tracked before it is queued: one no longer tracked finished (or went) since.
+    if (!this.known.has(key)) return {};
     try {
       let inc = await this.read(key, namespace, name);
       if (!inc) {
@@ -121,7 +134,7 @@ export class IncidentReconciler {
         return { requeueAfterMs: adv.requeueAfterMs };
       }
       let write: Write = adv;
-      inc = await this.persist(inc, write, log);
+      inc = await this.persist(rebase(inc, write), write, log);
       this.track(key, inc);
       if (write.afterWrite) {
         write = await write.afterWrite();
@@ -208,12 +221,18 @@ export class IncidentReconciler {
 
   /** Finished incidents leave the controller's watch (label selector), so it holds only live ones. */
   private async markFinished(inc: AlertIncident): Promise<void> {
-    this.forget(IncidentReconciler.key(inc.metadata.namespace, inc.metadata.name));
-    if (inc.metadata.labels?.[LABELS.finished] === 'true') return;
-    await this.d.store.patchMetadata(inc.metadata.namespace, inc.metadata.name, {
-      labels: { [LABELS.finished]: 'true' },
-      annotations: { [COMPLETED_AT_ANNOTATION]: inc.status?.completedAt ?? new Date().toISOString() },
-    });
+    const key = IncidentReconciler.key(inc.metadata.namespace, inc.metadata.name);
+    this.forget(key);
+    if (inc.metadata.labels?.[LABELS.finished] !== 'true') {
+      inc = await this.d.store.patchMetadata(inc.metadata.namespace, inc.metadata.name, {
+        labels: { [LABELS.finished]: 'true' },
+        annotations: { [COMPLETED_AT_ANNOTATION]: inc.status?.completedAt ?? new Date().toISOString() },
+      });
+    }
+    if (inc.metadata.resourceVersion) {
+      this.finished.set(key, inc.metadata.resourceVersion);
+      if (this.finished.size > FINISHED_KEPT) this.finished.delete(this.finished.keys().next().value!);
+    }
   }
 
   /**
@@ -279,6 +298,20 @@ export class IncidentReconciler {
 }
 
 class StaleError extends Error {}
+
+const FINISHED_KEPT = 512;
+
+/**
+ * The object a step's status goes on: the one the step left behind when it wrote labels of its own (so
+ * the write does not 409 on our own change), carrying over the notifier's deliveries as a 409 would.
+ */
+function rebase(inc: AlertIncident, w: Write): AlertIncident {
+  const b = w.base;
+  if (!b || b.metadata.resourceVersion === inc.metadata.resourceVersion) return inc;
+  if (!isDeepStrictEqual(withoutNotifications(b.status), withoutNotifications(inc.status))) throw new StaleError();
+  w.status = { ...w.status, notifications: b.status?.notifications };
+  return b;
+}
 
 /** The write that ends an incident whose status the API server refused: what was stored, plus why, plus the usage. */
 function rejectionWrite(base: AlertIncident, refused: Write, message: string, now: string): Write {

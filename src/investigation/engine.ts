@@ -77,6 +77,11 @@ export interface Write {
   requeueAfterMs?: number;
   /** Runs after `status` is persisted: a mutating call whose intent must be on record before it runs. */
   afterWrite?: () => Promise<Write>;
+  /**
+   * The incident as the step itself left it (its correlation labels written: a new resourceVersion):
+   * `status` goes on top of this one, not of the copy the step was computed from, which would only 409.
+   */
+  base?: AlertIncident;
 }
 
 export type Advance = { kind: 'noop'; requeueAfterMs?: number } | ({ kind: 'write' } & Write);
@@ -151,19 +156,21 @@ export class InvestigationEngine {
         events.push({ type: 'Warning', reason: 'RecallFailed', message: `the history of earlier incidents could not be read: ${(err as Error).message}` });
       }
     }
+    let base: AlertIncident | undefined;
     if (correlation && inc.metadata.annotations?.[ANNOTATIONS.unlink] !== 'true') {
       try {
         const c = await correlate(inc, correlation.directory, correlation, this.now());
+        base = c.relabelled;
         if (c.kind === 'settle') return { kind: 'noop', requeueAfterMs: c.retryAfterMs };
         if (c.kind === 'link') {
-          await correlation.directory.setLabels(inc.metadata.namespace, inc.metadata.name, { [LABELS.relatedTo]: c.primary.metadata.name });
+          base = await correlation.directory.setLabels(inc.metadata.namespace, inc.metadata.name, { [LABELS.relatedTo]: c.primary.metadata.name });
           const linked: IncidentStatus = { ...started, phase: 'Linked', relatedTo: c.relatedTo, summary: oneLine(`Linked to ${c.primary.metadata.name}: ${c.relatedTo.reason}`) };
           const ev: IncidentEvent = { type: 'Normal', reason: 'Linked', message: `shares its cause with incident ${c.primary.metadata.namespace}/${c.primary.metadata.name} (${c.relatedTo.reason}); waits for its report` };
           if (c.primary.status?.phase === 'Reported') {
             const done = await this.finishLinked({ ...inc, status: linked }, c.primary);
-            return { ...done, events: [...events, ev, ...done.events] };
+            return { ...done, events: [...events, ev, ...done.events], base };
           }
-          return { kind: 'write', status: linked, events: [...events, ev], requeueAfterMs: this.pollMs() };
+          return { kind: 'write', status: linked, events: [...events, ev], requeueAfterMs: this.pollMs(), base };
         }
       } catch (err) {
         events.push({ type: 'Warning', reason: 'CorrelationFailed', message: `related incidents could not be looked up; investigating on its own: ${(err as Error).message}` });
@@ -171,6 +178,7 @@ export class InvestigationEngine {
     }
     return {
       kind: 'write',
+      base,
       status: { ...started, phase: 'Analyzing' },
       events: [{ type: 'Normal', reason: 'InvestigationStarted', message: `investigating ${inc.spec.alertname} with the ${this.deps.investigator.kind === 'llm' ? 'LLM' : 'rule-based analyzer'}` }, ...events],
     };

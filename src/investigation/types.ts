@@ -116,8 +116,8 @@ export interface IncidentDirectory {
   /** Metadata of the incidents that match a label selector, in the namespaces this operator handles (at most `limit`). */
   find(labelSelector: string, limit: number): Promise<Array<{ namespace: string; name: string; creationTimestamp?: string; labels?: Record<string, string> }>>;
   get(namespace: string, name: string): Promise<AlertIncident | undefined>;
-  /** Merge-patches labels of an incident (null removes one). */
-  setLabels(namespace: string, name: string, labels: Record<string, string | null>): Promise<void>;
+  /** Merge-patches labels of an incident (null removes one); the incident as it now is. */
+  setLabels(namespace: string, name: string, labels: Record<string, string | null>): Promise<AlertIncident>;
   /** Adds `entry` to a finished incident's status.related, once (conflict-safe: re-read on 409). */
   addRelated(namespace: string, name: string, entry: RelatedIncident): Promise<void>;
   /** The node a pod runs on and whether that node is Ready without pressure; undefined when the pod is gone or unscheduled. */

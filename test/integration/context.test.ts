@@ -4,6 +4,7 @@
 import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { RulesInvestigator } from '../../src/analyzer/rulesInvestigator.js';
 import { LABELS, type AlertIncident } from '../../src/incident/types.js';
+import { ConfigMapHistory } from '../../src/context/history.js';
 import { nodeKey } from '../../src/context/identity.js';
 import type { Operator } from '../../src/operator.js';
 import { alert, createNamespace, eventually, finished, kubeConfig, kubectl, listIncidents, payload, post, startTestOperator, store, waitForIncident } from './harness.js';
@@ -89,6 +90,41 @@ describe('recall', () => {
     expect(md).toContain('memory limit of 128Mi');
     expect(md).toContain('kubernetes__set_resources');
     if (process.env.CONTEXT_REPORT_DIR) (await import('node:fs')).writeFileSync(`${process.env.CONTEXT_REPORT_DIR}/recall.md`, md);
+  });
+
+  it('records from two replicas at once, in bursts, all land (batched writes, conditional on the version read)', async () => {
+    const requests: string[] = [];
+    // A KubeConfig per replica, counting the requests each sends to the ConfigMap.
+    const counting = () => {
+      const k = kubeConfig();
+      const apply = k.applySecurityAuthentication.bind(k);
+      k.applySecurityAuthentication = async (ctx) => {
+        requests.push(`${ctx.getHttpMethod()} ${ctx.getUrl()}`);
+        await apply(ctx);
+      };
+      return k;
+    };
+    const name = 'history-burst';
+    const replicas = [0, 1].map(() => new ConfigMapHistory(counting(), { namespace: ns, name, maxEntries: 500 }));
+    const n = 40;
+    const time = (i: number) => new Date(Date.UTC(2026, 10, 30, 8, 0, i)).toISOString();
+    await Promise.all(
+      Array.from({ length: n }, (_, i) =>
+        replicas[i % 2].record(`h${i % 10}`, `KubePodCrashLooping|shop|web-${i % 10}`, `workload shop/web-${i % 10}`, { incident: `inc-${i}`, namespace: ns, time: time(i), outcome: 'Resolved' }),
+      ),
+    );
+    const cm = await core.readNamespacedConfigMap({ name, namespace: ns });
+    const entries = Object.values(cm.data ?? {}).map((v) => JSON.parse(v));
+    expect(entries).toHaveLength(10);
+    expect(entries.reduce((sum, e) => sum + e.count, 0)).toBe(n);
+    // one write per incident would be 40 PUTs and as many GETs
+    expect(requests.length).toBeLessThan(n);
+    // lookups close together share one read (another replica's view may lag by up to 2 s)
+    const reader = new ConfigMapHistory(counting(), { namespace: ns, name, maxEntries: 500 });
+    const before = requests.length;
+    expect((await reader.lookup('h3'))?.count).toBe(4);
+    expect((await reader.lookup('h4'))?.count).toBe(4);
+    expect(requests.length - before).toBeLessThanOrEqual(1);
   });
 });
 

@@ -157,10 +157,11 @@ function memoryDirectory(incs: AlertIncident[], nodes: Record<string, { node: st
     get: async (ns, name) => incs.find((i) => i.metadata.namespace === ns && i.metadata.name === name),
     setLabels: async (ns, name, labels) => {
       const i = incs.find((x) => x.metadata.namespace === ns && x.metadata.name === name);
-      if (!i) return;
+      if (!i) throw new Error(`${ns}/${name} not found`);
       const l = { ...(i.metadata.labels ?? {}) };
       for (const [k, v] of Object.entries(labels)) if (v === null) delete l[k]; else l[k] = v;
       i.metadata.labels = l;
+      return i;
     },
     addRelated: async (_ns, _name, e) => void related.push(e),
     nodeOfPod: async (ns, pod) => nodes[`${ns}/${pod}`],

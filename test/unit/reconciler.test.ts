@@ -4,6 +4,7 @@
 // (Persistence against a real apiserver: test/integration/restart.test.ts, investigation.test.ts.)
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
+import { WorkQueue } from '../../src/controller/queue.js';
 import { IncidentReconciler } from '../../src/controller/reconciler.js';
 import type { IncidentStore } from '../../src/incident/store.js';
 import type { AlertIncident, IncidentStatus } from '../../src/incident/types.js';
@@ -184,6 +185,81 @@ describe('IncidentReconciler: reading the object when a worker takes the key', (
     expect(await r.reconcile(key)).toEqual({});
     expect(r.tracked).toBe(0);
     expect(store.objects.get('e')!.metadata.labels).toEqual({ 'alertagent.io/finished': 'true' });
+  });
+});
+
+describe('IncidentReconciler: requests it does not send', () => {
+  it('watch events of a finished incident\'s earlier writes, arriving after it finished, bring no GET', async () => {
+    const store = new FakeStore();
+    const { r } = reconciler(store, [], (inc) => ({ ...inc.status, phase: 'Reported', outcome: 'Resolved', completedAt: '2026-11-30T09:00:00Z' }));
+    const first = store.put(incident('f', 0));
+    const key = r.observe('ADDED', first)!;
+    expect(await r.reconcile(key)).toEqual({});
+    const gets = store.gets;
+    // the watch delivers the ADDED and our status write only now: both older than what finished
+    expect(r.observe('MODIFIED', first)).toBeUndefined();
+    const done = store.objects.get('f')!;
+    expect(r.observe('MODIFIED', { ...done, metadata: { ...done.metadata, resourceVersion: String(Number(done.metadata.resourceVersion) - 1), labels: {} } })).toBeUndefined();
+    // and a key that was queued before it finished reconciles to nothing
+    expect(await r.reconcile(key)).toEqual({});
+    expect(store.gets).toBe(gets);
+    expect(r.tracked).toBe(0);
+  });
+
+  it('a step that wrote labels of its own (correlation) has its status written on that object: no 409, no GET', async () => {
+    const store = new FakeStore();
+    const patches: string[] = [];
+    const patch = store.patchStatus.bind(store);
+    store.patchStatus = async (ns, name, rv, body) => {
+      patches.push(rv);
+      return patch(ns, name, rv, body);
+    };
+    const eng = {
+      advance: async (inc: AlertIncident): Promise<Advance> => {
+        const base = await store.patchMetadata(NS, inc.metadata.name, { labels: { 'alertagent.io/workload': 'abc' } });
+        return { kind: 'write', status: { ...inc.status, phase: 'Analyzing', summary: 'started' }, events: [], base };
+      },
+    } as unknown as InvestigationEngine;
+    const r = new IncidentReconciler({ store: store as unknown as IncidentStore, engine: eng, log: silentLogger() });
+    const key = r.observe('ADDED', store.put(incident('g', 0, { phase: 'Pending' })))!;
+    await r.reconcile(key);
+    const gets = store.gets;
+    expect(patches).toHaveLength(1); // not a 409 and a retry
+    expect(store.objects.get('g')!.status?.summary).toBe('started');
+    expect(store.objects.get('g')!.metadata.labels).toEqual({ 'alertagent.io/workload': 'abc' });
+    expect(store.gets).toBe(gets);
+  });
+});
+
+describe('WorkQueue: turns in a row', () => {
+  it('a key that asks to run again at once keeps its worker for maxTurns turns, then goes to the back', async () => {
+    const order: string[] = [];
+    const left = new Map([['a', 5], ['b', 2]]);
+    const q = new WorkQueue({ concurrency: 1, maxTurns: 3 });
+    q.start(async (key) => {
+      order.push(key);
+      const n = left.get(key)! - 1;
+      left.set(key, n);
+      return n > 0 ? { requeue: true } : {};
+    });
+    q.add('a');
+    q.add('b');
+    await q.idle();
+    expect(order.join('')).toBe('aaabbaa');
+  });
+
+  it('stops giving turns once the queue shuts down', async () => {
+    let runs = 0;
+    const q = new WorkQueue({ concurrency: 1, maxTurns: 100 });
+    let stop: Promise<void> | undefined;
+    q.start(async () => {
+      if (++runs === 2) stop = q.shutdown();
+      return { requeue: true };
+    });
+    q.add('a');
+    await new Promise((r) => setTimeout(r, 20));
+    await stop;
+    expect(runs).toBe(2);
   });
 });
 
