@@ -134,7 +134,8 @@ export async function startOperator(config: Config, log: Logger, o: OperatorOver
       maxAttempts: config.LLM_MAX_ATTEMPTS,
     },
   });
-  const reconciler = new IncidentReconciler({ store, engine, events: createEventRecorder(kc, 'alert-agent', log), log, metrics, workers: config.MAX_CONCURRENT_INVESTIGATIONS });
+  const events = createEventRecorder(kc, 'alert-agent', log);
+  const reconciler = new IncidentReconciler({ store, engine, events, log, metrics, workers: config.MAX_CONCURRENT_INVESTIGATIONS });
   const queue = new WorkQueue({
     concurrency: config.MAX_CONCURRENT_INVESTIGATIONS,
     onError: () => undefined, // the reconciler logs with the incident's name
@@ -230,6 +231,7 @@ export async function startOperator(config: Config, log: Logger, o: OperatorOver
     retention.stop();
     notifyWatcher?.stop();
     await Promise.all([queue.shutdown(), notifier?.stop()]);
+    await events.flush();
   };
   let elector: LeaderElector | undefined;
   if (runController && config.LEADER_ELECTION) {

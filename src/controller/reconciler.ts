@@ -116,8 +116,8 @@ export class IncidentReconciler {
     const [namespace, name] = key.split('/');
     const log = this.d.log.child({ incident: name, namespace });
     const started = performance.now();
-    // Every key is tracked before it is queued: one no longer tracked finished (or went) since.
-    if (!this.known.has(key)) return {};
+    // Finished here, and no event since that is newer than the finish: nothing to read.
+    if (!this.known.has(key) && this.finished.has(key)) return {};
     try {
       let inc = await this.read(key, namespace, name);
       if (!inc) {
