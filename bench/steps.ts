@@ -5,6 +5,7 @@
 // client-node through a keep-alive agent (as the operator sends them: the best the raw client can do) at
 // the same concurrency, in the same run.
 import { randomBytes } from 'node:crypto';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { Investigator } from '../src/investigation/types.js';
 import {
@@ -78,6 +79,8 @@ async function operatorRound(bed: Bed, n: number, concurrency: number, mcpConfig
   const requests = new Map<string, number>();
   const config = d.config.loadConfig(operatorEnv(ns, { SERVERS_CONFIG: mcpConfig, MAX_CONCURRENT_INVESTIGATIONS: String(concurrency), POLICY_MODE: 'observe', BUILTIN_KUBERNETES_TOOLS: 'false', EVIDENCE_FIRST: 'false' }));
   const logger = d.logger.createLogger({ level: 'warn', format: 'text' });
+  const eld = monitorEventLoopDelay({ resolution: 10 });
+  eld.enable();
   const t0 = performance.now();
   const op = await d.operator.startOperator(config, logger, {
     kubeConfig: bed.kc(),
@@ -102,6 +105,8 @@ async function operatorRound(bed: Bed, n: number, concurrency: number, mcpConfig
     const eventWrites = events.reduce((s, e) => s + (e.count ?? 1), 0);
     const incidentWrites = [...requests].filter(([k]) => /^(PATCH|POST|PUT) alertincident/.test(k)).reduce((s, [, v]) => s + v, 0);
     const first = [...watch.statuses.values()][0] ?? [];
+    eld.disable();
+    log(`event loop delay (operator and bench share it): mean ${(eld.mean / 1e6).toFixed(1)} ms, p99 ${(eld.percentile(99) / 1e6).toFixed(1)} ms`);
     return { seconds, startupSeconds, steps, requests, incidentWrites, eventWrites, statusSequence: first, toolMs };
   } finally {
     watch.stop();
