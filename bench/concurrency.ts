@@ -1,32 +1,18 @@
 // 3. Concurrency. Incidents arrive in one AlertManager payload; the operator (dist/, in this process)
-// investigates them through the real openai client against the scripted LLM, which takes 500 ms per
-// answer, with MAX_CONCURRENT_INVESTIGATIONS=20. Wall time against the ideal
+// investigates them through the real openai client against the scripted LLM (a process of its own,
+// bench/lib/llmBench.ts), which takes 500 ms per answer, with MAX_CONCURRENT_INVESTIGATIONS=20. Wall time against the ideal
 // incidents x LLM calls per incident x 0.5 s / 20 (the LLM kept busy 20-wide, everything else free).
 import { randomBytes } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { startScriptedLlm, type Reply, type ScriptedLlm } from '../test/bed/scriptedLlm.js';
 import { benchAlert, benchPayload, createNamespace, dist, fmt, isMain, listAll, log, operatorEnv, runStandalone, table, type BenchContext, type BenchResult, type Bed } from './lib/common.js';
 import { cpuMeter, cpuSummary } from './lib/cpu.js';
+import { startBenchLlm } from './lib/llmBench.js';
 import { SERVER, startBenchMcp } from './lib/mcpBench.js';
 import { watchIncidents } from './lib/watch.js';
 
 const LLM_MS = 500;
 const TOOL_CALLS = 3;
 const CALLS_PER_INCIDENT = TOOL_CALLS + 2; // tool decisions, the conclusion, the report
-
-/** The scripted LLM's behaviour: TOOL_CALLS echo calls, then resolve, then a report; each after `delayMs`. */
-function script(llm: ScriptedLlm, delayMs: () => number, occupancy: (delta: number) => void): void {
-  llm.setResponder(async (body) => {
-    occupancy(+1);
-    await new Promise((r) => setTimeout(r, delayMs()));
-    occupancy(-1);
-    if (!body.tools) return { content: '## Summary\n\nThe checkout pod crash loops.\n\n## Root cause\n\nA missing secret.' } as Reply;
-    const done = (body.messages as Array<{ role: string }>).filter((m) => m.role === 'tool').length;
-    return done < TOOL_CALLS
-      ? { content: `Checking evidence ${done + 1}.`, toolCalls: [{ name: `${SERVER}__echo`, arguments: { text: `evidence ${done + 1}` } }] }
-      : { content: 'Concluding.', toolCalls: [{ name: 'resolve_incident', arguments: { summary: 'checkout crash loops on a missing secret', root_cause: 'the secret checkout-db was deleted' } }] };
-  });
-}
 
 interface Round {
   seconds: number;
@@ -41,19 +27,7 @@ interface Round {
 
 async function round(bed: Bed, n: number, workers: number, llmMs: number, mcpConfig: string): Promise<Round> {
   const d = await dist();
-  const llm = await startScriptedLlm();
-  let inflight = 0;
-  let maxInflight = 0;
-  let area = 0;
-  let lastT = performance.now();
-  const occupancy = (delta: number) => {
-    const t = performance.now();
-    area += inflight * (t - lastT);
-    lastT = t;
-    inflight += delta;
-    maxInflight = Math.max(maxInflight, inflight);
-  };
-  script(llm, () => llmMs, occupancy);
+  const llm = await startBenchLlm({ delayMs: llmMs, toolCalls: TOOL_CALLS, tool: `${SERVER}__echo` });
   const ns = await createNamespace(bed, 'conc');
   const config = d.config.loadConfig(
     operatorEnv(ns, {
@@ -75,15 +49,14 @@ async function round(bed: Bed, n: number, workers: number, llmMs: number, mcpCon
     const cpu = cpuMeter(bed);
     const eld = monitorEventLoopDelay({ resolution: 10 });
     eld.enable();
+    await llm.reset();
     const t0 = performance.now();
-    area = 0;
-    lastT = t0;
     const res = await fetch(op.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(benchPayload(alerts)) });
     if (res.status !== 200) throw new Error(`webhook answered ${res.status}: ${await res.text()}`);
     const stored = (performance.now() - t0) / 1000;
     await watch.waitFinished(n, 600_000);
     const seconds = (performance.now() - t0) / 1000;
-    occupancy(0);
+    const llmStats = await llm.stats();
     const used = cpu.read();
     eld.disable();
     await op.queue.idle();
@@ -94,9 +67,9 @@ async function round(bed: Bed, n: number, workers: number, llmMs: number, mcpCon
     return {
       seconds,
       stored,
-      calls: llm.requests.length,
-      meanInflight: area / (seconds * 1000),
-      maxInflight,
+      calls: llmStats.calls,
+      meanInflight: llmStats.meanInflight,
+      maxInflight: llmStats.maxInflight,
       cpu: cpuSummary(used, seconds),
       eventLoop: `mean ${fmt(eld.mean / 1e6)} ms, p99 ${fmt(eld.percentile(99) / 1e6)} ms, max ${fmt(eld.max / 1e6)} ms (10 ms resolution)`,
       metrics,
