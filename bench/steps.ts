@@ -131,6 +131,8 @@ async function rawRound(bed: Bed, n: number, concurrency: number, sequence: unkn
     rvs[i] = created.metadata.resourceVersion;
   });
   const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+  // The same watch of the benchmark's as in the operator's round: the API server sends every write to it.
+  const watch = await watchIncidents(bed, ns);
   const t0 = performance.now();
   // Like the work queue: a FIFO of incidents; a worker takes the next one, writes its next status, and
   // puts it back at the end while it has writes left (one incident is never written by two at once).
@@ -166,6 +168,7 @@ async function rawRound(bed: Bed, n: number, concurrency: number, sequence: unkn
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   const seconds = (performance.now() - t0) / 1000;
+  watch.stop();
   if (patches !== n * sequence.length) throw new Error(`raw replay: ${patches} patches, expected ${n * sequence.length}`);
   return { seconds, patches };
 }

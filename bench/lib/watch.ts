@@ -5,12 +5,13 @@ import { GROUP, PLURAL, VERSION, sleep, type Bed } from './common.js';
 
 export interface IncidentWatch {
   finished: Set<string>;
-  /** Every distinct status seen per incident, in order (when recordStatuses). */
+  /** Every distinct status seen, in order, of the first incident (when recordStatuses). */
   statuses: Map<string, unknown[]>;
   waitFinished(n: number, timeoutMs: number): Promise<void>;
   stop(): void;
 }
 
+/** recordStatuses: of the first incident seen only (comparing every status of every incident would take the event loop the operator shares). */
 export async function watchIncidents(bed: Bed, namespace: string, opts: { recordStatuses?: boolean } = {}): Promise<IncidentWatch> {
   const finished = new Set<string>();
   const statuses = new Map<string, unknown[]>();
@@ -22,7 +23,7 @@ export async function watchIncidents(bed: Bed, namespace: string, opts: { record
       const name = obj?.metadata?.name;
       if (!name || type === 'DELETED') return;
       if (obj.metadata.labels?.['alertagent.io/finished'] === 'true') finished.add(name);
-      if (opts.recordStatuses && obj.status) {
+      if (opts.recordStatuses && obj.status && (statuses.size === 0 || statuses.has(name))) {
         const list = statuses.get(name) ?? [];
         const last = list.at(-1);
         if (JSON.stringify(last) !== JSON.stringify(obj.status)) list.push(obj.status);
