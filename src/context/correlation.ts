@@ -9,7 +9,7 @@
 import type { AlertIncident, LinkRule, RelatedTo } from '../incident/types.js';
 import { LABELS } from '../incident/types.js';
 import type { IncidentDirectory } from '../investigation/types.js';
-import { alertIdentity, groupKeyHash, nodeKey, workloadKey, type AlertIdentity } from './identity.js';
+import { alertIdentity, correlationLabels, nodeKey } from '../incident/identity.js';
 
 export interface CorrelationOptions {
   rules: ReadonlySet<LinkRule>;
@@ -32,22 +32,6 @@ export type Correlation = (
 const MAX_CANDIDATES = 20;
 const MAX_READS = 5;
 
-/** The correlation labels of an incident (before its first step, or re-derived to check they are set). */
-export function correlationLabels(inc: AlertIncident, id: AlertIdentity, podNode?: string): Record<string, string> {
-  const labels: Record<string, string> = {};
-  const o = id.object;
-  if (o.kind === 'node' && o.name) {
-    labels[LABELS.node] = nodeKey(o.name);
-    labels[LABELS.nodeIncident] = 'true';
-  } else if (podNode) {
-    labels[LABELS.node] = nodeKey(podNode);
-  }
-  const wk = workloadKey(inc.spec.alertname, o);
-  if (wk) labels[LABELS.workload] = wk;
-  if (inc.spec.groupKey) labels[LABELS.group] = groupKeyHash(inc.spec.groupKey);
-  return labels;
-}
-
 const created = (x: { creationTimestamp?: string }) => Date.parse(x.creationTimestamp ?? '') || 0;
 /** a before b, in the order every incident agrees on. */
 function before(a: { creationTimestamp?: string; name: string; namespace: string }, b: { creationTimestamp?: string; name: string; namespace: string }): boolean {
@@ -66,7 +50,7 @@ export async function correlate(inc: AlertIncident, dir: IncidentDirectory, o: C
     if (!pod && obj.node) pod = { node: obj.node, healthy: true };
   }
   // Labels first, so that an incident starting alongside this one finds it.
-  const labels = correlationLabels(inc, id, pod?.node);
+  const labels = correlationLabels(inc.spec, id, pod?.node);
   const have = inc.metadata.labels ?? {};
   const relabelled = Object.entries(labels).some(([k, v]) => have[k] !== v) ? await dir.setLabels(self.namespace, self.name, labels) : undefined;
   const withSelf = (c: Correlation): Correlation => (relabelled ? { ...c, relabelled } : c);

@@ -3,8 +3,7 @@
 import type { AlertIncident, IncidentStatus, PastOccurrence, Recall, Step } from '../incident/types.js';
 import type { HistoryEntry, Occurrence } from './history.js';
 import { HISTORY_BOUNDS } from './history.js';
-import type { AlertIdentity } from './identity.js';
-import { describeObject } from './identity.js';
+import { describeObject, type AlertIdentity } from '../incident/identity.js';
 
 /** status.recall from the history (undefined when this is the first time). */
 export function recallOf(identity: AlertIdentity, entry: HistoryEntry | undefined, self: { name: string; namespace: string }): Recall | undefined {

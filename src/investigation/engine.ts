@@ -7,7 +7,7 @@
 import { ANNOTATIONS, LABELS, type AlertIncident, type IncidentStatus, type Outcome, type Step } from '../incident/types.js';
 import { correlate, type CorrelationOptions } from '../context/correlation.js';
 import type { IncidentHistory } from '../context/history.js';
-import { alertIdentity, describeObject } from '../context/identity.js';
+import { alertIdentity, describeObject } from '../incident/identity.js';
 import { occurrenceOf, recallOf } from '../context/recall.js';
 import { LIMITS } from '../incident/limits.js';
 import { evaluate, type PolicyConfig } from '../policy/policy.js';

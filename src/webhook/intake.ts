@@ -5,6 +5,7 @@ import { API_VERSION, KIND, type AlertIncident, type IncidentSpec } from '../inc
 import { fingerprintOf, incidentName } from '../incident/naming.js';
 import { IncidentStore, isConflict, isNotFound, statusCode } from '../incident/store.js';
 import { SHARD_LABEL, shardOf } from '../incident/shard.js';
+import { alertIdentity, correlationLabels } from '../incident/identity.js';
 import type { WebhookAlert, WebhookPayload } from './payload.js';
 
 export type StoreResult = 'created' | 'updated';
@@ -86,10 +87,12 @@ export class AlertIntake {
     let existing: AlertIncident | undefined;
     for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
       if (!existing) {
-        // The shard is set at create time only: a later notification never moves an incident.
+        // The shard is set at create time only: a later notification never moves an incident. The
+        // correlation labels come with the create too (one request, and visible to the next alert at once).
         const shardCount = this.opts.shardCount ?? 1;
-        const labels = shardCount > 1 ? { [SHARD_LABEL]: String(shardOf(spec.fingerprint, shardCount)) } : undefined;
-        const incident: AlertIncident = { apiVersion: API_VERSION, kind: KIND, metadata: { name, namespace, ...(labels && { labels }) }, spec };
+        const labels: Record<string, string> = correlationLabels(spec, alertIdentity(spec.alertname, spec.labels));
+        if (shardCount > 1) labels[SHARD_LABEL] = String(shardOf(spec.fingerprint, shardCount));
+        const incident: AlertIncident = { apiVersion: API_VERSION, kind: KIND, metadata: { name, namespace, ...(Object.keys(labels).length && { labels }) }, spec };
         try {
           await this.store.create(incident);
           return 'created';

@@ -5,7 +5,7 @@ import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { RulesInvestigator } from '../../src/analyzer/rulesInvestigator.js';
 import { LABELS, type AlertIncident } from '../../src/incident/types.js';
 import { ConfigMapHistory } from '../../src/context/history.js';
-import { nodeKey } from '../../src/context/identity.js';
+import { nodeKey } from '../../src/incident/identity.js';
 import type { Operator } from '../../src/operator.js';
 import { alert, createNamespace, eventually, finished, kubeConfig, kubectl, listIncidents, payload, post, startTestOperator, store, waitForIncident } from './harness.js';
 
@@ -129,6 +129,20 @@ describe('recall', () => {
 });
 
 describe('correlation', () => {
+  it('the webhook creates an incident with its correlation labels: no label write when it starts', async () => {
+    const webhookOnly = await startTestOperator({ namespace: ns, investigator: new RulesInvestigator({}), env: { POLICY_MODE: 'observe' }, controller: false });
+    try {
+      const r = await post(webhookOnly.webhookUrl, payload([alert({ alertname: 'CorrelationLabelProbe', namespace: 'shop', pod: 'web-5d8f7b9c4-x7k2p' })]));
+      expect(r.status).toBe(200);
+      const inc = (await listIncidents(ns)).find((i) => i.spec.alertname === 'CorrelationLabelProbe')!;
+      expect(inc.metadata.labels?.[LABELS.workload]).toMatch(/^[0-9a-f]{16}$/);
+      expect(inc.metadata.labels?.[LABELS.group]).toMatch(/^[0-9a-f]{16}$/);
+    } finally {
+      await webhookOnly.stop();
+    }
+  });
+
+
   it('pod alerts on a NotReady node end linked to the node incident; kubectl get shows the link; unlink by annotation', async () => {
     // The node's alert and its pods' alerts come in one notification: they start together.
     const r = await post(

@@ -1,6 +1,6 @@
 // Recall and correlation without an apiserver: identity normalisation, the history's bounds, and the
 // engine's new paths with an in-memory history and directory.
-import { alertIdentity, workloadOfPod } from '../../src/context/identity.js';
+import { alertIdentity, workloadOfPod } from '../../src/incident/identity.js';
 import { addOccurrence, boundData, parseEntry, type HistoryEntry, type IncidentHistory, type Occurrence } from '../../src/context/history.js';
 import { InvestigationEngine, type Advance, type Limits } from '../../src/investigation/engine.js';
 import type { Decision, IncidentDirectory, Investigator, ToolCatalog } from '../../src/investigation/types.js';

@@ -2,6 +2,7 @@
 // across incidents: a new pod of the same Deployment (new ReplicaSet hash, new pod suffix) is the same
 // workload. Pure: labels in, identity out. Used by recall (src/context/history.ts) and correlation.
 import { createHash } from 'node:crypto';
+import { LABELS, type IncidentSpec } from './types.js';
 
 export type ObjectKind = 'workload' | 'node' | 'pvc' | 'service' | 'target' | 'namespace' | 'none';
 
@@ -118,4 +119,24 @@ export function describeObject(o: AlertObject): string {
     default:
       return 'no particular object';
   }
+}
+
+/**
+ * The labels correlation selects incidents by (hashes: label values are short and safe whatever the
+ * alert's labels hold). The webhook sets them when it creates an incident, so that one starting alongside
+ * finds it at once; the node of a pod (known only from the pod) is added when the investigation starts.
+ */
+export function correlationLabels(spec: Pick<IncidentSpec, 'alertname' | 'groupKey'>, id: AlertIdentity, podNode?: string): Record<string, string> {
+  const labels: Record<string, string> = {};
+  const o = id.object;
+  if (o.kind === 'node' && o.name) {
+    labels[LABELS.node] = nodeKey(o.name);
+    labels[LABELS.nodeIncident] = 'true';
+  } else if (podNode) {
+    labels[LABELS.node] = nodeKey(podNode);
+  }
+  const wk = workloadKey(spec.alertname, o);
+  if (wk) labels[LABELS.workload] = wk;
+  if (spec.groupKey) labels[LABELS.group] = groupKeyHash(spec.groupKey);
+  return labels;
 }
