@@ -1,9 +1,9 @@
 // The MCP client side: one connection per configured server (stdio or streamable HTTP) plus the built-in
 // Kubernetes server over an in-memory transport. Lists their tools under `<server>__<tool>` names,
 // classifies each, calls them with a timeout, and reconnects a server whose connection died.
+// The stdio and streamable HTTP transports are imported when a configured server needs one (a few MB of
+// memory, with their dependencies, that an operator with only the built-in server never uses).
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
@@ -11,6 +11,7 @@ import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { ToolCallResult, ToolCatalog, ToolInfo } from '../investigation/types.js';
 import { redactDeep, redactText } from '../redaction/redact.js';
+import { isolatedFetch } from './isolatedFetch.js';
 import { classifyTool, identifyServer, type ToolClass } from './classify.js';
 import { expandEnv, type ServerEntry, type ServersConfig } from './serversConfig.js';
 
@@ -134,7 +135,7 @@ export class ToolManager implements ToolCatalog {
   private async connect(conn: Connection): Promise<void> {
     const client = new Client({ name: 'alert-agent', version: '0.1.0' });
     try {
-      const transport = this.transport(conn);
+      const transport = await this.transport(conn);
       await withTimeout(client.connect(transport), CONNECT_TIMEOUT_MS, `connecting to MCP server "${conn.name}"`);
       client.onclose = () => {
         if (conn.client === client && !this.closing) this.drop(conn, 'connection closed');
@@ -161,7 +162,7 @@ export class ToolManager implements ToolCatalog {
     }
   }
 
-  private transport(conn: Connection): Transport {
+  private async transport(conn: Connection): Promise<Transport> {
     if (conn.builtin) {
       const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
       void conn.builtin.create().connect(serverSide);
@@ -170,8 +171,10 @@ export class ToolManager implements ToolCatalog {
     const entry = conn.entry!;
     if ('url' in entry) {
       const headers = Object.fromEntries(Object.entries(entry.headers ?? {}).map(([k, v]) => [k, expandEnv(v)]));
-      return new StreamableHTTPClientTransport(new URL(entry.url), { requestInit: { headers } });
+      const { StreamableHTTPClientTransport } = await import('@modelcontextprotocol/sdk/client/streamableHttp.js');
+      return new StreamableHTTPClientTransport(new URL(entry.url), { requestInit: { headers }, fetch: isolatedFetch });
     }
+    const { StdioClientTransport, getDefaultEnvironment } = await import('@modelcontextprotocol/sdk/client/stdio.js');
     // The SDK passes a child only HOME, PATH and a few more: hand over how to reach the cluster explicitly.
     const inherited: Record<string, string> = {};
     for (const k of ['KUBECONFIG', 'KUBERNETES_SERVICE_HOST', 'KUBERNETES_SERVICE_PORT', 'NODE_EXTRA_CA_CERTS']) {
