@@ -13,10 +13,10 @@ import {
   PLURAL,
   VERSION,
   benchAlert,
-  benchPayload,
   createNamespace,
   dist,
   fmt,
+  incidentAsWebhookCreates,
   isMain,
   listAll,
   log,
@@ -68,12 +68,11 @@ async function operatorRound(bed: Bed, n: number, concurrency: number, mcpConfig
   const ns = await createNamespace(bed, 'steps');
   const api = bed.kc().makeApiClient(CustomObjectsApi);
   const runId = randomBytes(3).toString('hex');
-  // The incidents exist before the operator starts (as after a storm); the webhook is not measured here.
+  // The incidents exist before the operator starts (as after a storm, as the webhook creates them); the
+  // webhook is not measured here.
   const now = new Date().toISOString();
   await pool(n, 16, async (i) => {
-    const spec = d.intake.specFromAlert(benchAlert(i, runId) as any, benchPayload([]) as any, now);
-    const name = d.naming.incidentName(spec.alertname, spec.fingerprint, spec.startsAt);
-    await api.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL, body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'AlertIncident', metadata: { name, namespace: ns }, spec } });
+    await api.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL, body: await incidentAsWebhookCreates(benchAlert(i, runId), now, ns) });
   });
   const watch = await watchIncidents(bed, ns, { recordStatuses: true });
   const requests = new Map<string, number>();
@@ -116,7 +115,6 @@ async function operatorRound(bed: Bed, n: number, concurrency: number, mcpConfig
 
 /** The operator's status writes of one incident, replayed on n fresh incidents by `concurrency` workers. */
 async function rawRound(bed: Bed, n: number, concurrency: number, sequence: unknown[]): Promise<{ seconds: number; patches: number }> {
-  const d = await dist();
   const ns = await createNamespace(bed, 'rawpatch');
   const api = keepAliveCustomObjectsApi(bed.kc());
   const runId = randomBytes(3).toString('hex');
@@ -124,10 +122,9 @@ async function rawRound(bed: Bed, n: number, concurrency: number, sequence: unkn
   const names: string[] = [];
   const rvs: string[] = [];
   await pool(n, 16, async (i) => {
-    const spec = d.intake.specFromAlert(benchAlert(i, runId) as any, benchPayload([]) as any, now);
-    const name = d.naming.incidentName(spec.alertname, spec.fingerprint, spec.startsAt);
-    const created: any = await api.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL, body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'AlertIncident', metadata: { name, namespace: ns }, spec } });
-    names[i] = name;
+    const body = await incidentAsWebhookCreates(benchAlert(i, runId), now, ns);
+    const created: any = await api.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL, body });
+    names[i] = body.metadata.name;
     rvs[i] = created.metadata.resourceVersion;
   });
   const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);

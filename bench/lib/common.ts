@@ -46,6 +46,7 @@ type ConfigModule = typeof import('../../src/config.js');
 type LoggerModule = typeof import('../../src/observability/logger.js');
 type IntakeModule = typeof import('../../src/webhook/intake.js');
 type NamingModule = typeof import('../../src/incident/naming.js');
+type IdentityModule = typeof import('../../src/incident/identity.js');
 type TypesModule = typeof import('../../src/incident/types.js');
 
 export interface Dist {
@@ -54,6 +55,7 @@ export interface Dist {
   logger: LoggerModule;
   intake: IntakeModule;
   naming: NamingModule;
+  identity: IdentityModule;
   types: TypesModule;
 }
 
@@ -73,9 +75,19 @@ export async function dist(): Promise<Dist> {
     logger: await load<LoggerModule>('observability/logger.js'),
     intake: await load<IntakeModule>('webhook/intake.js'),
     naming: await load<NamingModule>('incident/naming.js'),
+    identity: await load<IdentityModule>('incident/identity.js'),
     types: await load<TypesModule>('incident/types.js'),
   };
   return distCache;
+}
+
+/** An AlertIncident as the webhook creates it for `alert` (name, spec, correlation labels), from dist. */
+export async function incidentAsWebhookCreates(alert: unknown, now: string, namespace: string) {
+  const d = await dist();
+  const spec = d.intake.specFromAlert(alert as any, benchPayload([]) as any, now);
+  const name = d.naming.incidentName(spec.alertname, spec.fingerprint, spec.startsAt);
+  const labels = d.identity.correlationLabels(spec, d.identity.alertIdentity(spec.alertname, spec.labels));
+  return { apiVersion: `${GROUP}/${VERSION}`, kind: 'AlertIncident', metadata: { name, namespace, labels }, spec };
 }
 
 /** The operator's configuration as a deployment would set it, for an operator in this process. */
