@@ -33,10 +33,9 @@ import { BUILTIN_TOOLS, CLUSTER_SCOPED_TOOLS } from './tools/kubernetes/classes.
 import { createWebhookApp } from './webhook/app.js';
 import { RulesInvestigator } from './analyzer/rulesInvestigator.js';
 import { AlertIntake } from './webhook/intake.js';
-import { loadNotificationsConfig } from './notify/config.js';
-import { Notifier } from './notify/notifier.js';
-import { IncidentFeed } from './web/feed.js';
-import { createWebApp } from './web/server.js';
+// Notifications and the web view are imported only when configured (below): nodemailer, marked and
+// sanitize-html are several MB of memory that most operators never use.
+import type { Notifier } from './notify/notifier.js';
 
 export interface Operator {
   webhookUrl: string;
@@ -161,8 +160,10 @@ export async function startOperator(config: Config, log: Logger, o: OperatorOver
 
   // Notifications: their own watch of every stored incident (finished ones too: the controller's watch
   // drops those) and their own queue, run by the same replica as the controller.
-  const notifyConfig = o.notifications ?? (config.NOTIFICATIONS_CONFIG ? loadNotificationsConfig(config.NOTIFICATIONS_CONFIG) : undefined);
-  const notifier = notifyConfig?.sinks.length ? new Notifier({ config: notifyConfig, store, log: log.child({ component: 'notify' }), registry: metrics.registry }) : undefined;
+  const notifyConfig = o.notifications ?? (config.NOTIFICATIONS_CONFIG ? (await import('./notify/config.js')).loadNotificationsConfig(config.NOTIFICATIONS_CONFIG) : undefined);
+  const notifier = notifyConfig?.sinks.length
+    ? new (await import('./notify/notifier.js')).Notifier({ config: notifyConfig, store, log: log.child({ component: 'notify' }), registry: metrics.registry })
+    : undefined;
   const notifyWatcher = notifier
     ? new IncidentWatcher({ kc, store, log, namespace: watchNamespace, labelSelector: shardSel, onEvent: (type, obj) => notifier.observe(type, obj) })
     : undefined;
@@ -197,6 +198,7 @@ export async function startOperator(config: Config, log: Logger, o: OperatorOver
   let webServer: Server | undefined;
   let webWatcher: IncidentWatcher | undefined;
   if (config.WEB_ENABLED) {
+    const [{ IncidentFeed }, { createWebApp }] = await Promise.all([import('./web/feed.js'), import('./web/server.js')]);
     const feed = new IncidentFeed();
     webWatcher = new IncidentWatcher({ kc, store, log, namespace: watchNamespace, onEvent: (type, obj) => feed.apply(type, obj), onSynced: () => feed.listed() });
     const webApp = createWebApp({

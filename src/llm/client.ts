@@ -2,7 +2,7 @@
 // Kubernetes: messages and tool definitions in, one assistant message and its token usage out.
 // Retries of 408/409/429/5xx and timeouts (with backoff, honouring Retry-After) are the openai package's
 // own; what is left after them is classed here as worth retrying later, or not.
-import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
+import type OpenAI from 'openai';
 import type { ChatCompletion, ChatCompletionMessage, ChatCompletionMessageParam, ChatCompletionTool, ChatCompletionToolChoiceOption } from 'openai/resources/chat/completions';
 
 export type { ChatCompletionMessage, ChatCompletionMessageParam, ChatCompletionTool };
@@ -51,18 +51,28 @@ export class LlmRequestError extends Error {}
 /** The provider answered, but not with a usable chat completion (malformed JSON, no choices). */
 export class LlmGarbageError extends Error {}
 
+/**
+ * The openai package, imported on the first call: about 10 MB of memory that an operator with the
+ * rule-based analyzer never needs, while this module is loaded with the investigation engine in any case.
+ */
+let sdk: typeof import('openai') | undefined;
+
 export class LlmClient {
-  private readonly client: OpenAI;
+  private client?: OpenAI;
   private readonly calls: number[] = [];
 
-  constructor(private readonly opts: LlmOptions) {
-    this.client = new OpenAI({
+  constructor(private readonly opts: LlmOptions) {}
+
+  private async openai(): Promise<OpenAI> {
+    sdk ??= await import('openai');
+    this.client ??= new sdk.default({
       // Local OpenAI-compatible servers need no key, but the package insists on one.
-      apiKey: opts.apiKey || 'not-needed',
-      baseURL: opts.baseURL,
-      timeout: opts.timeoutMs,
-      maxRetries: opts.maxRetries,
+      apiKey: this.opts.apiKey || 'not-needed',
+      baseURL: this.opts.baseURL,
+      timeout: this.opts.timeoutMs,
+      maxRetries: this.opts.maxRetries,
     });
+    return this.client;
   }
 
   get model(): string {
@@ -178,7 +188,8 @@ export class LlmClient {
     try {
       // The raw response, parsed here: a 200 whose body is not a chat completion is the model's
       // provider misbehaving, and gets its own error rather than a parser's exception.
-      const response = await this.client.chat.completions
+      const client = await this.openai();
+      const response = await client.chat.completions
         .create(
           {
             model: this.opts.model,
@@ -271,11 +282,12 @@ export function unwrapCall(message: ChatCompletionMessage, wrapper = WRAPPER_TOO
 
 function classify(err: unknown, timedOutAfterMs?: number): Error {
   if (err instanceof LlmGarbageError) return err;
-  if (err instanceof APIConnectionTimeoutError || (err instanceof APIConnectionError && timedOutAfterMs)) {
+  // sdk is loaded: the call that failed needed it (unless importing it failed, which ends below).
+  if (sdk && (err instanceof sdk.APIConnectionTimeoutError || (err instanceof sdk.APIConnectionError && timedOutAfterMs))) {
     return new LlmUnavailableError(`LLM timed out: no answer within ${timedOutAfterMs ?? 'the timeout of'} ms`);
   }
-  if (err instanceof APIConnectionError) return new LlmUnavailableError(`LLM unreachable: ${err.message}`);
-  if (err instanceof APIError) {
+  if (sdk && err instanceof sdk.APIConnectionError) return new LlmUnavailableError(`LLM unreachable: ${err.message}`);
+  if (sdk && err instanceof sdk.APIError) {
     const status = err.status ?? 0;
     const detail = `${status} ${err.message}`.slice(0, 500);
     if (status === 408 || status === 409 || status === 429 || status >= 500) {
