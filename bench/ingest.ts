@@ -3,10 +3,17 @@
 // concurrency found and (b) through the webhook (a separate process serving only the webhook, from
 // dist/), POSTed as AlertManager would in payloads of 1, 10 and 100 alerts, with as many creates in flight
 // as the raw run (1-alert payloads: as many senders as the raw concurrency, as AlertManager sends many
-// groups at once; larger payloads: fewer senders, since the webhook writes a payload's alerts in parallel). Then the webhook's
-// latency at a steady 100 alerts/s, and a storm replayed (retries) from two senders at once (HA):
-// exactly N objects must exist, each counting every delivery.
+// groups at once; larger payloads: fewer senders, since the webhook writes a payload's alerts in parallel).
+// Each webhook process is warmed as the raw client is (JIT, connections), and each size alternates raw and
+// webhook runs BENCH_INGEST_REPS times (3; smoke 1): the ratio is the median of the pairs. A table gives
+// the CPU per alert of each process (bench, webhook, apiserver, etcd). Then the webhook's latency at a
+// steady 100 alerts/s, and a storm replayed (retries) from two senders at once (HA): exactly N objects
+// must exist, each counting every delivery.
+// BENCH_CPU_PROF=<dir>: CPU profiles of the webhook processes (--cpu-prof) and of this process during the
+// paired raw runs, each with its measured windows; `node --import tsx bench/lib/profileSummary.ts <dir>`
+// says where the time went.
 import { randomBytes } from 'node:crypto';
+import * as http from 'node:http';
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import {
   GROUP,
@@ -17,6 +24,7 @@ import {
   createNamespace,
   dist,
   fmt,
+  incidentAsWebhookCreates,
   isMain,
   listAll,
   log,
@@ -30,7 +38,9 @@ import {
   type BenchResult,
   type Bed,
 } from './lib/common.js';
+import { cpuMeter } from './lib/cpu.js';
 import { keepAliveCustomObjectsApi } from './lib/keepAlive.js';
+import { cpuProf, profileHere, type CpuProf } from './lib/profileSummary.js';
 import { spawnNode, type Child } from './lib/proc.js';
 
 const RAW_CONCURRENCY = [8, 16, 32, 64];
@@ -46,26 +56,38 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
   const runId = randomBytes(3).toString('hex');
   const alerts = Array.from({ length: N }, (_, i) => benchAlert(i, runId));
 
-  // Objects exactly as the webhook would create them (same spec, same name).
+  // Objects exactly as the webhook would create them (same spec, same name, same correlation labels).
   const now = new Date().toISOString();
-  const pl = benchPayload([]);
-  const objects = (namespace: string) =>
-    alerts.map((a) => {
-      const spec = d.intake.specFromAlert(a as any, pl as any, now);
-      return { apiVersion: `${GROUP}/${VERSION}`, kind: 'AlertIncident', metadata: { name: d.naming.incidentName(spec.alertname, spec.fingerprint, spec.startsAt), namespace }, spec };
-    });
-  const specBytes = Buffer.byteLength(JSON.stringify(objects('x')[0]));
+  const asCreated = await Promise.all(alerts.map((a) => incidentAsWebhookCreates(a, now, 'x')));
+  const objects = (namespace: string) => asCreated.map((o) => ({ ...o, metadata: { ...o.metadata, namespace } }));
+  const specBytes = Buffer.byteLength(JSON.stringify(asCreated[0]));
 
   // (a) raw creates
   const rawRows: Array<Array<string | number>> = [];
-  const rawRun = async (label: string, api: CustomObjectsApi, concurrency: number) => {
+  // CPU seconds by process, summed over the runs of one row (the repeats of a pair), and the alerts stored.
+  const cpuByRow = new Map<string, { used: Record<string, number>; alerts: number }>();
+  const cpuAdd = (label: string, used: Record<string, number>) => {
+    const row = cpuByRow.get(label) ?? { used: {}, alerts: 0 };
+    for (const [k, v] of Object.entries(used)) row.used[k] = (row.used[k] ?? 0) + v;
+    row.alerts += N;
+    cpuByRow.set(label, row);
+  };
+  const rawRun = async (label: string, api: CustomObjectsApi, concurrency: number, cpuLabel = `raw c=${concurrency}, ${label}`, profLabel?: string) => {
     const ns = await createNamespace(bed, 'raw');
     const objs = objects(ns);
-    const t0 = performance.now();
-    await pool(objs.length, concurrency, async (i) => {
-      await api.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL, body: objs[i] });
-    });
-    const s = (performance.now() - t0) / 1000;
+    // BENCH_CPU_PROF: the paired runs (the baseline) are profiled in this process, to set beside the
+    // webhook's; timed and metered inside, so starting the profiler and writing its file do not count.
+    const creates = async () => {
+      const cpu = cpuMeter(bed);
+      const t0 = performance.now();
+      await pool(objs.length, concurrency, async (i) => {
+        await api.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL, body: objs[i] });
+      });
+      const seconds = (performance.now() - t0) / 1000;
+      cpuAdd(cpuLabel, pickCpu(cpu.read()));
+      return seconds;
+    };
+    const s = profLabel ? await profileHere(profLabel, N, 'alert', creates) : await creates();
     const rate = N / s;
     rawRows.push([label, concurrency, N, s, rate]);
     log(`raw ${label} c=${concurrency}: ${fmt(rate)} alerts/s`);
@@ -82,43 +104,86 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
   // For reference only: client-node's default (a new TLS connection per request) is not the baseline.
   const defaultRate = await rawRun('client-node (default agent), reference', defaultApi, bestC);
 
-  // (b) through the webhook, each payload size right after a raw run at the best concurrency (side by
-  // side: the apiserver and etcd drift as data grows, and the machine is noisy)
+  // (b) through the webhook, one process per payload size, alternating with raw runs at the best concurrency
+  // REPS times (side by side: the apiserver and etcd drift as data grows, and the machine is shared: the
+  // headline is the median of the REPS pair ratios, their range shown beside it).
+  const REPS = Number(process.env.BENCH_INGEST_REPS) || (smoke ? 1 : 3);
   const hookRows: Array<Array<string | number>> = [];
-  const hookRates = new Map<number, number>();
-  const pairRaw = new Map<number, number>();
+  const warmAlerts = Array.from({ length: 2 * bestC }, (_, i) => benchAlert(500_000 + i, runId));
+  const pairs = new Map<number, Array<{ raw: number; hook: number }>>();
   for (const size of PAYLOAD_SIZES) {
-    pairRaw.set(size, await rawRun('client-node + keep-alive agent, paired', keepAliveApi, bestC));
     const ns = await createNamespace(bed, `hook${size}`);
-    const hook = await startWebhook(bed, ns);
+    const hook = await startWebhook(bed, ns, `webhook-${size}`);
+    const senders = sendersFor(size, bestC, SENDERS);
+    pairs.set(size, []);
     try {
       await warmWebhook(hook.url);
-      const payloads = chunk(alerts, size).map((a) => benchPayload(a));
-      const t0 = performance.now();
-      const senders = sendersFor(size, bestC, SENDERS);
-      const codes = await sendAll(hook.url, payloads, senders);
-      const s = (performance.now() - t0) / 1000;
+      // As warm as the raw client, whose process and sockets served every run before: JIT and as many
+      // connections (sender → webhook → apiserver) as the run will use. Stored too, in the same namespace.
+      const warm = await sendAll(hook.url, warmAlerts.map((a) => benchPayload([a])), bestC);
+      if (warm.failed) throw new Error(`warm-up: ${warm.failed} webhook deliveries failed: ${warm.lastError}`);
+      for (let r = 0; r < REPS; r++) {
+        const raw = await rawRun('client-node + keep-alive agent, paired', keepAliveApi, bestC, `raw c=${bestC}, paired with ${size}-alert payloads (${REPS} runs)`, `raw-c${bestC}-paired-${size}`);
+        // new alerts each repeat (the same ones would be updates, not creates)
+        const repAlerts = r === 0 ? alerts : Array.from({ length: N }, (_, i) => benchAlert(i, `${runId}r${r}`));
+        const payloads = chunk(repAlerts, size).map((a) => JSON.stringify(benchPayload(a)));
+        const cpu = cpuMeter(bed, { webhook: hook.child.pid });
+        const t0 = performance.now();
+        const w0 = process.hrtime.bigint();
+        const codes = await sendAll(hook.url, payloads, senders);
+        const s = (performance.now() - t0) / 1000;
+        hook.prof.window(w0, process.hrtime.bigint(), N, 'alert');
+        cpuAdd(`webhook, ${size}-alert payloads, ${senders} senders (${REPS} runs)`, pickCpu(cpu.read()));
+        if (codes.failed) throw new Error(`${codes.failed} webhook deliveries failed (payload size ${size}): ${codes.lastError}`);
+        hookRows.push([`webhook, ${size}-alert payloads${codes.retried ? ` (${codes.retried} retried)` : ''}`, `${senders} senders`, N, s, N / s]);
+        pairs.get(size)!.push({ raw, hook: N / s });
+        log(`webhook ${size}: ${fmt(N / s)} alerts/s (${fmt(N / s / raw)} of raw)`);
+      }
       const stored = (await listAll(bed, ns)).length;
-      if (codes.failed) throw new Error(`${codes.failed} webhook deliveries failed (payload size ${size}): ${codes.lastError}`);
-      if (stored !== N) throw new Error(`payload size ${size}: ${stored} objects stored, expected ${N}`);
-      hookRates.set(size, N / s);
-      hookRows.push([`webhook, ${size}-alert payloads${codes.retried ? ` (${codes.retried} retried)` : ''}`, `${senders} senders`, N, s, N / s]);
-      log(`webhook ${size}: ${fmt(N / s)} alerts/s`);
+      const expected = N * REPS + warmAlerts.length;
+      if (stored !== expected) throw new Error(`payload size ${size}: ${stored} objects stored, expected ${expected} (${warmAlerts.length} of the warm-up)`);
     } finally {
       await hook.stop();
     }
   }
+  const median = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  };
+  const ratioOf = (size: number) => median(pairs.get(size)!.map((p) => p.hook / p.raw));
+  const rangeOf = (size: number) => {
+    const rs = pairs.get(size)!.map((p) => p.hook / p.raw);
+    return rs.length > 1 ? `${fmt(Math.min(...rs))}-${fmt(Math.max(...rs))}` : '-';
+  };
+  const hookRate = (size: number) => median(pairs.get(size)!.map((p) => p.hook));
+  // What the ratio would be if the machine were CPU-bound: all processes' CPU per alert, raw path over webhook path.
+  const cpuPerAlert = (label: string) => {
+    const row = cpuByRow.get(label);
+    return row ? Object.values(row.used).reduce((a, b) => a + (Number.isFinite(b) ? b : 0), 0) / row.alerts : NaN;
+  };
+  const cpuRatio = (size: number) =>
+    cpuPerAlert(`raw c=${bestC}, paired with ${size}-alert payloads (${REPS} runs)`) / cpuPerAlert(`webhook, ${size}-alert payloads, ${sendersFor(size, bestC, SENDERS)} senders (${REPS} runs)`);
+  const rawRate = (size: number) => median(pairs.get(size)!.map((p) => p.raw));
 
   table(
     `Ingestion: ${N} distinct alerts, object ${specBytes} bytes (JSON)`,
     ['path', 'concurrency', 'alerts', 'seconds', 'alerts/s'],
     [...rawRows, ...hookRows],
   );
-  const ratios = PAYLOAD_SIZES.map((s) => [s, hookRates.get(s)! / pairRaw.get(s)!] as const);
+  const ratios = PAYLOAD_SIZES.map((s) => [s, ratioOf(s)] as const);
   table(
-    `Webhook (b) vs raw (a): client-node with a keep-alive agent at concurrency ${bestC}, measured just before each webhook run`,
-    ['payload', 'senders', 'webhook alerts/s', 'keep-alive raw alerts/s', 'ratio b/a', 'vs default-agent raw (reference)'],
-    ratios.map(([s, r]) => [`${s} alert(s)`, sendersFor(s, bestC, SENDERS), hookRates.get(s)!, pairRaw.get(s)!, r, hookRates.get(s)! / defaultRate]),
+    `Webhook (b) vs raw (a): client-node with a keep-alive agent at concurrency ${bestC}, each webhook run right after a raw run, ${REPS} pair(s) per size (medians)`,
+    ['payload', 'senders', 'webhook alerts/s', 'keep-alive raw alerts/s', 'ratio b/a (median of pairs)', 'range', 'CPU/alert raw ÷ webhook path', 'vs default-agent raw (reference)'],
+    ratios.map(([s, r]) => [`${s} alert(s)`, sendersFor(s, bestC, SENDERS), hookRate(s), rawRate(s), r, rangeOf(s), cpuRatio(s), hookRate(s) / defaultRate]),
+  );
+  table(
+    'CPU per alert stored, ms, by process (from /proc; bench = the raw client, or the webhook senders standing in for AlertManager)',
+    ['run', 'bench', 'webhook', 'kube-apiserver', 'etcd', 'total'],
+    [...cpuByRow].map(([label, { used, alerts: n }]) => {
+      const per = (k: string) => ((used[k] ?? 0) * 1000) / n;
+      const total = Object.values(used).reduce((a, b) => a + (Number.isFinite(b) ? b : 0), 0);
+      return [label, per('bench'), used.webhook === undefined ? '-' : per('webhook'), per('kube-apiserver'), per('etcd'), (total * 1000) / n];
+    }),
   );
 
   // latency at a steady rate
@@ -152,7 +217,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
     meetsTarget: ratios.every(([size, r]) => r >= target(size)) && lat.p99 < 50,
     failed,
     notes: [
-      `keep-alive raw ${PAYLOAD_SIZES.map((s) => fmt(pairRaw.get(s)!)).join('/')}/s (c=${bestC}); webhook ${PAYLOAD_SIZES.map((s) => `${s}:${fmt(hookRates.get(s)!)}/s (${fmt(hookRates.get(s)! / pairRaw.get(s)!)})`).join(' ')}`,
+      `keep-alive raw ${PAYLOAD_SIZES.map((s) => fmt(rawRate(s))).join('/')}/s (c=${bestC}); webhook ${PAYLOAD_SIZES.map((s) => `${s}:${fmt(hookRate(s))}/s (${fmt(ratioOf(s))}, ${rangeOf(s)})`).join(' ')}`,
       `latency p50 ${fmt(lat.p50)} ms p99 ${fmt(lat.p99)} ms (target < 50)`,
       `storm lost ${storm.lost} dup ${storm.duplicated}`,
     ],
@@ -184,13 +249,24 @@ function chunk<T>(xs: T[], n: number): T[][] {
 interface Hook {
   url: string;
   child: Child;
+  /** Its CPU profile (BENCH_CPU_PROF): mark the measured window with prof.window(). */
+  prof: CpuProf;
   stop(): Promise<void>;
 }
 
-async function startWebhook(bed: Bed, namespace: string): Promise<Hook> {
-  const child = spawnNode(['bench/lib/webhookOnly.ts'], { ...operatorEnv(namespace), KUBECONFIG: bed.kubeconfigPath, NODE_ENV: 'production' }, { tsx: true });
+/** The bench's own CPU, the control plane's and the webhook's (when running): the processes that compete. */
+function pickCpu(used: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const k of ['bench', 'webhook', 'kube-apiserver', 'etcd']) if (used[k] !== undefined) out[k] = used[k];
+  return out;
+}
+
+/** `label` names its CPU profile when BENCH_CPU_PROF=<dir> is set (bench/lib/profileSummary.ts reads them). */
+async function startWebhook(bed: Bed, namespace: string, label: string): Promise<Hook> {
+  const prof = cpuProf(label);
+  const child = spawnNode([...prof.args, 'bench/lib/webhookOnly.ts'], { ...operatorEnv(namespace), KUBECONFIG: bed.kubeconfigPath, NODE_ENV: 'production' }, { tsx: true });
   const { webhookUrl } = await child.announced;
-  return { url: webhookUrl, child, stop: () => child.stop() };
+  return { url: webhookUrl, child, prof, stop: () => child.stop() };
 }
 
 async function warmWebhook(url: string): Promise<void> {
@@ -199,9 +275,25 @@ async function warmWebhook(url: string): Promise<void> {
   await r.text();
 }
 
+// The senders stand in for AlertManager (a Go program, elsewhere in a cluster) but share the 2 cores with
+// the webhook: node:http with a keep-alive agent costs them a fraction of fetch's CPU per request (undici
+// measured about 1.3 ms per POST here, more than the webhook's own work on it), and bodies are
+// serialized before the clock starts.
+const senderAgent = new http.Agent({ keepAlive: true });
+
 async function post(url: string, body: unknown): Promise<{ status: number; text: string }> {
-  const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  return { status: r.status, text: await r.text() };
+  const data = typeof body === 'string' ? body : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', agent: senderAgent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
 }
 
 /** `senders` concurrent senders share the payloads; each retries a non-200 as AlertManager would. */
@@ -227,22 +319,24 @@ async function sendAll(url: string, payloads: unknown[], senders: number): Promi
 
 async function latencyRun(bed: Bed, rate: number, seconds: number) {
   const ns = await createNamespace(bed, 'lat');
-  const hook = await startWebhook(bed, ns);
+  const hook = await startWebhook(bed, ns, 'latency');
   const runId = randomBytes(3).toString('hex');
   try {
     await warmWebhook(hook.url);
     // a few unmeasured requests first (connection, JIT)
     for (let i = 0; i < 20; i++) await post(hook.url, benchPayload([benchAlert(100_000 + i, runId)]));
     const n = rate * seconds;
+    const bodies = Array.from({ length: n }, (_, i) => JSON.stringify(benchPayload([benchAlert(i, runId)])));
     const latencies: number[] = [];
     let errors = 0;
     const t0 = performance.now();
     const inflight: Promise<void>[] = [];
+    const w0 = process.hrtime.bigint();
     for (let i = 0; i < n; i++) {
       const due = t0 + (i * 1000) / rate;
       const wait = due - performance.now();
       if (wait > 1) await sleep(wait);
-      const body = benchPayload([benchAlert(i, runId)]);
+      const body = bodies[i];
       inflight.push(
         (async () => {
           const s = performance.now();
@@ -253,6 +347,7 @@ async function latencyRun(bed: Bed, rate: number, seconds: number) {
       );
     }
     await Promise.all(inflight);
+    hook.prof.window(w0, process.hrtime.bigint(), n, 'alert');
     const total = (performance.now() - t0) / 1000;
     latencies.sort((a, b) => a - b);
     return { n, achieved: n / total, p50: percentile(latencies, 50), p90: percentile(latencies, 90), p99: percentile(latencies, 99), max: latencies.at(-1)!, errors };
@@ -263,7 +358,7 @@ async function latencyRun(bed: Bed, rate: number, seconds: number) {
 
 async function stormRun(bed: Bed, alerts: any[], d: Awaited<ReturnType<typeof dist>>, smoke: boolean) {
   const ns = await createNamespace(bed, 'storm');
-  const hook = await startWebhook(bed, ns);
+  const hook = await startWebhook(bed, ns, 'storm');
   const rounds = 3;
   const replicas = 2;
   const size = 10;
@@ -271,8 +366,9 @@ async function stormRun(bed: Bed, alerts: any[], d: Awaited<ReturnType<typeof di
   void smoke;
   try {
     await warmWebhook(hook.url);
-    const payloads = chunk(alerts, size).map((a) => benchPayload(a));
+    const payloads = chunk(alerts, size).map((a) => JSON.stringify(benchPayload(a)));
     const t0 = performance.now();
+    const w0 = process.hrtime.bigint();
     let retried = 0;
     let failed = 0;
     let lastError: string | undefined;
@@ -288,6 +384,7 @@ async function stormRun(bed: Bed, alerts: any[], d: Awaited<ReturnType<typeof di
       }),
     );
     const seconds = (performance.now() - t0) / 1000;
+    hook.prof.window(w0, process.hrtime.bigint(), alerts.length * rounds * replicas, 'delivery');
     if (failed) throw new Error(`storm: ${failed} deliveries failed after retries: ${lastError}`);
     const expected = rounds * replicas;
     const items = await listAll(bed, ns);

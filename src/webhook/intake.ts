@@ -94,7 +94,7 @@ export class AlertIntake {
         if (shardCount > 1) labels[SHARD_LABEL] = String(shardOf(spec.fingerprint, shardCount));
         const incident: AlertIncident = { apiVersion: API_VERSION, kind: KIND, metadata: { name, namespace, ...(Object.keys(labels).length && { labels }) }, spec };
         try {
-          await this.store.create(incident);
+          await this.store.insert(incident);
           return 'created';
         } catch (err) {
           if (statusCode(err) === 422) throw new UnstorableAlertError(String((err as Error).message));
