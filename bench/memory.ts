@@ -5,7 +5,7 @@
 // alertagent.io/finished=true, phase Reported; 0 / 2 500 / 5 000 / 10 000, smoke 0 / 200), then with
 // 1 000 unfinished ones added to them (smoke 50; as in 4b, reconciled once before RSS is sampled): its
 // start-up time (spawn to /readyz 200), its RSS once ready, and the growth per 1 000 incidents. The
-// Dockerfile's NODE_OPTIONS alone are a reference row at 0 and at 10 000.
+// NODE_OPTIONS of source maps alone (no V8 flags) are a reference row at 0 and at 10 000.
 // 4b. 10 000 unfinished incidents (AwaitingApproval, ~20 KB each: five tool results of 3 KB and an action
 // waiting for a person), which the controller watches and reconciles: RSS until every key has been
 // reconciled once (the queue drained) and after, with the chart's NODE_OPTIONS, against the chart's
@@ -139,7 +139,7 @@ async function populate(bed: Bed, namespace: string, n: number, kind: 'reported'
   return bytes;
 }
 
-/** What the Dockerfile sets. */
+/** Node with source maps and no V8 flags (what the image set before 2026-11-30): the reference rows. */
 const IMAGE_NODE_OPTIONS = '--enable-source-maps';
 
 /**
@@ -311,7 +311,7 @@ async function reportedIncidents(bed: Bed, smoke: boolean, n: number, mixed: num
     points.push([count, s]);
     const label = count === 0 ? 'none (idle)' : `${count} reported`;
     row(label, chart, s);
-    if (!smoke && (count === 0 || count === n)) row(label, `${IMAGE_NODE_OPTIONS} (the Dockerfile's alone)`, await measureOperator(bed, ns, samples));
+    if (!smoke && (count === 0 || count === n)) row(label, `${IMAGE_NODE_OPTIONS} (no V8 flags)`, await measureOperator(bed, ns, samples));
   }
   const idle = points[0][1];
   const full = points.at(-1)![1];
@@ -362,7 +362,7 @@ async function reportedIncidents(bed: Bed, smoke: boolean, n: number, mixed: num
  * 4b. Unfinished incidents: all in the controller's watch and its queue. The peak is the start-up
  * burst (the list, then every key reconciled once, each with a GET); it must stay well under the chart's
  * limit. Measured as the chart runs the image (its heap cap), and, for reference (not in smoke), with
- * the Dockerfile's NODE_OPTIONS alone. A run that dies (e.g. out of heap) is a row that says so.
+ * source maps alone (no V8 flags). A run that dies (e.g. out of heap) is a row that says so.
  */
 async function unfinishedIncidents(bed: Bed, n: number, samples: number, smoke: boolean): Promise<{ result: BenchResult; notes: string[] }> {
   const ns = await createNamespace(bed, 'mem-unfinished');
@@ -370,7 +370,7 @@ async function unfinishedIncidents(bed: Bed, n: number, samples: number, smoke: 
   const bytes = await populate(bed, ns, n, 'awaiting');
   log(`${n} unfinished incidents written in ${Math.round((Date.now() - t0) / 1000)} s, ${fmt(bytes / 1e6)} MB of JSON`);
   const chart = chartNodeOptions();
-  const variants: Array<[string, string]> = [[`as the chart runs it`, chart], ...(smoke ? [] : ([[`the Dockerfile's alone (no heap cap)`, IMAGE_NODE_OPTIONS]] as Array<[string, string]>))];
+  const variants: Array<[string, string]> = [[`as the chart runs it`, chart], ...(smoke ? [] : ([[`no V8 flags (no heap cap)`, IMAGE_NODE_OPTIONS]] as Array<[string, string]>))];
   const rows: Array<Array<string | number>> = [];
   let measured: Sample | undefined; // as the chart runs it: the headline
   for (const [label, nodeOptions] of variants) {

@@ -53,7 +53,7 @@ function start(env: Record<string, string>): Proc {
   const child = spawn(process.execPath, ['dist/main.js'], {
     cwd: app,
     // the ENV of the Dockerfile's runtime stage
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, NODE_ENV: 'production', NODE_OPTIONS: '--enable-source-maps', ...env },
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, NODE_ENV: 'production', NODE_OPTIONS: '--enable-source-maps --max-old-space-size=128 --max-semi-space-size=2 --v8-pool-size=1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
