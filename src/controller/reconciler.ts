@@ -134,7 +134,8 @@ export class IncidentReconciler {
         return { requeueAfterMs: adv.requeueAfterMs };
       }
       let write: Write = adv;
-      inc = await this.persist(rebase(inc, write), write, log);
+      const rebased = rebase(inc, write);
+      inc = await this.persist(rebased.base, rebased.write, log);
       this.track(key, inc);
       if (write.afterWrite) {
         write = await write.afterWrite();
@@ -305,12 +306,11 @@ const FINISHED_KEPT = 512;
  * The object a step's status goes on: the one the step left behind when it wrote labels of its own (so
  * the write does not 409 on our own change), carrying over the notifier's deliveries as a 409 would.
  */
-function rebase(inc: AlertIncident, w: Write): AlertIncident {
+function rebase(inc: AlertIncident, w: Write): { base: AlertIncident; write: Write } {
   const b = w.base;
-  if (!b || b.metadata.resourceVersion === inc.metadata.resourceVersion) return inc;
+  if (!b || b.metadata.resourceVersion === inc.metadata.resourceVersion) return { base: inc, write: w };
   if (!isDeepStrictEqual(withoutNotifications(b.status), withoutNotifications(inc.status))) throw new StaleError();
-  w.status = { ...w.status, notifications: b.status?.notifications };
-  return b;
+  return { base: b, write: { ...w, status: { ...w.status, notifications: b.status?.notifications } } };
 }
 
 /** The write that ends an incident whose status the API server refused: what was stored, plus why, plus the usage. */
