@@ -196,6 +196,7 @@ export async function startOperator(config: Config, log: Logger, o: OperatorOver
 
   // The web view runs on every replica, leader or not, with a watch of its own (all incidents, finished too).
   let webServer: Server | undefined;
+  let webEvents: ReturnType<typeof createEventRecorder> | undefined;
   let webWatcher: IncidentWatcher | undefined;
   if (config.WEB_ENABLED) {
     const [{ IncidentFeed }, { createWebApp }] = await Promise.all([import('./web/feed.js'), import('./web/server.js')]);
@@ -206,7 +207,7 @@ export async function startOperator(config: Config, log: Logger, o: OperatorOver
       store,
       feed,
       log,
-      events: createEventRecorder(kc, 'alert-agent-web', log),
+      events: (webEvents = createEventRecorder(kc, 'alert-agent-web', log)),
       auth: config.WEB_AUTH,
       proxyUserHeader: config.WEB_PROXY_USER_HEADER,
       proxyGroupsHeader: config.WEB_PROXY_GROUPS_HEADER,
@@ -291,6 +292,8 @@ export async function startOperator(config: Config, log: Logger, o: OperatorOver
       webWatcher?.stop();
       webServer?.close();
       webServer?.closeAllConnections();
+      // an approval's Event is queued, not awaited: it goes out before the process does
+      await webEvents?.flush();
       await stopController();
       await elector?.release().catch(() => undefined);
       elector?.stop();
