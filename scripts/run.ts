@@ -117,7 +117,9 @@ async function main(): Promise<void> {
   }
   await ensureCrd(kc);
 
-  const config = loadConfig({ NAMESPACE: 'default', ...process.env });
+  // Loopback unless WEBHOOK_HOST says otherwise: the local AlertManager posts from this machine, and a
+  // webhook beyond loopback needs WEBHOOK_BEARER_TOKEN (or WEBHOOK_REQUIRE_TOKEN=false) to start.
+  const config = loadConfig({ NAMESPACE: 'default', WEBHOOK_HOST: '127.0.0.1', ...process.env });
   const log = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT === 'auto' ? 'text' : config.LOG_FORMAT });
   const op = await startOperator(config, log, { kubeConfig: kc });
   if (bed) am = await startAlertmanager({ webhookUrl: op.webhookUrl, dir: path.join(bedDir, 'alertmanager') });

@@ -35,6 +35,8 @@ export const ConfigSchema = z.object({
   WEBHOOK_PORT: int(10000),
   WEBHOOK_HOST: z.string().default('0.0.0.0'),
   WEBHOOK_BEARER_TOKEN: z.string().optional(),
+  /** Refuse to start a webhook reachable beyond loopback (WEBHOOK_HOST) without WEBHOOK_BEARER_TOKEN; `false` lets it run open, with a warning at every start. */
+  WEBHOOK_REQUIRE_TOKEN: bool.default('true'),
   WEBHOOK_MAX_BODY_BYTES: int(4 * 1024 * 1024, 1024),
   /** Alerts in one payload; more get 413 (set AlertManager's `max_alerts` to match). */
   WEBHOOK_MAX_ALERTS: int(1000, 1),
@@ -47,8 +49,23 @@ export const ConfigSchema = z.object({
   WEB_AUTH: z.enum(['token', 'proxy', 'anonymous-readonly']).default('token'),
   WEB_PROXY_USER_HEADER: z.string().default('X-Forwarded-User'),
   WEB_PROXY_GROUPS_HEADER: z.string().default('X-Forwarded-Groups'),
-  /** The URL people open the web view at (links; Secure cookies when https). */
+  /** WEB_AUTH=proxy: the shared secret the proxy adds to every request (in WEB_PROXY_SECRET_HEADER); without it the identity headers are ignored, since anyone who reaches the port could send them. */
+  WEB_PROXY_SECRET: z.string().optional(),
+  WEB_PROXY_SECRET_HEADER: z.string().default('X-Alert-Agent-Proxy-Secret'),
+  /** The URL people open the web view at (printed links). */
   WEB_PUBLIC_URL: z.string().url().optional(),
+  /** Cookies are Secure (browsers accept that on https and on http://localhost / 127.0.0.1); `true` drops it, for plain http on another host name. */
+  WEB_INSECURE_COOKIE: bool.default('false'),
+  /** A login's server-side session lasts at most this long; its token is reviewed again (TokenReview) at least every WEB_SESSION_REVIEW_INTERVAL. */
+  WEB_SESSION_TTL: duration('8h'),
+  WEB_SESSION_REVIEW_INTERVAL: duration('5m'),
+  /** Sessions kept in memory (per replica); beyond, the oldest is dropped. */
+  WEB_MAX_SESSIONS: int(10_000, 1),
+  /** Live-feed streams (/events) per user and in all; more get 429. */
+  WEB_STREAMS_PER_USER: int(8, 1),
+  WEB_STREAMS_MAX: int(200, 1),
+  /** A stream whose unsent output passes this many bytes (a page that does not read) is closed. */
+  WEB_STREAM_MAX_BUFFER_BYTES: int(1024 * 1024, 16 * 1024),
 
   /** Where incidents are created by default: the operator's own namespace. */
   NAMESPACE: z.string().optional(),
@@ -99,6 +116,12 @@ export const ConfigSchema = z.object({
   /** Namespaces mutating tools may touch; empty = any but kube-system. */
   POLICY_ALLOWED_NAMESPACES: list,
   POLICY_MAX_MUTATIONS: int(3),
+  /** Under `auto`, lowering a workload's replicas (to zero too) runs without a person; otherwise it waits for approval. */
+  POLICY_AUTO_SCALE_DOWN: bool.default('false'),
+  /** Under `auto`, deleting a pod that no controller recreates runs without a person; otherwise it waits for approval. */
+  POLICY_AUTO_DELETE_UNOWNED_PODS: bool.default('false'),
+  /** Under `auto`, actions on objects the alert and the analyzer's evidence did not name run without a person; otherwise they wait. */
+  POLICY_AUTO_UNINVOLVED_TARGETS: bool.default('false'),
   APPROVAL_TIMEOUT: duration('1h'),
 
   MAX_STEPS: int(20, 1),
@@ -171,8 +194,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (c.SHARD >= c.SHARD_COUNT) {
     throw new ConfigError(`invalid configuration:\n  SHARD: ${c.SHARD} is not a shard of SHARD_COUNT ${c.SHARD_COUNT} (0 … ${c.SHARD_COUNT - 1})`);
   }
+  checkWeb(c);
   const analyzer = c.ANALYZER === 'auto' ? (llmConfigured ? 'llm' : 'rules') : c.ANALYZER;
   return { ...c, NAMESPACE: c.NAMESPACE ?? inClusterNamespace() ?? 'default', analyzer };
+}
+
+/** Web settings that would leave the view open to spoofing or unusable in a browser. */
+function checkWeb(c: z.infer<typeof ConfigSchema>): void {
+  if (c.WEB_AUTH === 'proxy' && (c.WEB_PROXY_SECRET ?? '').length < 16) {
+    throw new ConfigError(
+      'invalid configuration:\n  WEB_PROXY_SECRET: WEB_AUTH=proxy needs a shared secret of at least 16 characters that the proxy sends in ' +
+        `${c.WEB_PROXY_SECRET_HEADER} (else anyone who reaches the port could name any user in ${c.WEB_PROXY_USER_HEADER})`,
+    );
+  }
+  const url = c.WEB_PUBLIC_URL ? new URL(c.WEB_PUBLIC_URL) : undefined;
+  if (c.WEB_ENABLED && url?.protocol === 'http:' && !['localhost', '127.0.0.1', '[::1]'].includes(url.hostname) && !c.WEB_INSECURE_COOKIE) {
+    throw new ConfigError(`invalid configuration:\n  WEB_PUBLIC_URL: browsers drop the Secure sign-in cookie on plain http at ${url.host}: serve it over https, or set WEB_INSECURE_COOKIE=true`);
+  }
 }
 
 function inClusterNamespace(): string | undefined {

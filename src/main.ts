@@ -2,11 +2,14 @@
 // Entry point: configuration, logger, the operator, and signals. Everything else is in operator.ts.
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './observability/logger.js';
+import { webhookExposure } from './webhook/exposure.js';
 
 async function main(): Promise<void> {
   let config;
   try {
     config = loadConfig();
+    // Refused before anything connects or listens (startOperator checks again for other callers).
+    webhookExposure(config);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`alert-agent: ${err.message}\n`);

@@ -17,8 +17,10 @@ import { LeaderElector } from './controller/leader.js';
 import { Retention } from './controller/retention.js';
 import { andSelectors, shardLeaseName, shardSelector } from './incident/shard.js';
 import { InvestigationEngine } from './investigation/engine.js';
+import type { Tenancy } from './incident/tenancy.js';
 import { ConfigMapHistory } from './context/history.js';
 import { StoreDirectory } from './context/directory.js';
+import { clusterInspector } from './tools/kubernetes/callFacts.js';
 import { LlmInvestigator } from './investigation/llmInvestigator.js';
 import type { Investigator } from './investigation/types.js';
 import { LlmClient } from './llm/client.js';
@@ -31,6 +33,7 @@ import { createKubernetesToolServer } from './tools/kubernetes/server.js';
 import type { PrometheusSource } from './tools/kubernetes/context.js';
 import { BUILTIN_TOOLS, CLUSTER_SCOPED_TOOLS } from './tools/kubernetes/classes.js';
 import { createWebhookApp } from './webhook/app.js';
+import { webhookExposure } from './webhook/exposure.js';
 import { RulesInvestigator } from './analyzer/rulesInvestigator.js';
 import { AlertIntake } from './webhook/intake.js';
 // Notifications and the web view are imported only when configured (below): nodemailer, marked and
@@ -73,6 +76,9 @@ export interface OperatorOverrides {
 const STEPS_PER_TURN = 16;
 
 export async function startOperator(config: Config, log: Logger, o: OperatorOverrides = {}): Promise<Operator> {
+  // Before anything connects or listens: an open webhook beyond loopback is refused unless configured so.
+  const { warning: openWebhook } = webhookExposure(config);
+  if (openWebhook) log.warn(openWebhook, { host: config.WEBHOOK_HOST, port: config.WEBHOOK_PORT });
   const kc = shareKeepAliveAgent(o.kubeConfig ?? defaultKubeConfig());
   const metrics = createMetrics();
   const store = new IncidentStore(kc, (method, url) => {
@@ -95,8 +101,10 @@ export async function startOperator(config: Config, log: Logger, o: OperatorOver
   const investigator = o.investigator ?? makeInvestigator(config, metrics, runbooks, log);
   // The analyzer backs every LLM investigation: its evidence first (when on), and its report when the LLM cannot go on.
   const analyzer = investigator.kind === 'llm' ? new RulesInvestigator({ runbooks }) : undefined;
+  const tenancy: Tenancy = { mode: config.INCIDENT_NAMESPACE_MODE, operatorNamespace: config.NAMESPACE };
   const engine = new InvestigationEngine({
     investigator,
+    tenancy,
     evidence: config.EVIDENCE_FIRST ? analyzer : undefined,
     fallback: analyzer,
     tools,
@@ -114,6 +122,7 @@ export async function startOperator(config: Config, log: Logger, o: OperatorOver
           windowMs: config.CORRELATION_WINDOW,
           settleMs: 20_000,
           timeoutMs: config.CORRELATION_TIMEOUT,
+          tenancy,
         }
       : undefined,
     policy: {
@@ -122,7 +131,11 @@ export async function startOperator(config: Config, log: Logger, o: OperatorOver
       allowedClusterTools: config.POLICY_ALLOWED_CLUSTER_TOOLS,
       allowedNamespaces: config.POLICY_ALLOWED_NAMESPACES,
       maxMutations: config.POLICY_MAX_MUTATIONS,
+      autoScaleDown: config.POLICY_AUTO_SCALE_DOWN,
+      autoDeleteUnownedPods: config.POLICY_AUTO_DELETE_UNOWNED_PODS,
+      autoUninvolvedTargets: config.POLICY_AUTO_UNINVOLVED_TARGETS,
     },
+    inspect: clusterInspector(kc),
     limits: {
       maxSteps: config.MAX_STEPS,
       maxTokensPerIncident: config.MAX_TOKENS_PER_INCIDENT,
@@ -162,7 +175,7 @@ export async function startOperator(config: Config, log: Logger, o: OperatorOver
   // drops those) and their own queue, run by the same replica as the controller.
   const notifyConfig = o.notifications ?? (config.NOTIFICATIONS_CONFIG ? (await import('./notify/config.js')).loadNotificationsConfig(config.NOTIFICATIONS_CONFIG) : undefined);
   const notifier = notifyConfig?.sinks.length
-    ? new (await import('./notify/notifier.js')).Notifier({ config: notifyConfig, store, log: log.child({ component: 'notify' }), registry: metrics.registry })
+    ? new (await import('./notify/notifier.js')).Notifier({ config: notifyConfig, store, log: log.child({ component: 'notify' }), registry: metrics.registry, tenancy })
     : undefined;
   const notifyWatcher = notifier
     ? new IncidentWatcher({ kc, store, log, namespace: watchNamespace, labelSelector: shardSel, onEvent: (type, obj) => notifier.observe(type, obj) })
@@ -212,6 +225,15 @@ export async function startOperator(config: Config, log: Logger, o: OperatorOver
       proxyUserHeader: config.WEB_PROXY_USER_HEADER,
       proxyGroupsHeader: config.WEB_PROXY_GROUPS_HEADER,
       publicUrl: config.WEB_PUBLIC_URL,
+      proxySecret: config.WEB_PROXY_SECRET,
+      proxySecretHeader: config.WEB_PROXY_SECRET_HEADER,
+      insecureCookie: config.WEB_INSECURE_COOKIE,
+      sessionTtlMs: config.WEB_SESSION_TTL,
+      sessionReviewMs: config.WEB_SESSION_REVIEW_INTERVAL,
+      maxSessions: config.WEB_MAX_SESSIONS,
+      streamsPerUser: config.WEB_STREAMS_PER_USER,
+      streamsMax: config.WEB_STREAMS_MAX,
+      streamMaxBufferBytes: config.WEB_STREAM_MAX_BUFFER_BYTES,
     });
     webServer = webApp.listen(config.WEB_PORT, config.WEBHOOK_HOST);
     await once(webServer, 'listening');

@@ -57,6 +57,12 @@ export function invariantChecks(o: InvariantInput): Check[] {
     allowedClusterTools: config.POLICY_ALLOWED_CLUSTER_TOOLS,
     allowedNamespaces: config.POLICY_ALLOWED_NAMESPACES,
     maxMutations: config.POLICY_MAX_MUTATIONS,
+    // What auto asks a person about (scale-downs, unowned pods, uninvolved objects) rests on facts read
+    // when the step was decided (replicas, owners, evidence), which a re-check after the fact cannot
+    // read again; the recorded step says why. The allow-list, namespaces and cap are re-checked here.
+    autoScaleDown: true,
+    autoDeleteUnownedPods: true,
+    autoUninvolvedTargets: true,
   };
   const outside: string[] = [];
   let mutationsSoFar = 0;

@@ -6,10 +6,14 @@
 //              it is only as good as the route's group_by, which the operator cannot see).
 // Earlier means (creationTimestamp, name): every incident orders the same pair the same way, so two that
 // start at once never link to each other. A candidate that is itself linked stands for its primary.
+// Labels only find candidates: a candidate counts when its own spec derives the labels it was found by
+// (labels can be edited where the admission policy is not installed), and, in alert namespace mode, when it
+// lives in the incident's namespace or the operator's.
 import type { AlertIncident, LinkRule, RelatedTo } from '../incident/types.js';
 import { LABELS } from '../incident/types.js';
 import type { IncidentDirectory } from '../investigation/types.js';
 import { alertIdentity, correlationLabels, nodeKey } from '../incident/identity.js';
+import { mayLinkTo, type Tenancy } from '../incident/tenancy.js';
 
 export interface CorrelationOptions {
   rules: ReadonlySet<LinkRule>;
@@ -17,6 +21,8 @@ export interface CorrelationOptions {
   windowMs: number;
   /** How long a pod alert on an unhealthy node waits for that node's incident to appear. */
   settleMs: number;
+  /** Where primaries may live; unset: anywhere (operator namespace mode). */
+  tenancy?: Tenancy;
 }
 
 export type Correlation = (
@@ -55,25 +61,26 @@ export async function correlate(inc: AlertIncident, dir: IncidentDirectory, o: C
   const relabelled = Object.entries(labels).some(([k, v]) => have[k] !== v) ? await dir.setLabels(self.namespace, self.name, labels) : undefined;
   const withSelf = (c: Correlation): Correlation => (relabelled ? { ...c, relabelled } : c);
 
-  const tries: Array<{ rule: LinkRule; selector: string; ordered: boolean; reason: (p: AlertIncident) => string }> = [];
+  const tries: Array<{ rule: LinkRule; match: Record<string, string>; ordered: boolean; reason: (p: AlertIncident) => string }> = [];
   if (pod && o.rules.has('node')) {
     tries.push({
       rule: 'node',
-      selector: `${LABELS.nodeIncident}=true,${LABELS.node}=${nodeKey(pod.node)}`,
+      match: { [LABELS.nodeIncident]: 'true', [LABELS.node]: nodeKey(pod.node) },
       ordered: false,
       reason: (p) => `pod ${obj.namespace}/${obj.pod} runs on node ${pod!.node}, which has an open ${p.spec.alertname} incident`,
     });
   }
   const wk = labels[LABELS.workload];
   if (wk && o.rules.has('workload')) {
-    tries.push({ rule: 'workload', selector: `${LABELS.workload}=${wk}`, ordered: true, reason: (p) => `the same alert for another pod of workload ${obj.namespace}/${obj.name} (${p.spec.labels.pod ? `pod ${p.spec.labels.pod}` : p.spec.alertname} came first)` });
+    tries.push({ rule: 'workload', match: { [LABELS.workload]: wk }, ordered: true, reason: (p) => `the same alert for another pod of workload ${obj.namespace}/${obj.name} (${p.spec.labels.pod ? `pod ${p.spec.labels.pod}` : p.spec.alertname} came first)` });
   }
   const gk = labels[LABELS.group];
   // A node incident is a primary for its pods: it never follows a pod's incident of the same group.
   if (gk && o.rules.has('group') && obj.kind !== 'node') {
-    tries.push({ rule: 'group', selector: `${LABELS.group}=${gk}`, ordered: true, reason: (p) => `same AlertManager group as ${p.spec.alertname} (${inc.spec.groupKey}), within ${Math.round(o.windowMs / 60_000)}m` });
+    tries.push({ rule: 'group', match: { [LABELS.group]: gk }, ordered: true, reason: (p) => `same AlertManager group as ${p.spec.alertname} (${inc.spec.groupKey}), within ${Math.round(o.windowMs / 60_000)}m` });
   }
 
+  const mayLink = (p: AlertIncident) => !o.tenancy || mayLinkTo(inc, p, o.tenancy);
   const settle = (): Correlation | undefined => {
     // A pod on a sick node whose node incident has not shown up yet (alerts of one payload start together):
     // look again for a little while before linking elsewhere or investigating alone.
@@ -86,7 +93,8 @@ export async function correlate(inc: AlertIncident, dir: IncidentDirectory, o: C
       const wait = settle();
       if (wait) return withSelf(wait);
     }
-    const refs = (await dir.find(t.selector, MAX_CANDIDATES))
+    const selector = Object.entries(t.match).map(([k, v]) => `${k}=${v}`).join(',');
+    const refs = (await dir.find(selector, MAX_CANDIDATES))
       .filter((r) => !(r.namespace === self.namespace && r.name === self.name))
       .filter((r) => !t.ordered || (before(r, self) && created(self) - created(r) <= o.windowMs))
       .sort((a, b) => (before(a, b) ? -1 : 1));
@@ -94,11 +102,11 @@ export async function correlate(inc: AlertIncident, dir: IncidentDirectory, o: C
     for (const ref of refs) {
       if (reads++ >= MAX_READS) break;
       let c = await dir.get(ref.namespace, ref.name);
-      if (!c || !eligible(c, inc, t.rule)) continue;
+      if (!c || !eligible(c, inc, t.rule) || !derives(c, t.match) || !mayLink(c)) continue;
       if (c.status?.relatedTo) {
         // Linked itself: its primary is ours, if that one is still there and is not us.
         const p = await dir.get(c.status.relatedTo.namespace, c.status.relatedTo.name);
-        if (!p || (p.metadata.namespace === self.namespace && p.metadata.name === self.name) || p.status?.phase === 'Failed' || p.status?.relatedTo) continue;
+        if (!p || (p.metadata.namespace === self.namespace && p.metadata.name === self.name) || p.status?.phase === 'Failed' || p.status?.relatedTo || !mayLink(p)) continue;
         c = p;
       }
       return withSelf({
@@ -109,6 +117,12 @@ export async function correlate(inc: AlertIncident, dir: IncidentDirectory, o: C
     }
   }
   return withSelf(settle() ?? { kind: 'none' });
+}
+
+/** Does the candidate's own alert give it the labels it was found by? */
+function derives(c: AlertIncident, match: Record<string, string>): boolean {
+  const own = correlationLabels(c.spec, alertIdentity(c.spec.alertname, c.spec.labels));
+  return Object.entries(match).every(([k, v]) => own[k] === v);
 }
 
 function eligible(c: AlertIncident, self: AlertIncident, rule: LinkRule): boolean {

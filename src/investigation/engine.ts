@@ -8,10 +8,12 @@ import { ANNOTATIONS, LABELS, type AlertIncident, type IncidentStatus, type Outc
 import { correlate, type CorrelationOptions } from '../context/correlation.js';
 import type { IncidentHistory } from '../context/history.js';
 import { alertIdentity, describeObject } from '../incident/identity.js';
+import { mayLinkTo, namespaceMismatch, type Tenancy } from '../incident/tenancy.js';
 import { occurrenceOf, recallOf } from '../context/recall.js';
 import { LIMITS } from '../incident/limits.js';
 import { evaluate, type PolicyConfig } from '../policy/policy.js';
 import { PermanentLlmError } from './llmInvestigator.js';
+import { gatherFacts, type CallInspector } from './callFacts.js';
 import { boundOutput, composeReport, fallbackNarrative, proposalSection } from './report.js';
 import { TransientError, type Decision, type EvidencePlanner, type Hypotheses, type IncidentDirectory, type InvestigationContext, type Investigator, type ToolCatalog, type ToolInfo, type Usage } from './types.js';
 
@@ -47,10 +49,17 @@ export interface EngineDeps {
    */
   actionNamespace?: (inc: AlertIncident) => string | undefined;
   /**
+   * Alert namespace mode: an incident whose namespace and alert disagree (edited after the webhook wrote
+   * it) fails without being investigated, recalled or remembered, and links stay within a namespace.
+   */
+  tenancy?: Tenancy;
+  /**
    * Whether this replica may change the cluster now (it holds the leader lease). Asked right before a
    * mutating call runs, so a replica that lost its lease never acts alongside the new leader.
    */
   canAct?: () => boolean;
+  /** Reads what `auto` must know about a proposed change (current replicas, pod owners) before the policy decides. */
+  inspect?: CallInspector;
   /** Recall: the history of earlier incidents per alert identity (read when one starts, written when it reports). */
   history?: IncidentHistory;
   /** Correlation: link an incident to the primary it shares a cause with, and wait for that one's report. */
@@ -101,6 +110,8 @@ export class InvestigationEngine {
     // must not cut the backoff short.
     const due = Date.parse(inc.status?.nextAttemptAt ?? '') - this.now().getTime();
     if (due > 0 && (phase === 'Analyzing' || phase === 'Executing')) return { kind: 'noop', requeueAfterMs: due };
+    const mismatch = this.deps.tenancy && phase !== 'Reported' && phase !== 'Failed' ? namespaceMismatch(inc, this.deps.tenancy) : undefined;
+    if (mismatch) return this.fail(inc, 'NamespaceMismatch', mismatch);
     try {
       switch (phase) {
         case 'Pending':
@@ -199,6 +210,7 @@ export class InvestigationEngine {
     if (inc.metadata.annotations?.[ANNOTATIONS.unlink] === 'true') return this.unlink(inc, `a person broke the link (annotation ${ANNOTATIONS.unlink}=true)`);
     const primary = await c.directory.get(rt.namespace, rt.name);
     if (!primary) return this.unlink(inc, 'the primary incident is gone');
+    if (this.deps.tenancy && !mayLinkTo(inc, primary, this.deps.tenancy)) return this.unlink(inc, `the primary lives in namespace ${primary.metadata.namespace}, which this incident's namespace does not share`);
     if (primary.status?.relatedTo) {
       // The primary got linked itself: follow it to its own primary.
       const next = { ...rt, name: primary.status.relatedTo.name, namespace: primary.status.relatedTo.namespace };
@@ -327,7 +339,7 @@ export class InvestigationEngine {
       ({ decision, usage } = await investigator.decide(this.context(inc, steps)));
     }
     const next = { ...status, usage: addUsage(status.usage, usage), attempts: undefined, lastError: undefined, nextAttemptAt: undefined };
-    let recorded = this.record(inc, next, steps, decision, origin);
+    let recorded = await this.record(inc, next, steps, decision, origin);
     if (recorded.kind === 'write' && recorded.status.phase === 'AwaitingApproval') recorded = await this.withDiagnosis(inc, recorded);
     // A read-only call runs in the same reconcile as its decision and both are saved in one write: a
     // read needs no intent on record (running it again after a crash is harmless), and a status write
@@ -352,7 +364,7 @@ export class InvestigationEngine {
     return recorded;
   }
 
-  private record(inc: AlertIncident, status: IncidentStatus, steps: Step[], d: Decision, origin?: Step['origin']): Advance {
+  private async record(inc: AlertIncident, status: IncidentStatus, steps: Step[], d: Decision, origin?: Step['origin']): Promise<Advance> {
     if (d.kind === 'invalid') {
       const step = this.step(steps, { action: 'invalid', state: 'Done', origin, arguments: d.raw.slice(0, 4000), result: { ok: false, error: d.error.slice(0, 2000) } });
       return { kind: 'write', status: { ...status, steps: [...steps, step] }, events: [{ type: 'Warning', reason: 'UnusableReply', message: `step ${step.index}: ${d.error}` }] };
@@ -380,10 +392,13 @@ export class InvestigationEngine {
     }
     const mutating = tool?.mutating ?? true;
     const mutationsSoFar = steps.filter((s) => s.mutating && MUTATION_STATES.has(s.state ?? '')).length;
+    // Only `auto` needs facts: it asks a person to scale down, delete unowned pods or act off the incident.
+    const analyzerOnly = this.deps.investigator.kind === 'rules';
+    const facts = mutating && this.deps.policy.mode === 'auto' ? await gatherFacts(inc, steps, d, { analyzerOnly, analyzerDecides: analyzerOnly || origin !== undefined, inspect: this.deps.inspect }) : undefined;
     const verdict = evaluate(
       { tool: d.tool, mutating, scope: tool?.scope, arguments: d.arguments },
       this.deps.policy,
-      { mutationsSoFar, incidentNamespace: this.deps.actionNamespace?.(inc) },
+      { mutationsSoFar, incidentNamespace: this.deps.actionNamespace?.(inc), facts },
     );
     const step = this.step(steps, {
       action: 'callTool',

@@ -118,6 +118,8 @@ export const NotificationsConfig = z
   .object({
     /** Link to an incident in the web view: `{namespace}` and `{name}` are replaced. */
     webViewURL: z.string().optional(),
+    /** Hosts ("prometheus.example", "*.grafana.example") whose alert source link (generatorURL) is shown, besides the AlertManager externalURL's host. */
+    trustedLinkHosts: z.array(z.string().min(1)).default([]),
     defaults: z
       .object({
         phases: z.array(z.enum(PHASES)).default(['Reported', 'Failed', 'AwaitingApproval']),

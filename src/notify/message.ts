@@ -1,6 +1,7 @@
 // One view of an incident for every sink: what a person on call reads first. Each sink renders it in its
 // own format (Block Kit, Adaptive Card, PagerDuty event, our JSON, e-mail).
 import { ANNOTATIONS, type AlertIncident } from '../incident/types.js';
+import { trustedLink } from './escape.js';
 
 export interface Approval {
   step: number;
@@ -42,7 +43,7 @@ export interface NotificationView {
 
 const cut = (s: string | undefined, n: number) => (s === undefined || s.length <= n ? s : `${s.slice(0, n - 1)}…`);
 
-export function buildView(inc: AlertIncident, event: string, opts: { webViewURL?: string; count?: number } = {}): NotificationView {
+export function buildView(inc: AlertIncident, event: string, opts: { webViewURL?: string; count?: number; trustedLinkHosts?: string[] } = {}): NotificationView {
   const st = inc.status ?? {};
   const { namespace, name, uid } = inc.metadata;
   const phase = st.phase ?? 'Pending';
@@ -88,7 +89,7 @@ export function buildView(inc: AlertIncident, event: string, opts: { webViewURL?
     report: st.report,
     actions,
     approval,
-    links: { webView, generator: inc.spec.generatorURL, alertmanager: inc.spec.externalURL },
+    links: { webView, generator: trustedLink(inc.spec.generatorURL, { externalURL: inc.spec.externalURL, trustedHosts: opts.trustedLinkHosts }), alertmanager: inc.spec.externalURL },
     startsAt: inc.spec.startsAt,
     count: Math.max(1, opts.count ?? 1),
     describe: `kubectl describe alertincident ${name} -n ${namespace}`,

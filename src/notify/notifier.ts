@@ -11,6 +11,7 @@ import { Counter, type Registry } from 'prom-client';
 import { clip, LIMITS } from '../incident/limits.js';
 import { apiErrorMessage, isConflict, isNotFound, type IncidentStore } from '../incident/store.js';
 import { AlertIncident, type NotificationRecord } from '../incident/types.js';
+import { namespaceMismatch, type Tenancy } from '../incident/tenancy.js';
 import type { Logger } from '../observability/logger.js';
 import type { NotificationsConfig, SinkConfig } from './config.js';
 import { DeliveryError } from './http.js';
@@ -26,6 +27,8 @@ export interface NotifierOptions {
   sinks?: Sink[];
   registry?: Registry;
   now?: () => number;
+  /** Alert namespace mode: an incident whose namespace and alert disagree is not routed by its alert's labels. */
+  tenancy?: Tenancy;
 }
 
 interface Job {
@@ -125,6 +128,8 @@ export class Notifier {
       if (!prev || (at > prev.at && prev.incKey !== incKey)) this.lastSent.set(id, { at, incKey });
     }
     if (!this.running) return;
+    // Routing reads the alert's labels: an incident edited to speak for another namespace gets no message.
+    if (this.o.tenancy && namespaceMismatch(inc, this.o.tenancy)) return;
     const now = this.now();
     for (const { cfg, routing } of this.sinks.values()) {
       for (const e of dueEvents(inc, cfg, routing, now)) {
@@ -247,7 +252,7 @@ export class Notifier {
       }
     }
 
-    const view = buildView(inc, job.event, { webViewURL: this.o.config.webViewURL, count: job.count });
+    const view = buildView(inc, job.event, { webViewURL: this.o.config.webViewURL, count: job.count, trustedLinkHosts: this.o.config.trustedLinkHosts });
     const previousId = messageIdOf(inc, job.sink);
     const deliveryId = `${inc.metadata.uid ?? job.incKey}/${job.sink}/${job.event}`;
     const attempts = job.attempts + 1;

@@ -8,7 +8,10 @@
 //     a person (`auto`);
 //   - cluster-scoped changes (nodes) need their own allow-list entry wherever namespaces are limited and
 //     in `auto`, and never come from an incident that lives in a team's namespace;
-//   - `approve` asks a person; `auto` runs only allow-listed tools.
+//   - `approve` asks a person; `auto` runs only allow-listed tools, and still asks a person to scale
+//     down, to delete a pod nothing recreates, or to act on an object the incident does not involve,
+//     unless the config allows each by name (auto.ts).
+import { autoQuestion } from './auto.js';
 import { callTargets } from './targets.js';
 
 export type PolicyMode = 'observe' | 'approve' | 'auto';
@@ -23,6 +26,12 @@ export interface PolicyConfig {
   allowedNamespaces: string[];
   /** Mutating actions one incident may take (run or ask for). */
   maxMutations: number;
+  /** `auto` may lower a workload's replicas (to zero too) without a person (POLICY_AUTO_SCALE_DOWN). */
+  autoScaleDown?: boolean;
+  /** `auto` may delete a pod that no controller recreates without a person (POLICY_AUTO_DELETE_UNOWNED_PODS). */
+  autoDeleteUnownedPods?: boolean;
+  /** `auto` may act on objects the alert and the evidence did not name without a person (POLICY_AUTO_UNINVOLVED_TARGETS). */
+  autoUninvolvedTargets?: boolean;
 }
 
 export interface ProposedCall {
@@ -41,6 +50,24 @@ export interface Situation {
    * may approve, so an action may land only there. Undefined when incidents live with the operator.
    */
   incidentNamespace?: string;
+  /** What the engine read before deciding (the policy reads no cluster); missing facts count against `auto`. */
+  facts?: CallFacts;
+}
+
+/** An object a call acts on or an incident involves; kind and namespace when known. */
+export interface ObjectRef {
+  kind?: string;
+  namespace?: string;
+  name: string;
+}
+
+export interface CallFacts {
+  /** The incident's objects: the alert's labels and the objects the analyzer's evidence named. */
+  involved: ObjectRef[];
+  /** spec.replicas now, by `namespace/name`, of each object the call scales; missing: could not be read. */
+  replicas: Record<string, number>;
+  /** Pods the call deletes that a controller recreates (an ownerReference with controller=true), as `namespace/name`. */
+  controlledPods: string[];
 }
 
 export interface Verdict {
@@ -79,9 +106,10 @@ export function evaluate(call: ProposedCall, policy: PolicyConfig, at: Situation
     if (!listed && (limited || policy.mode === 'auto')) {
       return block(`"${call.tool}" changes cluster-scoped objects and is not in the allow-list of cluster-scoped tools`);
     }
-    return policy.mode === 'approve'
-      ? { verdict: 'approve', reason: 'policy is approve: a person must approve this cluster-scoped change' }
-      : { verdict: 'allow', reason: 'allowed by policy auto (allow-listed cluster-scoped tool)' };
+    if (policy.mode === 'approve') return { verdict: 'approve', reason: 'policy is approve: a person must approve this cluster-scoped change' };
+    const ask = autoQuestion(call, policy, at.facts);
+    if (ask) return { verdict: 'approve', reason: ask };
+    return { verdict: 'allow', reason: 'allowed by policy auto (allow-listed cluster-scoped tool)' };
   }
 
   const unknown = targets.unknown ?? (targets.namespaces.length === 0 ? 'the call names no namespace' : undefined);
@@ -93,5 +121,7 @@ export function evaluate(call: ProposedCall, policy: PolicyConfig, at: Situation
     return block(`"${call.tool}" is not in the allow-list of tools that may run without a person`);
   }
   if (unknown) return block(`the target namespace cannot be told (${unknown}): policy auto runs only changes whose namespace is known`);
+  const ask = autoQuestion(call, policy, at.facts);
+  if (ask) return { verdict: 'approve', reason: ask };
   return { verdict: 'allow', reason: `allowed by policy auto (allow-listed tool, namespace ${targets.namespaces.join(', ')})` };
 }

@@ -310,6 +310,31 @@ function lineEnd(text: string, from: number): number {
   return nl < 0 ? text.length : nl;
 }
 
+/**
+ * Whether the word at `s` follows another word on its line ("failed to fetch anonymous token: …"), not
+ * the start of a line, an indent, a list dash or a bracket, comma, quote or colon, where YAML, JSON and
+ * log fields put their keys.
+ */
+function inSentence(text: string, s: number): boolean {
+  let i = s - 1;
+  while (i >= 0 && isBlank(text[i])) i--;
+  if (i < 0 || i === s - 1) return false; // line start, or no blank between (already judged by the caller)
+  if (text[i] === '\n' || text[i] === '\r') return false;
+  if (text[i - 1] === '\\' && /[nrt]/.test(text[i])) return false; // "…\n  token: x" inside a JSON string
+  return isKeyChar(text.charCodeAt(i)) && text[i] !== '-';
+}
+
+/**
+ * A value that reads as prose, after a secret's name inside a sentence: more than one word ("unexpected status
+ * from GET …", "context deadline exceeded") or one plain word ("EOF", "denied"). A single token with a digit
+ * or a symbol ("hunter2x!", an opaque token) is still taken for the secret. Value shapes (JWTs, keys with a
+ * prefix, Bearer …) are found before this, wherever they stand.
+ */
+function proseValue(value: string): boolean {
+  const v = value.trim();
+  return /\s/.test(v) || /^[A-Za-z]+[.,;!?]?$/.test(v);
+}
+
 /** `key=value`, `key: value`, `"key": "value"`, `--key value` where the key names a secret. */
 function redactNamedValues(text: string): string {
   const n = text.length;
@@ -366,6 +391,7 @@ function redactNamedValues(text: string): string {
     if (!kind) continue;
     const span = valueSpan(text, v, sep, quoted);
     if (!span) continue;
+    if (sep === ':' && !quoted && inSentence(text, s) && proseValue(text.slice(span.start, span.end))) continue;
     let start = span.start;
     if (kind === 'auth') {
       const scheme = AUTH_SCHEME.exec(text.slice(start, start + 40));

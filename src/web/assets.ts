@@ -141,8 +141,28 @@ export const APP_JS = `'use strict';
     if (empty && tbody.rows.length) empty.remove();
   }
   var es = new EventSource('/events' + location.search);
-  es.addEventListener('open', function () { state.textContent = 'Live updates: on'; state.setAttribute('data-state', 'open'); });
-  es.addEventListener('error', function () { state.textContent = 'Live updates: reconnecting'; state.setAttribute('data-state', 'error'); });
+  // After a reconnect (the server closes a stream that fell behind) the list is read again: changes made
+  // in between were never sent.
+  var lost = false;
+  function resync() {
+    fetch('/api/incidents' + location.search, { headers: { accept: 'application/json' } }).then(function (r) { return r.ok ? r.json() : null; }).then(function (j) {
+      if (!j) return;
+      while (tbody.firstChild) tbody.removeChild(tbody.firstChild);
+      j.items.forEach(function (r) { if (matches(r)) tbody.appendChild(build(r)); });
+      counted();
+    }).catch(function () {});
+  }
+  es.addEventListener('open', function () {
+    state.textContent = 'Live updates: on'; state.setAttribute('data-state', 'open');
+    if (lost) { lost = false; resync(); }
+  });
+  es.addEventListener('error', function () {
+    lost = true;
+    // A refused stream (429: too many open pages) is not retried by the browser.
+    var closed = es.readyState === 2;
+    state.textContent = closed ? 'Live updates: off (too many open pages?) - reload later' : 'Live updates: reconnecting';
+    state.setAttribute('data-state', closed ? 'closed' : 'error');
+  });
   es.addEventListener('upsert', function (ev) {
     var r = JSON.parse(ev.data);
     var key = r.namespace + '/' + r.name;

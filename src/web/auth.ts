@@ -1,11 +1,14 @@
-// Who is asking, and may they? The cluster decides both: a bearer token is checked with a TokenReview,
-// an authenticating proxy's headers name the user (WEB_AUTH=proxy), and every read or approval is then
-// a SubjectAccessReview for that user on alertincidents in the namespace. The operator's own
-// ServiceAccount only asks (tokenreviews create, subjectaccessreviews create); it never lends its
-// rights: a person sees and approves exactly what `kubectl auth can-i` says they may.
-import { createHash } from 'node:crypto';
+// Who is asking, and may they? The cluster decides both: a bearer token is checked with a TokenReview
+// (from the Authorization header, or kept in a server-side session by the login form), an authenticating
+// proxy's headers name the user (WEB_AUTH=proxy, only with the proxy's shared secret), and every read or
+// approval is then a SubjectAccessReview for that user on alertincidents in the namespace, anonymous
+// readers included (as system:anonymous). The operator's own ServiceAccount only asks (tokenreviews
+// create, subjectaccessreviews create); it never lends its rights: a person sees and approves exactly
+// what `kubectl auth can-i` says they may.
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { AuthenticationV1Api, AuthorizationV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { GROUP, PLURAL } from '../incident/types.js';
+import type { Sessions } from './sessions.js';
 
 export type WebAuthMode = 'token' | 'proxy' | 'anonymous-readonly';
 export type Verb = 'get' | 'list' | 'watch' | 'patch';
@@ -15,7 +18,7 @@ export interface WebUser {
   uid?: string;
   groups: string[];
   extra?: Record<string, string[]>;
-  /** How the user was identified: the cookie set by the login form, an Authorization header, proxy headers, or nobody. */
+  /** How the user was identified: the session cookie set by the login form, an Authorization header, proxy headers, or nobody. */
   via: 'cookie' | 'header' | 'proxy' | 'anonymous';
 }
 
@@ -66,18 +69,32 @@ export class Access {
 
   constructor(
     private readonly reviewer: Reviewer,
-    private readonly o: { mode: WebAuthMode; proxyUserHeader: string; proxyGroupsHeader: string; ttlMs?: number; now?: () => number },
-  ) {}
+    private readonly o: {
+      mode: WebAuthMode;
+      proxyUserHeader: string;
+      proxyGroupsHeader: string;
+      /** WEB_AUTH=proxy: the proxy proves itself with this secret in `proxySecretHeader` (required in that mode). */
+      proxySecret?: string;
+      proxySecretHeader?: string;
+      sessions?: Sessions;
+      ttlMs?: number;
+      now?: () => number;
+    },
+  ) {
+    if (o.mode === 'proxy' && !o.proxySecret) throw new Error('WEB_AUTH=proxy needs a proxy secret (WEB_PROXY_SECRET): the identity headers alone prove nothing');
+  }
 
   private now(): number {
     return this.o.now?.() ?? Date.now();
   }
 
-  /** The user behind a request's headers and cookies, or undefined (then: log in, or 401). */
-  async identify(headers: Record<string, string | string[] | undefined>, cookieToken: string | undefined): Promise<WebUser | undefined> {
+  /** The user behind a request's headers and session cookie, or undefined (then: log in, or 401). */
+  async identify(headers: Record<string, string | string[] | undefined>, sessionId: string | undefined): Promise<WebUser | undefined> {
     const auth = one(headers['authorization']);
     const bearer = auth && /^Bearer\s+(\S+)$/i.exec(auth)?.[1];
     if (this.o.mode === 'proxy') {
+      // Anyone who reaches the port can send identity headers: only the proxy knows the secret.
+      if (!this.fromProxy(headers)) return undefined;
       const name = one(headers[this.o.proxyUserHeader.toLowerCase()])?.trim();
       if (!name) return undefined;
       const groups = (one(headers[this.o.proxyGroupsHeader.toLowerCase()]) ?? '')
@@ -86,14 +103,24 @@ export class Access {
         .filter(Boolean);
       return { username: name, groups: [...new Set([...groups, 'system:authenticated'])], via: 'proxy' };
     }
-    const token = bearer || cookieToken;
-    if (token) {
-      const u = await this.review(token);
-      if (u) return { ...u, via: bearer ? 'header' : 'cookie' };
-      return undefined;
+    if (bearer) {
+      const u = await this.review(bearer);
+      return u && { ...u, via: 'header' };
+    }
+    if (sessionId) {
+      const u = await this.o.sessions?.user(sessionId, (t) => this.review(t));
+      if (u) return { ...u, via: 'cookie' };
     }
     if (this.o.mode === 'anonymous-readonly') return { username: 'system:anonymous', groups: ['system:unauthenticated'], via: 'anonymous' };
     return undefined;
+  }
+
+  /** Constant time: both sides are hashed to 32 bytes first, so neither length nor content leaks. */
+  private fromProxy(headers: Record<string, string | string[] | undefined>): boolean {
+    const sent = one(headers[(this.o.proxySecretHeader ?? 'X-Alert-Agent-Proxy-Secret').toLowerCase()]);
+    if (!sent || !this.o.proxySecret) return false;
+    const digest = (s: string) => createHash('sha256').update(s).digest();
+    return timingSafeEqual(digest(sent), digest(this.o.proxySecret));
   }
 
   async review(token: string): Promise<Omit<WebUser, 'via'> | undefined> {
@@ -106,11 +133,12 @@ export class Access {
   }
 
   /**
-   * May this user do `verb` on alertincidents in `namespace` ('' = in every namespace)? Anonymous
-   * read-only access, where configured, reads everything the web view serves and patches nothing.
+   * May this user do `verb` on alertincidents in `namespace` ('' = in every namespace)? An anonymous
+   * reader (WEB_AUTH=anonymous-readonly) is asked about as system:anonymous like anyone else, so it sees
+   * what the cluster lets anonymous requests read, and patches nothing whatever RBAC says.
    */
   async can(user: WebUser, verb: Verb, namespace: string, name?: string): Promise<boolean> {
-    if (user.via === 'anonymous') return verb !== 'patch';
+    if (user.via === 'anonymous' && verb === 'patch') return false;
     const key = JSON.stringify([user.username, user.uid, user.groups, verb, namespace, name ?? '']);
     const hit = this.decisions.get(key);
     if (hit && hit.until > this.now()) return hit.value;

@@ -10,10 +10,14 @@ import type { EventRecorder } from '../observability/events.js';
 import type { Logger } from '../observability/logger.js';
 import { Access, kubeReviewer, type Reviewer, type WebAuthMode, type WebUser } from './auth.js';
 import { APP_JS, STYLE_CSS } from './assets.js';
-import type { FeedEvent, IncidentFeed, Row } from './feed.js';
+import type { IncidentFeed, Row } from './feed.js';
+import { Sessions } from './sessions.js';
+import { DEFAULT_STREAM_LIMITS, LiveStreams } from './streams.js';
 import { APPROVED_BY, FILTER_KEYS, REJECTED_BY, errorPage, incidentPage, incidentPath, listPage, loginPage, matches, type Filters } from './views.js';
 
-export const TOKEN_COOKIE = 'alertagent_token';
+export const SESSION_COOKIE = 'alertagent_session';
+/** The cookie of earlier versions, which held the raw token: never read, cleared when seen. */
+const OLD_TOKEN_COOKIE = 'alertagent_token';
 export const CSRF_COOKIE = 'alertagent_csrf';
 
 export interface WebOptions {
@@ -25,12 +29,27 @@ export interface WebOptions {
   auth: WebAuthMode;
   proxyUserHeader?: string;
   proxyGroupsHeader?: string;
-  /** The URL people open (WEB_PUBLIC_URL): makes the cookies Secure when https. */
+  /** WEB_PROXY_SECRET / WEB_PROXY_SECRET_HEADER: required with auth=proxy. */
+  proxySecret?: string;
+  proxySecretHeader?: string;
+  /** The URL people open (WEB_PUBLIC_URL). */
   publicUrl?: string;
+  /** WEB_INSECURE_COOKIE: cookies without Secure (plain http on a host other than localhost). */
+  insecureCookie?: boolean;
+  /** WEB_SESSION_TTL, WEB_SESSION_REVIEW_INTERVAL, WEB_MAX_SESSIONS (defaults 8 h, 5 min, 10 000). */
+  sessionTtlMs?: number;
+  sessionReviewMs?: number;
+  maxSessions?: number;
+  /** WEB_STREAMS_PER_USER, WEB_STREAMS_MAX, WEB_STREAM_MAX_BUFFER_BYTES (defaults 8, 200, 1 MiB). */
+  streamsPerUser?: number;
+  streamsMax?: number;
+  streamMaxBufferBytes?: number;
   /** Replaces the TokenReview / SubjectAccessReview client (unit tests). */
   reviewer?: Reviewer;
   /** How long a review's answer is reused (default 30 s). */
   reviewTtlMs?: number;
+  /** The clock of sessions and review caches (unit tests). */
+  now?: () => number;
 }
 
 const CSP = [
@@ -77,15 +96,31 @@ function filtersOf(req: Request): Filters {
 }
 
 export function createWebApp(o: WebOptions): express.Express {
+  const now = o.now ?? Date.now;
+  const sessions = new Sessions({ ttlMs: o.sessionTtlMs ?? 8 * 3600_000, reviewMs: o.sessionReviewMs ?? 5 * 60_000, max: o.maxSessions ?? 10_000, now });
   const access = new Access(o.reviewer ?? kubeReviewer(o.kc), {
     mode: o.auth,
     proxyUserHeader: o.proxyUserHeader ?? 'X-Forwarded-User',
     proxyGroupsHeader: o.proxyGroupsHeader ?? 'X-Forwarded-Groups',
+    proxySecret: o.proxySecret,
+    proxySecretHeader: o.proxySecretHeader,
+    sessions,
     ttlMs: o.reviewTtlMs,
+    now,
+  });
+  const streams = new LiveStreams({
+    feed: o.feed,
+    access,
+    log: o.log,
+    limits: {
+      perUser: o.streamsPerUser ?? DEFAULT_STREAM_LIMITS.perUser,
+      total: o.streamsMax ?? DEFAULT_STREAM_LIMITS.total,
+      maxBufferedBytes: o.streamMaxBufferBytes ?? DEFAULT_STREAM_LIMITS.maxBufferedBytes,
+    },
   });
   const api = o.kc.makeApiClient(CustomObjectsApi);
-  const secure = o.publicUrl?.startsWith('https:') ?? false;
-  const cookieAttrs = `Path=/; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`;
+  // Secure unless told otherwise: browsers accept Secure cookies on https and on http://localhost.
+  const cookieAttrs = `Path=/; HttpOnly; SameSite=Strict${o.insecureCookie ? '' : '; Secure'}`;
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -143,12 +178,15 @@ export function createWebApp(o: WebOptions): express.Express {
       return page(res, 503, loginPage({ error: 'The API server could not review the token; try again.', next: safeNext }));
     }
     if (!user) return page(res, 401, loginPage({ error: 'The API server did not accept this token.', next: safeNext }));
-    res.append('Set-Cookie', `${TOKEN_COOKIE}=${encodeURIComponent(token)}; ${cookieAttrs}; Max-Age=28800`);
+    // The token stays here; the browser gets a random session id.
+    sessions.delete(cookies(req)[SESSION_COOKIE]);
+    res.append('Set-Cookie', `${SESSION_COOKIE}=${sessions.create(token, user)}; ${cookieAttrs}; Max-Age=${sessions.cookieMaxAge}`);
     res.redirect(303, safeNext);
   });
   app.post('/logout', (req, res) => {
     if (crossSite(req)) return fail(res, 403, 'cross-site request refused');
-    res.append('Set-Cookie', `${TOKEN_COOKIE}=; ${cookieAttrs}; Max-Age=0`);
+    sessions.delete(cookies(req)[SESSION_COOKIE]);
+    res.append('Set-Cookie', `${SESSION_COOKIE}=; ${cookieAttrs}; Max-Age=0`);
     res.redirect(303, '/login');
   });
 
@@ -156,12 +194,13 @@ export function createWebApp(o: WebOptions): express.Express {
   app.use(async (req: Request, res: Response, next: NextFunction) => {
     let user: WebUser | undefined;
     try {
-      user = await access.identify(req.headers, cookies(req)[TOKEN_COOKIE]);
+      user = await access.identify(req.headers, cookies(req)[SESSION_COOKIE]);
     } catch (err) {
       o.log.warn('web: TokenReview failed', { error: apiErrorMessage(err) });
       return fail(res, 503, 'The API server could not review the credentials; try again.');
     }
     if (!user) {
+      if (cookies(req)[OLD_TOKEN_COOKIE] !== undefined) res.append('Set-Cookie', `${OLD_TOKEN_COOKIE}=; ${cookieAttrs}; Max-Age=0`);
       if (req.method === 'GET' && req.headers.authorization === undefined && (req.headers.accept ?? '').includes('text/html')) {
         return res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
       }
@@ -202,27 +241,7 @@ export function createWebApp(o: WebOptions): express.Express {
     }),
   );
 
-  app.get('/events', (req, res) => {
-    const user = userOf(res);
-    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
-    res.write('retry: 3000\n: connected\n\n');
-    // Events in order, each after its namespace's review (answers are cached, so mostly at once).
-    let chain = Promise.resolve();
-    const send = (e: FeedEvent) => {
-      const ns = e.type === 'upsert' ? e.row.namespace : e.namespace;
-      chain = chain.then(async () => {
-        const ok = await access.can(user, 'list', ns).catch(() => false);
-        if (!ok || res.writableEnded) return;
-        res.write(`event: ${e.type}\ndata: ${JSON.stringify(e.type === 'upsert' ? e.row : { namespace: e.namespace, name: e.name })}\n\n`);
-      });
-    };
-    const unsubscribe = o.feed.subscribe(send);
-    const beat = setInterval(() => res.write(': keep-alive\n\n'), 25_000);
-    req.on('close', () => {
-      unsubscribe();
-      clearInterval(beat);
-    });
-  });
+  app.get('/events', streams.handle);
 
   const related = async (user: WebUser, inc: AlertIncident): Promise<Row[]> => {
     const alertNs = inc.spec.labels.namespace ?? '';

@@ -8,7 +8,7 @@ import type { Metrics } from '../observability/metrics.js';
 import { apiErrorMessage } from '../incident/store.js';
 import { AlertIntake, UnstorableAlertError } from './intake.js';
 import { z } from 'zod';
-import { DEFAULT_MAX_ALERTS, type WebhookPayload, describeIssues, findLoneSurrogate, parseWebhookPayload } from './payload.js';
+import { DEFAULT_MAX_ALERTS, MAX_JSON_DEPTH, type WebhookPayload, describeIssues, findLoneSurrogate, jsonDepthExceeds, parseWebhookPayload } from './payload.js';
 import { GenericAlert, fromGeneric, fromGrafana, genericAlerts } from './sources.js';
 import { describeInvalidUtf8, invalidUtf8Offset } from './utf8.js';
 
@@ -72,8 +72,16 @@ export function createWebhookApp(opts: WebhookOptions): express.Express {
     },
   });
 
-  /** Too many alerts, or a lone surrogate: answered here (true) before any schema runs. */
+  /** Too deep, too many alerts, or a lone surrogate: answered here (true) before any schema runs. */
   const refused = (res: Reply, count: number, body: unknown, source: string, groupKey?: string): boolean => {
+    // First, before anything walks the body: JSON.parse builds any depth without recursion, but a
+    // recursive walk of 5000 levels overflows the stack (a 500 instead of a 400).
+    if (jsonDepthExceeds(body, MAX_JSON_DEPTH)) {
+      const message = `JSON nested deeper than ${MAX_JSON_DEPTH} levels`;
+      log.warn('rejected webhook payload', { reason: message, source });
+      res.status(400).json({ error: `invalid ${source} payload: ${message}` });
+      return true;
+    }
     // Counted before the schema, so a huge payload is not validated alert by alert first. AlertManager
     // does not retry a 4xx: its `max_alerts` is what keeps a large group under the bound.
     if (count > maxAlerts) {

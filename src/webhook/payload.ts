@@ -133,24 +133,49 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  * "\udc00" in valid UTF-8 bytes): no UTF-8 text can hold it, so the API server would store U+FFFD in
  * its place. undefined when there is none.
  */
-export function findLoneSurrogate(value: unknown, path = ''): string | undefined {
-  if (typeof value === 'string') return LONE_SURROGATE.test(value) ? path || '(body)' : undefined;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const found = findLoneSurrogate(value[i], `${path}[${i}]`);
-      if (found) return found;
-    }
-    return undefined;
-  }
-  if (value && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) {
-      const p = path ? `${path}.${k}` : k;
-      if (LONE_SURROGATE.test(k)) return `${p} (the key)`;
-      const found = findLoneSurrogate(v, p);
-      if (found) return found;
+export function findLoneSurrogate(value: unknown): string | undefined {
+  // Iterative (an explicit stack, children pushed in reverse to keep document order): the body is the
+  // sender's, and its nesting must not decide how deep our call stack goes.
+  // A key is checked just before its value, as a recursive walk would.
+  const stack: Array<[unknown, string, 'key'?]> = [[value, '']];
+  while (stack.length) {
+    const [v, path, key] = stack.pop()!;
+    if (typeof v === 'string') {
+      if (LONE_SURROGATE.test(v)) return key ? `${path} (the key)` : path || '(body)';
+    } else if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], `${path}[${i}]`]);
+    } else if (v && typeof v === 'object') {
+      const entries = Object.entries(v);
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [k, child] = entries[i];
+        const p = path ? `${path}.${k}` : k;
+        stack.push([child, p], [k, p, 'key']);
+      }
     }
   }
   return undefined;
+}
+
+/** Nesting of arrays and objects a body may have: AlertManager's payload is 4 deep; 64 leaves room for any sender. */
+export const MAX_JSON_DEPTH = 64;
+
+/** Whether arrays and objects nest deeper than `max` (the top one is level 1). Iterative, stops at the first too deep. */
+export function jsonDepthExceeds(value: unknown, max = MAX_JSON_DEPTH): boolean {
+  const values: unknown[] = [value];
+  const depths: number[] = [1];
+  while (values.length) {
+    const v = values.pop();
+    const d = depths.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (d > max) return true;
+    for (const c of Array.isArray(v) ? v : Object.values(v)) {
+      if (c !== null && typeof c === 'object') {
+        values.push(c);
+        depths.push(d + 1);
+      }
+    }
+  }
+  return false;
 }
 
 /** "alerts[3].labels.severity: Expected string, received number" — names the field AlertManager sent wrong. */

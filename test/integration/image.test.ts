@@ -138,6 +138,8 @@ test('starts against the cluster, is healthy and ready, and exits 0 on SIGTERM, 
     NAMESPACE: ns,
     POD_NAME: 'alert-agent-image-test',
     LEADER_ELECTION: 'true',
+    // As the chart runs it: listening on every address (the image's default), so a token is required.
+    WEBHOOK_BEARER_TOKEN: 'image-test-token',
     WEBHOOK_PORT: String(webhookPort),
     METRICS_PORT: String(metricsPort),
     LOG_FORMAT: 'json',

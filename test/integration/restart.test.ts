@@ -82,7 +82,8 @@ it('a mutating action whose intent is stored is never run again after a restart:
   const serversConfig = path.join(dir, 'servers_config.json');
   const fixture = { command: process.execPath, args: ['--import', 'tsx', path.join(PROJECT_ROOT, 'test', 'fixtures', 'mcpTestServer.ts')], cwd: PROJECT_ROOT, env: { MARK_FILE: markFile } };
   writeFileSync(serversConfig, JSON.stringify({ mcpServers: { fx: fixture } }));
-  const env = { SERVERS_CONFIG: serversConfig, POLICY_MODE: 'auto', POLICY_ALLOWED_TOOLS: 'fx__mark' };
+  // fx__mark names no object the alert names: auto runs it unattended only when told to.
+  const env = { SERVERS_CONFIG: serversConfig, POLICY_MODE: 'auto', POLICY_ALLOWED_TOOLS: 'fx__mark', POLICY_AUTO_UNINVOLVED_TARGETS: 'true' };
   const first = await startProcess(env);
   await post(first.webhook, payload([alert({ alertname: 'MutateOnce', namespace: ns })]));
   // The intent is on record and the action has started (the fixture wrote its mark): kill now.

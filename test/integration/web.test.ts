@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { AppsV1Api, CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { Operator } from '../../src/operator.js';
+import { Access, kubeReviewer } from '../../src/web/auth.js';
 import { PROJECT_ROOT } from '../../scripts/local/controlPlane.js';
 import { runBedBinary, serviceAccountKubeconfig } from '../bed/shared.js';
 import { startScriptedLlm, type Reply, type ScriptedLlm } from '../bed/scriptedLlm.js';
@@ -284,4 +285,22 @@ it('a token without the verbs sees nothing of namespaces it may not list: 403 on
     const nss = new Set(all.items.map((r) => r.namespace));
     return nss.has(teamA) && nss.has(teamB) ? true : undefined;
   }, 45_000, 1000);
+});
+
+it('anonymous-readonly asks the API server as system:anonymous: a visitor sees only the namespaces RBAC lets anonymous list', async () => {
+  const open = await createNamespace('web-anon');
+  const rbac = kubeConfig().makeApiClient(RbacAuthorizationV1Api);
+  await rbac.createNamespacedRole({ namespace: open, body: { metadata: { name: 'anon-read' }, rules: [{ apiGroups: ['alertagent.io'], resources: ['alertincidents'], verbs: ['get', 'list', 'watch'] }] } });
+  await rbac.createNamespacedRoleBinding({
+    namespace: open,
+    body: { metadata: { name: 'anon-read' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'anon-read' }, subjects: [{ kind: 'Group', name: 'system:unauthenticated', apiGroup: 'rbac.authorization.k8s.io' }] },
+  });
+  // The operator's own reviewer (its ServiceAccount's rights do not matter: it only asks), no cache.
+  const access = new Access(kubeReviewer(kubeConfig()), { mode: 'anonymous-readonly', proxyUserHeader: 'X-Forwarded-User', proxyGroupsHeader: 'X-Forwarded-Groups', ttlMs: 0 });
+  const anon = (await access.identify({}, undefined))!;
+  expect(anon).toMatchObject({ username: 'system:anonymous', groups: ['system:unauthenticated'], via: 'anonymous' });
+  await eventually(async () => (await access.can(anon, 'list', open)) || undefined, 30_000, 200);
+  expect([...(await access.listable(anon, [open, teamA, teamB, opNs]))]).toEqual([open]);
+  expect(await access.can(anon, 'get', teamA, 'anything')).toBe(false);
+  expect(await access.can(anon, 'patch', open, 'anything')).toBe(false); // read only, whatever RBAC says
 });

@@ -34,9 +34,33 @@ it('on by default: Service port "web", container port, WEB_* settings that load,
   expect(dep.spec.template.spec.containers[0].ports).toContainEqual({ name: 'web', containerPort: 8080 });
   const data: Record<string, string> = find(objs, 'ConfigMap', 't-alert-agent-config')!.data;
   const web = Object.keys(data).filter((k) => k.startsWith('WEB_'));
-  expect(web.sort()).toEqual(['WEB_AUTH', 'WEB_ENABLED', 'WEB_PORT', 'WEB_PROXY_GROUPS_HEADER', 'WEB_PROXY_USER_HEADER', 'WEB_PUBLIC_URL']);
+  expect(web.sort()).toEqual([
+    'WEB_AUTH',
+    'WEB_ENABLED',
+    'WEB_INSECURE_COOKIE',
+    'WEB_MAX_SESSIONS',
+    'WEB_PORT',
+    'WEB_PROXY_GROUPS_HEADER',
+    'WEB_PROXY_SECRET_HEADER',
+    'WEB_PROXY_USER_HEADER',
+    'WEB_PUBLIC_URL',
+    'WEB_SESSION_REVIEW_INTERVAL',
+    'WEB_SESSION_TTL',
+    'WEB_STREAMS_MAX',
+    'WEB_STREAMS_PER_USER',
+    'WEB_STREAM_MAX_BUFFER_BYTES',
+  ]);
   for (const k of web) expect(Object.keys(ConfigSchema.shape)).toContain(k);
-  expect(loadConfig({ ...data, NAMESPACE: 'x' })).toMatchObject({ WEB_ENABLED: true, WEB_PORT: 8080, WEB_AUTH: 'token' });
+  expect(loadConfig({ ...data, NAMESPACE: 'x' })).toMatchObject({
+    WEB_ENABLED: true,
+    WEB_PORT: 8080,
+    WEB_AUTH: 'token',
+    WEB_INSECURE_COOKIE: false,
+    WEB_SESSION_TTL: 8 * 3600e3,
+    WEB_STREAMS_PER_USER: 8,
+    WEB_STREAMS_MAX: 200,
+    WEB_STREAM_MAX_BUFFER_BYTES: 1024 * 1024,
+  });
   const np = find(objs, 'NetworkPolicy', 't-alert-agent-web')!;
   expect(np.spec.ingress).toEqual([{ ports: [{ protocol: 'TCP', port: 8080 }] }]);
   // The main NetworkPolicy is unchanged: the web port is not in it.
@@ -60,8 +84,28 @@ it('the ClusterRole may create TokenReviews and SubjectAccessReviews, and still 
   expect(kustomized).not.toContain('WEB_ENABLED');
 });
 
+const PROXY_FROM = 'networkPolicy.web.from[0].podSelector.matchLabels.app=oauth2-proxy';
+const PROXY_SECRET = 'web.proxySecret.existingSecret=oauth2-proxy-shared';
+
 it('proxy mode: the NetworkPolicy admits only the named proxy to the web port', async () => {
-  const objs = await render('web.auth=proxy', 'networkPolicy.web.from[0].podSelector.matchLabels.app=oauth2-proxy');
+  const objs = await render('web.auth=proxy', PROXY_FROM, PROXY_SECRET);
   expect(find(objs, 'NetworkPolicy', 't-alert-agent-web')!.spec.ingress[0].from).toEqual([{ podSelector: { matchLabels: { app: 'oauth2-proxy' } } }]);
   expect(find(objs, 'ConfigMap', 't-alert-agent-config')!.data.WEB_AUTH).toBe('proxy');
+});
+
+it('proxy mode: refuses to render without the proxy secret or without networkPolicy.web.from; the secret comes from a Secret', async () => {
+  await expect(render('web.auth=proxy', PROXY_FROM)).rejects.toThrow(/web\.proxySecret\.existingSecret/);
+  await expect(render('web.auth=proxy', PROXY_SECRET)).rejects.toThrow(/networkPolicy\.web\.from/);
+  await expect(render('web.auth=proxy', PROXY_SECRET, PROXY_FROM, 'networkPolicy.enabled=false')).rejects.toThrow(/networkPolicy\.enabled/);
+  const objs = await render('web.auth=proxy', PROXY_SECRET, PROXY_FROM, 'web.proxySecret.key=shared');
+  const env = find(objs, 'Deployment', 't-alert-agent')!.spec.template.spec.containers[0].env as Array<{ name: string; valueFrom?: unknown }>;
+  expect(env.find((e) => e.name === 'WEB_PROXY_SECRET')).toEqual({ name: 'WEB_PROXY_SECRET', valueFrom: { secretKeyRef: { name: 'oauth2-proxy-shared', key: 'shared' } } });
+  const data: Record<string, string> = find(objs, 'ConfigMap', 't-alert-agent-config')!.data;
+  expect(data.WEB_PROXY_SECRET).toBeUndefined(); // never in the ConfigMap
+  expect(data.WEB_PROXY_SECRET_HEADER).toBe('X-Alert-Agent-Proxy-Secret');
+  expect(() => loadConfig({ ...data, NAMESPACE: 'x' })).toThrow(/WEB_PROXY_SECRET/);
+  expect(loadConfig({ ...data, NAMESPACE: 'x', WEB_PROXY_SECRET: 'a-secret-of-32-characters-000000' })).toMatchObject({ WEB_AUTH: 'proxy' });
+  // Token mode needs neither, and mounts no proxy secret.
+  const token = find(await render(), 'Deployment', 't-alert-agent')!.spec.template.spec.containers[0].env as Array<{ name: string }>;
+  expect(token.map((e) => e.name)).not.toContain('WEB_PROXY_SECRET');
 });

@@ -1,6 +1,7 @@
 // The webhook against the real apiserver: idempotent intake, counts, concurrency, and bad input.
 import type { Operator } from '../../src/operator.js';
 import { alert, createNamespace, listIncidents, payload, post, startTestOperator } from './harness.js';
+import { startOperatorProcess } from './processes.js';
 
 let op: Operator;
 let ns: string;
@@ -196,6 +197,21 @@ describe('bearer token', () => {
     expect((await post(secured.webhookUrl, body, { authorization: 'Bearer wrong' })).status).toBe(401);
     expect((await post(secured.webhookUrl, body, { authorization: 'Bearer s3cret-token' })).status).toBe(200);
   });
+
+  it('beyond loopback without a token the process refuses to start; WEBHOOK_REQUIRE_TOKEN=false starts it open, with a warning', async () => {
+    const refused = await startOperatorProcess({ NAMESPACE: ns, WEBHOOK_HOST: '0.0.0.0' }, { waitReady: false });
+    expect(await refused.exited).toBe(2);
+    expect(refused.output()).toMatch(/WEBHOOK_BEARER_TOKEN: not set, and the webhook listens on WEBHOOK_HOST 0\.0\.0\.0.*WEBHOOK_REQUIRE_TOKEN=false/s);
+
+    const open = await startOperatorProcess({ NAMESPACE: ns, WEBHOOK_HOST: '0.0.0.0', WEBHOOK_REQUIRE_TOKEN: 'false' });
+    try {
+      expect((await post(open.webhook, payload([alert({ alertname: 'OpenOnPurpose' })]))).status).toBe(200);
+      expect(open.output()).toMatch(/"level":"warn".*the webhook runs open: no WEBHOOK_BEARER_TOKEN, it takes alerts from anyone who can reach 0\.0\.0\.0/);
+    } finally {
+      open.child.kill('SIGTERM');
+      await open.exited;
+    }
+  }, 60_000);
 });
 
 describe('INCIDENT_NAMESPACE_MODE=alert', () => {

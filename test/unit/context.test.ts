@@ -1,6 +1,6 @@
 // Recall and correlation without an apiserver: identity normalisation, the history's bounds, and the
 // engine's new paths with an in-memory history and directory.
-import { alertIdentity, workloadOfPod } from '../../src/incident/identity.js';
+import { alertIdentity, alertObject, nodeKey, workloadKey, workloadOfPod } from '../../src/incident/identity.js';
 import { addOccurrence, boundData, parseEntry, type HistoryEntry, type IncidentHistory, type Occurrence } from '../../src/context/history.js';
 import { InvestigationEngine, type Advance, type Limits } from '../../src/investigation/engine.js';
 import type { Decision, IncidentDirectory, Investigator, ToolCatalog } from '../../src/investigation/types.js';
@@ -216,6 +216,66 @@ describe('engine: correlation', () => {
     expect(b.metadata.labels!['alertagent.io/related-to']).toBeUndefined();
     expect(b.status!.steps![0]).toMatchObject({ action: 'note' });
     expect(b.status!.steps![0].reasoning).toContain('a person broke the link');
+  });
+
+  it('a forged node-incident label does not make a primary: its own spec must derive the labels it was found by', async () => {
+    // team-a's pod alert, relabelled by hand as a node incident of worker-1 (the hash is public: it is the label).
+    const forged = incident({ namespace: 'team-a', pod: 'x-5d8f7c9b6-abcde' }, { alertname: 'KubePodNotReady' });
+    forged.metadata.namespace = 'team-a';
+    forged.metadata.labels = { 'alertagent.io/node-incident': 'true', 'alertagent.io/node': nodeKey('worker-1') };
+    const pod = incident({ namespace: 'team-b', pod: 'web-5d8f7c9b6-x7k2p' }, { alertname: 'KubePodNotReady' });
+    pod.metadata.namespace = 'team-b';
+    const dir = memoryDirectory([forged, pod], { 'team-b/web-5d8f7c9b6-x7k2p': { node: 'worker-1', healthy: true } });
+    const engine = new InvestigationEngine({ investigator: new RulesInvestigator({}), tools: noTools, policy, limits, correlation: correlation(dir) });
+    forged.status = { phase: 'Analyzing' };
+    await run(engine, pod);
+    expect(pod.status!.phase).not.toBe('Linked');
+    expect(pod.status!.relatedTo).toBeUndefined();
+    expect(dir.related).toEqual([]);
+  });
+
+  it('alert namespace mode: a primary of another team\'s namespace is never linked to; the operator\'s namespace is', async () => {
+    const tenancy = { mode: 'alert' as const, operatorNamespace: 'ops' };
+    const other = incident({ namespace: 'team-a', pod: 'web-5d8f7c9b6-x7k2p' }, { alertname: 'KubePodCrashLooping' });
+    other.metadata.namespace = 'team-a'; // a real incident of team-a, edited to name team-b's workload (no admission policy)
+    other.spec.labels = { namespace: 'team-b', pod: 'web-5d8f7c9b6-x7k2p' };
+    other.metadata.labels = { 'alertagent.io/workload': workloadKey('KubePodCrashLooping', alertObject(other.spec.labels))! };
+    other.status = { phase: 'Analyzing' };
+    const pod = incident({ namespace: 'team-b', pod: 'web-5d8f7c9b6-q2w5z' }, { alertname: 'KubePodCrashLooping' });
+    pod.metadata.namespace = 'team-b';
+    const node = incident({ node: 'worker-1' }, { alertname: 'KubeNodeNotReady' }); // lives in ops, the operator's
+    node.metadata.labels = { 'alertagent.io/node-incident': 'true', 'alertagent.io/node': nodeKey('worker-1') };
+    node.status = { phase: 'Analyzing' };
+    const onNode = incident({ namespace: 'team-b', pod: 'db-0' }, { alertname: 'KubePodNotReady' });
+    onNode.metadata.namespace = 'team-b';
+    const dir = memoryDirectory([other, pod, node, onNode], { 'team-b/db-0': { node: 'worker-1', healthy: false } });
+    const engine = new InvestigationEngine({ investigator: new RulesInvestigator({}), tools: noTools, policy, limits, tenancy, correlation: correlation(dir, { tenancy }) });
+    await run(engine, pod);
+    expect(pod.status!.relatedTo).toBeUndefined();
+    await run(engine, onNode);
+    expect(onNode.status!.relatedTo).toMatchObject({ namespace: 'ops', name: node.metadata.name, rule: 'node' });
+    // The edited incident itself is refused: its namespace and its alert disagree.
+    other.status = undefined;
+    const advs = await run(engine, other);
+    expect(other.status).toMatchObject({ phase: 'Failed' });
+    expect(other.status!.failureReason).toContain('NamespaceMismatch');
+    expect(advs.flatMap((a) => (a.kind === 'write' ? a.events.map((e) => e.reason) : []))).toContain('NamespaceMismatch');
+  });
+
+  it('alert namespace mode: a link made before is dropped when the primary is of another namespace', async () => {
+    const tenancy = { mode: 'alert' as const, operatorNamespace: 'ops' };
+    const primary = incident({ namespace: 'team-a', pod: 'web-5d8f7c9b6-x7k2p' }, { alertname: 'KubePodCrashLooping' });
+    primary.metadata.namespace = 'team-a';
+    primary.status = { phase: 'Reported', outcome: 'Resolved', summary: 'nothing to see' };
+    const pod = incident({ namespace: 'team-b', pod: 'web-5d8f7c9b6-q2w5z' }, { alertname: 'KubePodCrashLooping' });
+    pod.metadata.namespace = 'team-b';
+    pod.status = { phase: 'Linked', steps: [], relatedTo: { namespace: 'team-a', name: primary.metadata.name, rule: 'workload', reason: 'x', linkedAt: new Date().toISOString() } };
+    const dir = memoryDirectory([primary, pod]);
+    const engine = new InvestigationEngine({ investigator: new RulesInvestigator({}), tools: noTools, policy, limits, tenancy, correlation: correlation(dir, { tenancy }) });
+    await run(engine, pod);
+    expect(pod.status!.outcome).not.toBe('Resolved');
+    expect(pod.status!.steps![0].reasoning).toContain('namespace team-a');
+    expect(dir.related).toEqual([]);
   });
 
   it('one AlertManager group within the window; a linked one that waits too long investigates on its own', async () => {

@@ -219,6 +219,33 @@ describe('InvestigationEngine', () => {
     expect(calls).toEqual([]);
   });
 
+  it('auto asks a person before a hostile model scales the alert\'s workload to zero, and before it touches an object the alert does not name', async () => {
+    const calls: string[] = [];
+    const inspected: string[] = [];
+    const inspect = async (t: string) => (inspected.push(t), { replicas: { 'shop/web': 2, 'shop/payments': 1 }, controlledPods: [] });
+    const zero = call('scale', { kind: 'Deployment', name: 'web', namespace: 'shop', replicas: 0 });
+    let engine = new InvestigationEngine({ investigator: scripted([zero]), tools: catalog(calls), policy: policy('auto'), limits, inspect });
+    let inc = incident();
+    expect(await run(engine, inc)).toEqual(['Analyzing', 'AwaitingApproval']);
+    expect(inc.status!.steps![0]).toMatchObject({ state: 'AwaitingApproval', policy: { verdict: 'approve', reason: expect.stringContaining('auto does not scale down without POLICY_AUTO_SCALE_DOWN=true') } });
+    expect(inspected).toEqual(['k8s__scale']);
+    // Up, on the alert's own workload (its pod web-1 names it): runs.
+    engine = new InvestigationEngine({ investigator: scripted([call('scale', { kind: 'Deployment', name: 'web', namespace: 'shop', replicas: 4 }), resolve]), tools: catalog(calls), policy: policy('auto'), limits, inspect });
+    inc = incident();
+    await run(engine, inc);
+    expect(inc.status!.steps![0]).toMatchObject({ state: 'Succeeded', policy: { verdict: 'allow' } });
+    // Up, but on a workload nobody named: a person decides, unless the switch says otherwise.
+    const other = call('scale', { kind: 'Deployment', name: 'payments', namespace: 'shop', replicas: 4 });
+    engine = new InvestigationEngine({ investigator: scripted([other]), tools: catalog(calls), policy: policy('auto'), limits, inspect });
+    inc = incident();
+    await run(engine, inc);
+    expect(inc.status!.steps![0]).toMatchObject({ state: 'AwaitingApproval', policy: { reason: expect.stringContaining('POLICY_AUTO_UNINVOLVED_TARGETS=true') } });
+    engine = new InvestigationEngine({ investigator: scripted([other, resolve]), tools: catalog(calls), policy: { ...policy('auto'), autoUninvolvedTargets: true }, limits, inspect });
+    inc = incident();
+    await run(engine, inc);
+    expect(inc.status!.steps![0]).toMatchObject({ state: 'Succeeded' });
+  });
+
   it('a replica without the leader lease never runs a mutating call; one that loses it after the intent hands it back', async () => {
     const calls: string[] = [];
     let leader = false;

@@ -141,6 +141,53 @@ describe('messages', () => {
     expect(checkPagerDuty(pagerDutyEvent(buildView(incident(), 'Resolved'), 'k'.repeat(32)))).toEqual([]);
   });
 
+  // The sender names the alert, its labels and generatorURL, and the model writes summary and root cause:
+  // none of it may ping a channel, or show a link whose text hides where it goes.
+  const hostile = buildView(
+    incident(
+      { summary: 'see [Approve here](https://evil.example/a) **now**', rootCause: '<!here> _x_ <https://evil.example|ok>' },
+      { alertname: '<!channel> <https://evil.example|Approve here> [Approve](https://evil.example)', labels: { namespace: '[ns](https://evil.example)' } },
+    ),
+    'Reported',
+  );
+
+  it('escape &, <, > in every Slack mrkdwn text and the fallback text', () => {
+    const msg = slackMessage(hostile);
+    const texts = [msg.text, ...JSON.stringify(msg.blocks).match(/"type":"mrkdwn","text":"(?:[^"\\]|\\.)*"/g)!];
+    for (const t of texts) expect(t).not.toMatch(/<!|<https?:/);
+    expect(msg.text).toContain('&lt;!channel&gt; &lt;https://evil.example|Approve here&gt;');
+  });
+
+  it('escape Markdown link and emphasis syntax in every Teams text from the alert or the model', () => {
+    const card = teamsMessage(hostile) as any;
+    const content = card.attachments[0].content;
+    const texts: string[] = [
+      ...content.body.filter((b: any) => b.type === 'TextBlock').map((b: any) => b.text),
+      ...content.body.filter((b: any) => b.type === 'FactSet').flatMap((b: any) => b.facts.map((f: any) => f.value)),
+    ];
+    for (const t of texts) expect([t, /(?<!\\)[[\]*]|(?<!\\)_\w/.test(t)]).toEqual([t, false]);
+    expect(texts).toContain('see \\[Approve here\\](https://evil.example/a) \\*\\*now\\*\\*');
+  });
+
+  it('link the alert source only on a trusted host: the AlertManager externalURL host or one configured', () => {
+    const withSource = (generatorURL: string, trustedLinkHosts: string[] = []) =>
+      buildView(incident({}, { generatorURL, externalURL: 'https://alertmanager.example:9093' }), 'Reported', { trustedLinkHosts });
+    const sinks = (v: ReturnType<typeof buildView>) =>
+      JSON.stringify([slackMessage(v), teamsMessage(v), pagerDutyEvent(v, 'k'.repeat(32)), webhookBody(v, 'd1')]);
+    for (const bad of ['https://evil.example/graph', 'javascript:alert(1)', 'https://alertmanager.example.evil.example/x', 'not a url']) {
+      const v = withSource(bad);
+      expect(v.links.generator).toBeUndefined();
+      expect(sinks(v)).not.toContain('Alert source');
+    }
+    expect(withSource('https://ALERTMANAGER.example/graph?g0.expr=up').links.generator).toBe('https://ALERTMANAGER.example/graph?g0.expr=up');
+    expect(withSource('http://prometheus.monitoring.svc:9090/graph', ['prometheus.monitoring.svc']).links.generator).toBe('http://prometheus.monitoring.svc:9090/graph');
+    expect(withSource('https://eu.grafana.example/alerting/1', ['*.grafana.example']).links.generator).toBe('https://eu.grafana.example/alerting/1');
+    expect(withSource('https://grafana.example.evil/alerting/1', ['*.grafana.example']).links.generator).toBeUndefined();
+    expect(sinks(withSource('https://alertmanager.example/graph'))).toContain('Alert source');
+    expect(parseNotificationsConfig('trustedLinkHosts: [prometheus.example, "*.grafana.example"]').trustedLinkHosts).toEqual(['prometheus.example', '*.grafana.example']);
+    expect(parseNotificationsConfig('{}').trustedLinkHosts).toEqual([]);
+  });
+
   it('escape Slack mrkdwn and sanitise the e-mail HTML', () => {
     expect(JSON.stringify(slackMessage(buildView(incident(), 'Reported')))).toContain('&lt;script&gt;');
     const html = markdownToSafeHtml(incident().status!.report!);

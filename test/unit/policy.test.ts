@@ -2,8 +2,11 @@ import fc from 'fast-check';
 import { stringify } from 'yaml';
 import { evaluate, type PolicyConfig, type ProposedCall } from '../../src/policy/policy.js';
 import { callTargets } from '../../src/policy/targets.js';
+import { involvedObjects, isInvolved } from '../../src/policy/involved.js';
 
-const cfg = (over: Partial<PolicyConfig> = {}): PolicyConfig => ({ mode: 'auto', allowedTools: ['kubernetes__scale'], allowedClusterTools: [], allowedNamespaces: [], maxMutations: 2, ...over });
+// The rules below predate auto's switches: they hold with every switch on (tested off further down).
+const AUTO_ON = { autoScaleDown: true, autoDeleteUnownedPods: true, autoUninvolvedTargets: true };
+const cfg = (over: Partial<PolicyConfig> = {}): PolicyConfig => ({ mode: 'auto', allowedTools: ['kubernetes__scale'], allowedClusterTools: [], allowedNamespaces: [], maxMutations: 2, ...AUTO_ON, ...over });
 const scale = (ns = 'shop') => ({ tool: 'kubernetes__scale', mutating: true, arguments: { kind: 'Deployment', name: 'web', namespace: ns, replicas: 3 } });
 const at = (mutationsSoFar = 0, incidentNamespace?: string) => ({ mutationsSoFar, incidentNamespace });
 
@@ -94,6 +97,127 @@ describe('policy', () => {
   });
 });
 
+describe('kubectl-style arguments, read as kubectl (spf13/pflag) reads them', () => {
+  const ext = (args: Record<string, unknown>): ProposedCall => ({ tool: 'k8s__kubectl', mutating: true, arguments: args });
+  const p = cfg({ allowedTools: ['k8s__kubectl'] });
+
+  it('reads every spelling of the namespace flag, wherever it stands', () => {
+    for (const flags of [['-n', 'kube-system'], ['-nkube-system'], ['-n=kube-system'], ['--namespace', 'kube-system'], ['--namespace=kube-system'], ['-wn', 'kube-system'], ['-Rnkube-system']]) {
+      expect(callTargets({ args: ['delete', 'pod', 'x', ...flags] }).namespaces).toEqual(['kube-system']);
+      expect(callTargets({ command: `delete pod x ${flags.join(' ')}` }).namespaces).toEqual(['kube-system']);
+      // The measured hole: -n=kube-system was read as "=kube-system", which no limit stopped.
+      expect(evaluate(ext({ command: `delete pod x ${flags.join(' ')}` }), p, at()).verdict).toBe('block');
+    }
+    // A shell reads the quotes away: so does the policy.
+    expect(callTargets({ command: `delete pod x -n 'kube-system'` }).namespaces).toEqual(['kube-system']);
+    expect(callTargets({ command: `delete pod x --namespace="kube-system"` }).namespaces).toEqual(['kube-system']);
+  });
+
+  it('counts what it cannot read as an unknown namespace', () => {
+    for (const command of ['delete pod x -n', 'delete pod x --namespace=$NS', 'delete pod x -n "kube-system', 'delete pod x --namespace=', 'delete pod x --all-namespaces=maybe']) {
+      const t = callTargets({ command });
+      expect({ command, unknown: t.unknown !== undefined || t.allNamespaces }).toEqual({ command, unknown: true });
+      expect(evaluate(ext({ command, namespace: 'shop' }), p, at()).verdict).toBe('block');
+    }
+  });
+
+  it('reads every spelling of all-namespaces: flags with pflag booleans, keys in any case with - or _', () => {
+    const truthy = ['-A', '--all-namespaces', '--all_namespaces', '-A=true', '-wA', ...['1', 't', 'T', 'TRUE', 'true', 'True'].map((b) => `--all-namespaces=${b}`)];
+    for (const f of truthy) expect({ f, all: callTargets({ command: `delete pods --all ${f}`, namespace: 'shop' }).allNamespaces }).toEqual({ f, all: true });
+    const falsy = ['0', 'f', 'F', 'FALSE', 'false', 'False'].flatMap((b) => [`--all-namespaces=${b}`, `-A=${b}`]);
+    for (const f of falsy) expect({ f, all: callTargets({ command: `delete pods --all ${f}`, namespace: 'shop' }).allNamespaces }).toEqual({ f, all: false });
+    for (const key of ['allNamespaces', 'all-namespaces', 'all_namespaces', 'AllNamespaces', 'ALL_NAMESPACES']) {
+      for (const v of [true, 'true', 1, '1', 'T']) expect({ key, v, all: callTargets({ namespace: 'shop', [key]: v }).allNamespaces }).toEqual({ key, v, all: true });
+      expect(callTargets({ namespace: 'shop', [key]: false }).allNamespaces).toBe(false);
+      expect(evaluate(ext({ command: 'delete pods --all', namespace: 'shop', [key]: 'True' }), p, at()).verdict).toBe('block');
+    }
+  });
+
+  it('reads any JSON or YAML with a kind as a manifest: flow style, lists, documents, Lists, objects', () => {
+    const flow = '{apiVersion: v1, kind: ConfigMap, metadata: {name: x, namespace: kube-system}}';
+    const list = '- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: a\n    namespace: shop\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: b\n    namespace: kube-system\n';
+    const jsonList = JSON.stringify([{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'kube-system' } }]);
+    const flowList = '[{kind: Pod, metadata: {name: a, namespace: kube-system}}]';
+    for (const resource of [flow, list, jsonList, flowList, `---\n${flow}\n---\n${list}`]) {
+      expect(callTargets({ resource }).namespaces).toContain('kube-system');
+      expect(evaluate(ext({ resource }), p, at()).verdict).toBe('block');
+    }
+    // A manifest with no namespace of its own takes the call's; none at all: unknown.
+    expect(callTargets({ resource: '{kind: ConfigMap, metadata: {name: x}}' }).unknown).toBeDefined();
+    const own = callTargets({ resource: '[{kind: ConfigMap, metadata: {name: x}}]', namespace: 'shop' });
+    expect([own.namespaces, own.unknown]).toEqual([['shop'], undefined]);
+    expect(callTargets({ resources: [{ kind: 'ConfigMap', metadata: { name: 'x', namespace: 'kube-system' } }] }).namespaces).toContain('kube-system');
+  });
+});
+
+// ── auto asks a person for the most destructive uses of an allow-listed tool ────────────────────────
+
+describe('auto: scaling down, deleting unowned pods and acting on objects the incident does not involve go to a person', () => {
+  type Facts = { involved: Array<{ kind?: string; namespace?: string; name: string }>; replicas: Record<string, number>; controlledPods: string[] };
+  const facts = (over: Partial<Facts> = {}): Facts => ({ involved: [{ kind: 'Deployment', namespace: 'shop', name: 'web' }], replicas: { 'shop/web': 3 }, controlledPods: [], ...over });
+  const strict = (over: Record<string, unknown> = {}) => ({ ...cfg({ allowedTools: ['kubernetes__scale', 'kubernetes__delete_pod', 'k8s__pods_delete'] }), autoScaleDown: false, autoDeleteUnownedPods: false, autoUninvolvedTargets: false, ...over }) as PolicyConfig;
+  const seen = (f: Facts = facts()) => ({ mutationsSoFar: 0, facts: f }) as Parameters<typeof evaluate>[2];
+  const scaleTo = (replicas: number, name = 'web'): ProposedCall => ({ tool: 'kubernetes__scale', mutating: true, arguments: { kind: 'Deployment', name, namespace: 'shop', replicas } });
+  const deletePod = (name: string, tool = 'kubernetes__delete_pod'): ProposedCall => ({ tool, mutating: true, arguments: { name, namespace: 'shop' } });
+
+  it('(a) scaling down or to zero asks a person unless POLICY_AUTO_SCALE_DOWN', () => {
+    for (const n of [0, 2]) {
+      expect(evaluate(scaleTo(n), strict(), seen())).toMatchObject({ verdict: 'approve', reason: expect.stringContaining('auto does not scale down without POLICY_AUTO_SCALE_DOWN=true') });
+      expect(evaluate(scaleTo(n), strict({ autoScaleDown: true }), seen()).verdict).toBe('allow');
+    }
+    expect(evaluate(scaleTo(3), strict(), seen()).verdict).toBe('allow'); // no change
+    expect(evaluate(scaleTo(5), strict(), seen()).verdict).toBe('allow'); // up
+    // The current count could not be read: counted as a scale-down.
+    expect(evaluate(scaleTo(5), strict(), seen(facts({ replicas: {} })))).toMatchObject({ verdict: 'approve', reason: expect.stringContaining('POLICY_AUTO_SCALE_DOWN') });
+    // Other servers' tools and kubectl flags too.
+    const ext: ProposedCall = { tool: 'k8s__kubectl', mutating: true, arguments: { command: 'scale deployment web --replicas=0 -n shop' } };
+    expect(evaluate(ext, strict({ allowedTools: ['k8s__kubectl'] }), seen()).verdict).toBe('approve');
+    // approve mode is unchanged: a person decides anyway.
+    expect(evaluate(scaleTo(0), { ...strict(), mode: 'approve' }, seen()).verdict).toBe('approve');
+  });
+
+  it('(b) deleting a pod no controller recreates asks a person unless POLICY_AUTO_DELETE_UNOWNED_PODS', () => {
+    const pod = 'web-5d8f7c9b6-x2x9k';
+    for (const tool of ['kubernetes__delete_pod', 'k8s__pods_delete']) {
+      expect(evaluate(deletePod(pod, tool), strict(), seen())).toMatchObject({ verdict: 'approve', reason: expect.stringContaining('POLICY_AUTO_DELETE_UNOWNED_PODS=true') });
+      expect(evaluate(deletePod(pod, tool), strict(), seen(facts({ controlledPods: [`shop/${pod}`] }))).verdict).toBe('allow');
+      expect(evaluate(deletePod(pod, tool), strict({ autoDeleteUnownedPods: true }), seen()).verdict).toBe('allow');
+    }
+  });
+
+  it('(c) acting on an object the alert and the evidence do not name asks a person unless POLICY_AUTO_UNINVOLVED_TARGETS', () => {
+    expect(evaluate(scaleTo(5, 'payments'), strict(), seen(facts({ replicas: { 'shop/payments': 1 } })))).toMatchObject({
+      verdict: 'approve',
+      reason: expect.stringContaining('POLICY_AUTO_UNINVOLVED_TARGETS=true'),
+    });
+    expect(evaluate(scaleTo(5, 'payments'), strict({ autoUninvolvedTargets: true }), seen(facts({ replicas: { 'shop/payments': 1 } }))).verdict).toBe('allow');
+    // A pod of the involved workload is involved; a call whose object cannot be told is not.
+    expect(evaluate(deletePod('web-5d8f7c9b6-x2x9k'), strict({ autoDeleteUnownedPods: true }), seen()).verdict).toBe('allow');
+    const noObject: ProposedCall = { tool: 'fx__mark', mutating: true, arguments: { id: 'x', namespace: 'shop' } };
+    expect(evaluate(noObject, strict({ allowedTools: ['fx__mark'] }), seen()).verdict).toBe('approve');
+    expect(evaluate(noObject, strict({ allowedTools: ['fx__mark'], autoUninvolvedTargets: true }), seen()).verdict).toBe('allow');
+    // Without facts nothing counts as involved or known.
+    expect(evaluate(scaleTo(5), strict(), { mutationsSoFar: 0 }).verdict).toBe('approve');
+  });
+
+  it('the incident involves the alert\'s objects and those the analyzer named, never those the model read', () => {
+    const step = (origin: 'evidence' | undefined, args: object) => ({ index: 1, time: 't', action: 'callTool' as const, server: 'kubernetes', tool: 'describe_deployment', arguments: JSON.stringify(args), origin, state: 'Succeeded' as const });
+    const involved = involvedObjects({ namespace: 'shop', pod: 'web-5d8f7c9b6-x2x9k', node: 'node-1' }, [step('evidence', { name: 'db', namespace: 'shop' }), step(undefined, { name: 'payments', namespace: 'shop' })]);
+    const yes = (o: { kind?: string; namespace?: string; name: string }) => isInvolved(o, involved);
+    expect(yes({ kind: 'Deployment', namespace: 'shop', name: 'web' })).toBe(true);
+    expect(yes({ kind: 'Pod', namespace: 'shop', name: 'web-5d8f7c9b6-x7k2p' })).toBe(true);
+    expect(yes({ kind: 'Deployment', namespace: 'shop', name: 'db' })).toBe(true);
+    expect(yes({ kind: 'Node', name: 'node-1' })).toBe(true);
+    expect(yes({ kind: 'Deployment', namespace: 'shop', name: 'payments' })).toBe(false);
+    expect(yes({ kind: 'Deployment', namespace: 'prod', name: 'web' })).toBe(false);
+    expect(yes({ kind: 'Node', name: 'node-2' })).toBe(false);
+  });
+
+  it('blocks stay blocks: the new rules only turn an allow into a question', () => {
+    expect(evaluate({ ...scaleTo(0), arguments: { kind: 'Deployment', name: 'web', namespace: 'kube-system', replicas: 0 } }, strict(), seen()).verdict).toBe('block');
+  });
+});
+
 // ── properties: random calls under random configurations ───────────────────────────────────────────
 
 const NAMESPACES = ['team-a', 'team-b', 'kube-system', 'default', 'prod'];
@@ -160,6 +284,28 @@ const policyArb = fc.record({
   allowedClusterTools: fc.subarray(TOOLS),
   allowedNamespaces: fc.subarray(NAMESPACES),
   maxMutations: fc.integer({ min: 0, max: 3 }),
+  autoScaleDown: fc.boolean(),
+  autoDeleteUnownedPods: fc.boolean(),
+  autoUninvolvedTargets: fc.boolean(),
+}) as fc.Arbitrary<PolicyConfig>;
+
+/** Every way kubectl (spf13/pflag, through a shell when it is one string) reads `-n <ns>`. */
+const namespaceSpelling = fc.constantFrom<Array<(ns: string, text: boolean) => string[]>>(
+  (ns) => ['-n', ns],
+  (ns) => [`-n${ns}`],
+  (ns) => [`-n=${ns}`],
+  (ns) => ['--namespace', ns],
+  (ns) => [`--namespace=${ns}`],
+  (ns) => ['-wn', ns],
+  (ns) => [`-Rn=${ns}`],
+  (ns) => [`-qn${ns}`],
+  (ns, text) => ['-n', text ? `'${ns}'` : ns],
+  (ns, text) => [text ? `--namespace="${ns}"` : `--namespace=${ns}`],
+);
+const allNamespacesSpelling = fc.constantFrom(['-A'], ['-wA'], ['-A=true'], ['-A=1'], ['--all-namespaces'], ['--all_namespaces'], ...['1', 't', 'T', 'TRUE', 'true', 'True'].map((b) => [`--all-namespaces=${b}`]));
+const allNamespacesKey = fc.record({
+  key: fc.constantFrom('allNamespaces', 'all-namespaces', 'all_namespaces', 'AllNamespaces', 'ALL_NAMESPACES', 'all_Namespaces'),
+  value: fc.constantFrom<unknown>(true, 'true', 'True', 'TRUE', 1, '1', 't', 'T'),
 });
 const noiseArb = fc.dictionary(fc.constantFrom('name', 'replicas', 'kind', 'note', 'container', 'reason'), fc.oneof(fc.string(), fc.integer(), fc.boolean()), { maxKeys: 4 });
 
@@ -181,7 +327,8 @@ describe('policy properties', () => {
             expect(touched.length).toBeGreaterThan(0); // auto never acts where it cannot tell
           }
         }
-        if (v.verdict === 'approve') expect(policy.mode).toBe('approve');
+        // auto asks a person only for what its switches keep from running unattended.
+        if (v.verdict === 'approve') expect(policy.mode === 'approve' || !(policy.autoScaleDown && policy.autoDeleteUnownedPods && policy.autoUninvolvedTargets)).toBe(true);
         if (policy.mode === 'observe') expect(v.verdict).toBe('block');
       }),
       { numRuns: 3000 },
@@ -209,6 +356,32 @@ describe('policy properties', () => {
       fc.property(fc.array(placement, { maxLength: 5 }), (places) => {
         const t = callTargets(build(places, {}));
         expect(new Set(t.namespaces)).toEqual(new Set(truth(places)));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('no spelling of a namespace flag, in a token list or a command line, reaches a namespace outside the allowed ones', () => {
+    fc.assert(
+      fc.property(policyArb, fc.constantFrom(...NAMESPACES), namespaceSpelling, fc.boolean(), fc.constantFrom(...NAMESPACES), (policy, ns, spell, text, decoy) => {
+        const tokens = ['delete', 'pod', 'x', ...spell(ns, text)];
+        const args = text ? { command: tokens.join(' '), namespace: decoy } : { args: tokens, namespace: decoy };
+        const v = evaluate({ tool: 'ext__kubectl', mutating: true, arguments: args }, policy, { mutationsSoFar: 0 });
+        const inside = policy.allowedNamespaces.length ? policy.allowedNamespaces.includes(ns) : ns !== 'kube-system';
+        if (!inside) expect(v.verdict).toBe('block');
+        expect(callTargets(args).namespaces).toContain(ns);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('no spelling of all-namespaces, as a flag or a key, is ever allowed or sent for approval', () => {
+    fc.assert(
+      fc.property(policyArb, fc.oneof(allNamespacesSpelling.map((f) => ({ f })), allNamespacesKey), fc.boolean(), fc.constantFrom(...NAMESPACES), (policy, how, text, ns) => {
+        const tokens = ['delete', 'pods', '--all', ...('f' in how ? how.f : [])];
+        const args: Record<string, unknown> = text ? { command: tokens.join(' '), namespace: ns } : { args: tokens, namespace: ns };
+        if ('key' in how) args[how.key] = how.value;
+        expect(evaluate({ tool: 'ext__kubectl', mutating: true, arguments: args }, policy, { mutationsSoFar: 0 }).verdict).toBe('block');
       }),
       { numRuns: 2000 },
     );

@@ -156,9 +156,63 @@ describe('what must stay visible', () => {
     expect(out).toBe(yaml); // already redacted by the built-in formatting: the second pass changes nothing
   });
 
+  // A secret's name inside a sentence, followed by more prose, is no key: value pair.
+  it.each([
+    'Failed to pull image "registry.example/shop/api:1.2": failed to resolve reference "registry.example/shop/api:1.2": failed to authorize: failed to fetch anonymous token: unexpected status from GET request to https://registry.example/token?scope=repository%3Ashop%2Fapi%3Apull: 401 Unauthorized',
+    'failed to fetch anonymous token: EOF',
+    'error: could not refresh the access token: context deadline exceeded',
+    'the projected service account token: expired 5 minutes ago, renewing',
+    'Warning  FailedCreate  webhook rejected the client secret: field "data" is required',
+    'time="2026-11-30T08:00:00Z" level=error msg="cannot read the api key: permission denied"',
+    'could not validate the session cookie: signature mismatch',
+  ])('prose: %s', (v) => {
+    expect(redactText(v)).toBe(v);
+  });
+
+  it('a secret after its name in a sentence still goes when it is one token that is no plain word', () => {
+    expect(redactText('login with password: hunter2x!')).toBe('login with password: [redacted]');
+    expect(redactText(`retrying with token: ${SECRETS.argToken}`)).toBe('retrying with token: [redacted]');
+    expect(redactText('token: unexpected status from GET')).toBe('token: [redacted]'); // a YAML key: its value, whatever it reads like
+  });
+
   it('is idempotent', () => {
     const once = redactText(ALL_TEXT);
     expect(redactText(once)).toBe(once);
+  });
+});
+
+describe('deep input', () => {
+  // A custom resource or a tool's structured output 5000 levels deep: cut, never a stack overflow.
+  const deep = (n: number, leaf: unknown, wrap: (x: unknown) => unknown) => {
+    let v = leaf;
+    for (let i = 0; i < n; i++) v = wrap(v);
+    return v;
+  };
+  it('redactDeep, sanitizeObject and toYaml cut 5000-deep objects and arrays instead of throwing', () => {
+    for (const v of [deep(5000, 'password=hunter2hunter2', (x) => ({ a: x })), deep(5000, 'x', (x) => [x])]) {
+      expect(JSON.stringify(redactDeep(v))).toContain('[too deep]');
+      const obj = { apiVersion: 'example.com/v1', kind: 'Deep', metadata: { name: 'd' }, spec: v };
+      expect(JSON.stringify(sanitizeObject(obj))).toContain('[too deep]');
+      expect(toYaml(obj)).toContain('[too deep]');
+    }
+    // The same as text (a tool that prints it): the value-shape patterns are not recursive either.
+    expect(redactText(`${'{"a":'.repeat(5000)}"password=hunter2hunter2"${'}'.repeat(5000)}`)).not.toContain('hunter2hunter2');
+  });
+  it('a tool whose structured output is 5000 deep gives a redacted result, not an error', async () => {
+    const create = () => {
+      const s = new McpServer({ name: 'deep', version: '1' });
+      s.registerTool('deep', { description: 'deep' }, async () => ({ content: [{ type: 'text' as const, text: 'ok' }], structuredContent: { d: deep(5000, 'x', (x) => ({ a: x })) } as Record<string, unknown> }));
+      return s;
+    };
+    const m = new ToolManager(ServersConfig.parse({ mcpServers: {} }), { log: silentLogger(), builtin: { name: 'deep', create, classes: { deep: 'read' } } });
+    try {
+      await m.start();
+      const res = await m.call('deep', 'deep', {}, { timeoutMs: 10_000 });
+      expect({ ok: res.ok, error: res.error }).toEqual({ ok: true, error: undefined });
+      expect(JSON.stringify(res.structured)).toContain('[too deep]');
+    } finally {
+      await m.close();
+    }
   });
 });
 

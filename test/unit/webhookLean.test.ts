@@ -72,6 +72,9 @@ function send(url: string, body: Buffer | string, headers: Record<string, string
 }
 
 const json = { 'content-type': 'application/json' };
+// Nesting that a recursive walk of the parsed body would not survive (it answered 500: "Maximum call stack size exceeded").
+const deepArrays = `{"version":"4","groupKey":"g","receiver":"r","alerts":[],"x":${'['.repeat(5000)}${']'.repeat(5000)}}`;
+const deepObjects = `${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`;
 const cases: Array<[string, Buffer | string, Record<string, string>, { path?: string; method?: string; chunked?: boolean }?]> = [
   ['a payload of 2', payload([alert(), alert({ fingerprint: 'b', labels: { alertname: 'B' } })]), json],
   ['no content type', payload([alert()]), {}],
@@ -100,6 +103,9 @@ const cases: Array<[string, Buffer | string, Record<string, string>, { path?: st
   ['another path', payload([alert()]), json, { path: '/api/v1/alerts/' }],
   ['a query string', payload([alert()]), json, { path: '/api/v1/alerts?x=1' }],
   ['gzip said (express)', payload([alert()]), { ...json, 'content-encoding': 'gzip' }],
+  ['5000-deep arrays', deepArrays, json],
+  ['5000-deep objects', deepObjects, json],
+  ['5000-deep (express)', deepObjects, { 'content-type': 'text/plain' }],
 ];
 
 describe('lean path = express route', () => {
@@ -130,6 +136,32 @@ describe('lean path = express route', () => {
     const counts = async (s: Server) => (await s.metrics.registry.getSingleMetricAsString('alertagent_webhook_requests_total')).split('\n').filter((l) => !l.startsWith('#')).sort();
     expect(await counts(lean)).toEqual(await counts(plain));
     expect((await counts(lean)).length).toBeGreaterThan(3);
+  });
+});
+
+describe('nesting depth', () => {
+  it('a 5000-deep body gets 400 naming the bound, on the lean path, through express, and on every route', async () => {
+    const lean = await serve(true);
+    try {
+      const routes: Array<[string, Record<string, string>, string]> = [
+        ['/api/v1/alerts', json, 'AlertManager'],
+        ['/api/v1/alerts', { 'content-type': 'text/plain' }, 'AlertManager'],
+        ['/api/v1/grafana', json, 'Grafana'],
+        ['/api/v1/generic', json, 'generic'],
+      ];
+      for (const [path, headers, source] of routes) {
+        for (const body of [deepArrays, deepObjects, `[${deepObjects}]`]) {
+          const r = await send(lean.url, body, headers, { path });
+          expect({ path, status: r.status, body: JSON.parse(r.body) }).toEqual({ path, status: 400, body: { error: `invalid ${source} payload: JSON nested deeper than 64 levels` } });
+        }
+      }
+      // 64 levels are fine (the bound is not off by one): a wrong schema, not a depth error.
+      const at64 = `{"version":"4","groupKey":"g","receiver":"r","alerts":[],"x":${'['.repeat(63)}${']'.repeat(63)}}`;
+      expect(JSON.parse((await send(lean.url, at64, json)).body).error).not.toMatch(/deeper/);
+      expect(lean.stored).toEqual([]);
+    } finally {
+      await lean.close();
+    }
   });
 });
 

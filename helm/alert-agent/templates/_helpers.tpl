@@ -140,6 +140,18 @@ Otherwise the policy blocks every cluster-scoped change (namespaces limited, or 
 {{- if lt (int .Values.shards) 1 }}
 {{- fail (printf "shards must be at least 1 (got %v)" .Values.shards) }}
 {{- end }}
+{{- if and .Values.web.enabled (eq .Values.web.auth "proxy") }}
+{{- /* Identity headers prove nothing by themselves: the proxy's secret, and a port only the proxy reaches. */}}
+{{- if not .Values.web.proxySecret.existingSecret }}
+{{- fail "web.auth=proxy needs web.proxySecret.existingSecret: a Secret with the shared secret the proxy sends in web.proxySecretHeader (else anyone who reaches the port could name any user)" }}
+{{- end }}
+{{- if not .Values.networkPolicy.enabled }}
+{{- fail "web.auth=proxy needs networkPolicy.enabled=true and networkPolicy.web.from naming the proxy: only the proxy may reach the web port" }}
+{{- end }}
+{{- if not .Values.networkPolicy.web.from }}
+{{- fail "web.auth=proxy needs networkPolicy.web.from naming the authenticating proxy (e.g. [{podSelector: {matchLabels: {app.kubernetes.io/name: oauth2-proxy}}}]): only the proxy may reach the web port" }}
+{{- end }}
+{{- end }}
 {{- end }}
 
 {{/* The Deployment of a shard: <fullname> without sharding, <fullname>-shard-N with shards > 1. */}}

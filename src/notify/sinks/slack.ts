@@ -1,10 +1,10 @@
 // Slack: Block Kit, by incoming webhook (a new message per event) or with a bot token (chat.postMessage,
 // then chat.update of the same message for every later event of the incident).
 import { DeliveryError, parseRetryAfter, postJson } from '../http.js';
+import { slackEscape as esc } from '../escape.js';
 import type { NotificationView } from '../message.js';
 import { cut, type SendContext, type SendResult, type Sink } from './types.js';
 
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const EMOJI = { ok: ':large_green_circle:', warning: ':large_yellow_circle:', danger: ':red_circle:', info: ':large_blue_circle:' } as const;
 
 type Block = Record<string, unknown>;
@@ -35,7 +35,8 @@ export function slackMessage(v: NotificationView): { text: string; blocks: Block
   if (v.links.webView) buttons.push({ type: 'button', text: { type: 'plain_text', text: 'Open incident' }, url: cut(v.links.webView, 3000), style: 'primary' });
   if (v.links.generator) buttons.push({ type: 'button', text: { type: 'plain_text', text: 'Alert source' }, url: cut(v.links.generator, 3000) });
   if (buttons.length) blocks.push({ type: 'actions', elements: buttons });
-  const text = cut(`${EMOJI[v.tone]} ${v.title}${v.summary ? ` — ${v.summary}` : ''}`, 3000);
+  // The fallback `text` (notifications, screen readers) is mrkdwn too: escaped like the blocks.
+  const text = cut(`${EMOJI[v.tone]} ${esc(v.title)}${v.summary ? ` — ${esc(v.summary)}` : ''}`, 3000);
   return { text, blocks };
 }
 

@@ -1,40 +1,43 @@
 // Microsoft Teams through a Workflows ("Post to a channel when a webhook request is received") webhook:
 // a message with one Adaptive Card attachment. Workflows cannot edit a posted card: one card per event.
 import { postJson } from '../http.js';
+import { markdownEscape as md } from '../escape.js';
 import type { NotificationView } from '../message.js';
 import { cut, type SendContext, type SendResult, type Sink } from './types.js';
 
 const COLOR = { ok: 'Good', warning: 'Warning', danger: 'Attention', info: 'Accent' } as const;
 
+// Every text below is Markdown to Teams (TextBlock, Fact.Value): what comes from the alert or the model goes
+// through md() (escape.ts), our own fixed words do not need to.
 export function teamsMessage(v: NotificationView): Record<string, unknown> {
   const text = (t: string, extra: Record<string, unknown> = {}) => ({ type: 'TextBlock', text: cut(t, 4000), wrap: true, ...extra });
   const body: Array<Record<string, unknown>> = [
-    text(v.title, { size: 'Large', weight: 'Bolder', color: COLOR[v.tone], style: 'heading' }),
+    text(md(v.title), { size: 'Large', weight: 'Bolder', color: COLOR[v.tone], style: 'heading' }),
     {
       type: 'FactSet',
       facts: [
-        { title: 'Severity', value: v.severity ?? 'none' },
+        { title: 'Severity', value: md(v.severity ?? 'none') },
         { title: 'Outcome', value: v.outcome ?? v.phase },
-        { title: 'Alert', value: `${v.alertname} (${v.alertStatus})` },
-        { title: 'Namespace', value: v.alertNamespace ?? '–' },
-        { title: 'Incident', value: `${v.incident.namespace}/${v.incident.name}` },
+        { title: 'Alert', value: `${md(v.alertname)} (${v.alertStatus})` },
+        { title: 'Namespace', value: md(v.alertNamespace ?? '–') },
+        { title: 'Incident', value: md(`${v.incident.namespace}/${v.incident.name}`) },
         ...(v.count > 1 ? [{ title: 'Flapping', value: `fired ${v.count} times within the notification interval` }] : []),
       ],
     },
   ];
-  if (v.summary) body.push(text('Summary', { weight: 'Bolder', spacing: 'Medium' }), text(v.summary));
-  if (v.rootCause) body.push(text('Root cause', { weight: 'Bolder', spacing: 'Medium' }), text(v.rootCause));
-  if (v.failureReason) body.push(text('Why it failed', { weight: 'Bolder', spacing: 'Medium' }), text(v.failureReason));
+  if (v.summary) body.push(text('Summary', { weight: 'Bolder', spacing: 'Medium' }), text(md(v.summary)));
+  if (v.rootCause) body.push(text('Root cause', { weight: 'Bolder', spacing: 'Medium' }), text(md(v.rootCause)));
+  if (v.failureReason) body.push(text('Why it failed', { weight: 'Bolder', spacing: 'Medium' }), text(md(v.failureReason)));
   if (v.approval) {
     body.push(
       text(`Waiting for approval: step ${v.approval.step}`, { weight: 'Bolder', spacing: 'Medium', color: 'Warning' }),
-      text(`${v.approval.tool} ${v.approval.arguments}`),
-      text(v.approval.approve, { fontType: 'Monospace' }),
-      text(`Reject: ${v.approval.reject}`, { fontType: 'Monospace', isSubtle: true }),
+      text(md(`${v.approval.tool} ${v.approval.arguments}`)),
+      text(md(v.approval.approve), { fontType: 'Monospace' }),
+      text(`Reject: ${md(v.approval.reject)}`, { fontType: 'Monospace', isSubtle: true }),
     );
   }
-  if (v.actions.length) body.push(text('Actions taken', { weight: 'Bolder', spacing: 'Medium' }), text(v.actions.map((a) => `- ${a}`).join('\r')));
-  body.push(text(v.describe, { fontType: 'Monospace', isSubtle: true, size: 'Small' }));
+  if (v.actions.length) body.push(text('Actions taken', { weight: 'Bolder', spacing: 'Medium' }), text(v.actions.map((a) => `- ${md(a)}`).join('\r')));
+  body.push(text(md(v.describe), { fontType: 'Monospace', isSubtle: true, size: 'Small' }));
   const actions: Array<Record<string, unknown>> = [];
   if (v.links.webView) actions.push({ type: 'Action.OpenUrl', title: 'Open incident', url: v.links.webView });
   if (v.links.generator) actions.push({ type: 'Action.OpenUrl', title: 'Alert source', url: v.links.generator });

@@ -164,16 +164,24 @@ export function indent(text: string, n: number): string {
 // The generated client models rename a few wire fields that clash with JS words.
 const RENAMED_FIELDS: Record<string, string> = { _default: 'default', _enum: 'enum', _continue: 'continue', _from: 'from', _int: 'int' };
 
-/** A JSON-like deep copy of an API object: Dates as ISO strings, no undefined, wire field names. */
-export function toPlain(value: unknown): unknown {
+/**
+ * Nesting kept of an object read from the cluster. A custom resource with unknown fields preserved can be
+ * nested as deep as the API server decodes (thousands of levels): every walk below (redaction, fitting,
+ * diff, YAML) recurses, so the copy is cut here, once, where it is made.
+ */
+export const MAX_OBJECT_DEPTH = 64;
+
+/** A JSON-like deep copy of an API object: Dates as ISO strings, no undefined, wire field names; "[too deep]" below MAX_OBJECT_DEPTH. */
+export function toPlain(value: unknown, depth = 0): unknown {
   if (value === null || value === undefined) return value;
   if (value instanceof Date) return isoTime(value);
-  if (Array.isArray(value)) return value.map(toPlain);
+  if (typeof value === 'object' && depth >= MAX_OBJECT_DEPTH) return '[too deep]';
+  if (Array.isArray(value)) return value.map((v) => toPlain(v, depth + 1));
   if (typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
       if (v === undefined || typeof v === 'function') continue;
-      out[RENAMED_FIELDS[k] ?? k] = toPlain(v);
+      out[RENAMED_FIELDS[k] ?? k] = toPlain(v, depth + 1);
     }
     return out;
   }
