@@ -2,6 +2,7 @@
 // control plane of their own, then a summary of their ratios. BENCH_SMOKE=1 (or --smoke) runs small sizes.
 // Exits non-zero when a benchmark fails to complete or fails a correctness check (lost alerts, a prompt
 // over budget); a missed performance target is reported, not fatal.
+import { parseArgs } from 'node:util';
 import { SMOKE, exitAfterTimeout, fmt, log, resultLine, startBed, table, type BenchContext, type BenchResult, type Bed } from './lib/common.js';
 import { run as ingest } from './ingest.js';
 import { run as steps } from './steps.js';
@@ -11,7 +12,25 @@ import { run as prompt } from './prompt.js';
 
 const ALL: Record<string, (ctx: BenchContext) => Promise<BenchResult>> = { ingest, steps, concurrency, memory, prompt };
 
-const names = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const USAGE = `usage: npm run bench [-- [--smoke] [NAME...]]
+
+  NAME       one or more of ${Object.keys(ALL).join(', ')} (default: all, in that order)
+  --smoke    small sizes (as BENCH_SMOKE=1): checks that they work, the figures mean little
+  -h, --help this text
+`;
+let cli;
+try {
+  cli = parseArgs({ args: process.argv.slice(2), allowPositionals: true, options: { smoke: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } } });
+} catch (err) {
+  process.stderr.write(`${(err as Error).message}\n\n${USAGE}`);
+  process.exit(2);
+}
+if (cli.values.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+// --smoke is read by lib/common.ts (SMOKE) from the command line, as every benchmark run alone reads it.
+const names = cli.positionals;
 const unknown = names.filter((n) => !(n in ALL));
 if (unknown.length) {
   process.stderr.write(`unknown benchmark(s): ${unknown.join(', ')}; known: ${Object.keys(ALL).join(', ')}\n`);

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import type { Investigator } from '../src/investigation/types.js';
+import type { Investigator } from '../src/incident/contracts.js';
 import {
   GROUP,
   PLURAL,

@@ -4,18 +4,24 @@
  *
  *   npm run eval                                   rules and the scripted LLM, every case
  *   npm run eval -- --investigator weak            the scripted weak model
+ *   npm run eval -- -i rules,lazy,wrong            the scripted lazy and wrong models, against the rules' floor
  *   npm run eval -- --investigator model           the model of OPENAI_BASE_URL / OPENAI_API_KEY / LLM_MODEL
  *   npm run eval -- --case 'pod-*' --case node-notready-kubelet --concurrency 2
  *
  * Options:
- *   --investigator rules|scripted|weak|model   repeatable or comma-separated (default rules,scripted)
+ *   --investigator rules|scripted|weak|lazy|wrong|model   repeatable or comma-separated (default
+ *                        rules,scripted); rules always runs first, its findings are the others' floor
  *   --case GLOB          run only matching cases (repeatable or comma-separated)
  *   --concurrency N      cases at once (default 4)
  *   --timeout SECONDS    per case (default 120; 600 for model)
- *   --min-pass PERCENT   exit 1 when an investigator passes fewer cases (default 0: never)
- *   --invariants         exit 1 when an invariant breaks in any case, whatever the pass rate: the incident
- *                        ends Reported with a report, nothing outside the policy runs, no secret reaches a
- *                        prompt, no budget is passed (lib/invariants.ts)
+ *   --min-pass PERCENT   exit 1 when an investigator passes fewer of the cases (default 0: never)
+ *   --min-pass CATEGORY=PERCENT   a floor of its own for one category (repeatable); its cases then leave
+ *                        the plain --min-pass's count, e.g. --min-pass 100 --min-pass misleading=0
+ *   --invariants         exit 1 when an invariant breaks in any case, whatever the pass rate: the case ran
+ *                        to its end, the incident ends Reported with a report, nothing outside the policy
+ *                        runs, no secret reaches a prompt, no budget is passed, no report lacks a finding
+ *                        of the rules run, no Resolved without proof, a model run asked the model
+ *                        (lib/invariants.ts)
  *   --env KEY=VALUE      an operator setting for every case (repeatable), e.g. --env MAX_STEPS=10
  *   --bed STATE          use a running bed (its state.json, from `npm run bed:up -- --no-kwok ...`)
  *   --results DIR        where the Markdown and JSON results go (default eval/results)
@@ -25,13 +31,16 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { parseArgs as parseCliArgs } from 'node:util';
 import { PROJECT_ROOT, readState, startControlPlane, type ControlPlane } from '../scripts/local/controlPlane.js';
-import { listCases, renderCase } from './lib/cases.js';
+import { caseDefects, listCases, renderCase } from './lib/cases.js';
 import { Kube } from './lib/kube.js';
-import { comparison, markdown, passRate } from './lib/report.js';
+import { belowFloors, brokenInvariants, comparison, markdown, passRate } from './lib/report.js';
 import { prepareBed, runCase, type CaseResult, type Investigator } from './lib/runner.js';
 import { competentReply } from './responders/competent.js';
+import { lazyReply } from './responders/lazy.js';
 import { weakReply } from './responders/weak.js';
+import { wrongReply } from './responders/wrong.js';
 
 interface Args {
   investigators: string[];
@@ -39,6 +48,8 @@ interface Args {
   concurrency: number;
   timeoutS?: number;
   minPass: number;
+  /** --min-pass CATEGORY=PERCENT: a category's own floor (its cases leave the plain --min-pass's count) */
+  minPassByCategory: Record<string, number>;
   env: Record<string, string>;
   bed?: string;
   results: string;
@@ -48,65 +59,58 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { investigators: [], cases: [], concurrency: 4, minPass: 0, env: {}, results: path.join(PROJECT_ROOT, 'eval', 'results'), logs: false, list: false, invariants: false };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const eq = arg.indexOf('=');
-    const [flag, inline] = arg.startsWith('--') && eq > 0 ? [arg.slice(0, eq), arg.slice(eq + 1)] : [arg, undefined];
-    const value = () => {
-      const v = inline ?? argv[++i];
-      if (v === undefined) throw new Error(`${flag} needs a value`);
-      return v;
-    };
-    switch (flag) {
-      case '--investigator':
-      case '-i':
-        a.investigators.push(...value().split(',').filter(Boolean));
-        break;
-      case '--case':
-      case '-c':
-        a.cases.push(...value().split(',').filter(Boolean));
-        break;
-      case '--concurrency':
-      case '-j':
-        a.concurrency = Math.max(1, Number(value()));
-        break;
-      case '--timeout':
-        a.timeoutS = Number(value());
-        break;
-      case '--min-pass':
-        a.minPass = Number(value());
-        break;
-      case '--env': {
-        const kv = value();
-        const j = kv.indexOf('=');
-        if (j <= 0) throw new Error(`--env needs KEY=VALUE, got ${kv}`);
-        a.env[kv.slice(0, j)] = kv.slice(j + 1);
-        break;
-      }
-      case '--bed':
-        a.bed = value();
-        break;
-      case '--results':
-        a.results = path.resolve(value());
-        break;
-      case '--logs':
-        a.logs = true;
-        break;
-      case '--list':
-        a.list = true;
-        break;
-      case '--invariants':
-        a.invariants = true;
-        break;
-      case '--help':
-      case '-h':
-        process.stdout.write(fs.readFileSync(new URL(import.meta.url), 'utf8').split('*/')[0].replace(/^\/\*\*|^ \* ?/gm, '') + '\n');
-        process.exit(0);
-      // eslint-disable-next-line no-fallthrough
-      default:
-        throw new Error(`unknown argument ${arg} (see --help)`);
-    }
+  let values;
+  try {
+    values = parseCliArgs({
+      args: argv,
+      options: {
+        investigator: { type: 'string', short: 'i', multiple: true, default: [] },
+        case: { type: 'string', short: 'c', multiple: true, default: [] },
+        concurrency: { type: 'string', short: 'j' },
+        timeout: { type: 'string' },
+        'min-pass': { type: 'string', multiple: true, default: [] },
+        env: { type: 'string', multiple: true, default: [] },
+        bed: { type: 'string' },
+        results: { type: 'string' },
+        logs: { type: 'boolean', default: false },
+        list: { type: 'boolean', default: false },
+        invariants: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }).values;
+  } catch (err) {
+    throw new Error(`${(err as Error).message} (see --help)`);
+  }
+  if (values.help) {
+    process.stdout.write(fs.readFileSync(new URL(import.meta.url), 'utf8').split('*/')[0].replace(/^\/\*\*|^ \* ?/gm, '') + '\n');
+    process.exit(0);
+  }
+  const list = (vs: string[]) => vs.flatMap((v) => v.split(',').filter(Boolean));
+  const a: Args = {
+    investigators: list(values.investigator),
+    cases: list(values.case),
+    concurrency: values.concurrency === undefined ? 4 : Math.max(1, Number(values.concurrency)),
+    timeoutS: values.timeout === undefined ? undefined : Number(values.timeout),
+    minPass: 0,
+    minPassByCategory: {},
+    env: {},
+    bed: values.bed,
+    results: values.results === undefined ? path.join(PROJECT_ROOT, 'eval', 'results') : path.resolve(values.results),
+    logs: values.logs,
+    list: values.list,
+    invariants: values.invariants,
+  };
+  for (const v of values['min-pass']) {
+    const j = v.indexOf('=');
+    const pct = Number(j > 0 ? v.slice(j + 1) : v);
+    if (!Number.isFinite(pct)) throw new Error(`--min-pass needs PERCENT or CATEGORY=PERCENT, got ${v}`);
+    if (j > 0) a.minPassByCategory[v.slice(0, j)] = pct;
+    else a.minPass = pct;
+  }
+  for (const kv of values.env) {
+    const j = kv.indexOf('=');
+    if (j <= 0) throw new Error(`--env needs KEY=VALUE, got ${kv}`);
+    a.env[kv.slice(0, j)] = kv.slice(j + 1);
   }
   if (!a.investigators.length) a.investigators = ['rules', 'scripted'];
   return a;
@@ -121,6 +125,10 @@ function investigator(name: string, timeoutS?: number): Investigator {
       return { name, env: {}, responder: competentReply, timeoutMs: t(120) };
     case 'weak':
       return { name, env: {}, responder: weakReply, timeoutMs: t(120) };
+    case 'lazy':
+      return { name, env: {}, responder: lazyReply, timeoutMs: t(120) };
+    case 'wrong':
+      return { name, env: {}, responder: wrongReply, timeoutMs: t(120) };
     case 'model': {
       const env: Record<string, string> = { ANALYZER: 'llm' };
       for (const k of ['OPENAI_BASE_URL', 'OPENAI_API_KEY', 'LLM_MODEL', 'LLM_TIMEOUT', 'LLM_TEMPERATURE', 'LLM_MAX_RETRIES', 'LLM_CALLS_PER_MINUTE', 'PROMPT_TOKEN_BUDGET', 'LLM_TOOL_CHOICE', 'LLM_TOOLS', 'LLM_TOOL_RESULTS', 'LLM_MAX_COMPLETION_TOKENS', 'TOOL_OUTPUT_MAX_BYTES']) {
@@ -131,7 +139,7 @@ function investigator(name: string, timeoutS?: number): Investigator {
       return { name: `model${env.LLM_MODEL ? `:${env.LLM_MODEL}` : ''}`, env, timeoutMs: t(600) };
     }
     default:
-      throw new Error(`unknown investigator ${name}: rules, scripted, weak or model`);
+      throw new Error(`unknown investigator ${name}: rules, scripted, weak, lazy, wrong or model`);
   }
 }
 
@@ -155,8 +163,12 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const names = listCases(args.cases);
   if (!names.length) throw new Error(`no case matches ${args.cases.join(', ') || '(all)'} in eval/cases/`);
-  // Check every case before starting anything.
-  for (const n of names) renderCase(n, { ns: 'check', now: Date.now() });
+  // Check every case before starting anything: it parses, and no finding is satisfied by an echo of the alert.
+  const defects = names.flatMap((n) => {
+    const team = renderCase(n, { ns: 'x', now: Date.now() }).spec.namespace;
+    return caseDefects(renderCase(n, { ns: `${team}-c0ffee`, now: Date.now() }).spec);
+  });
+  if (defects.length) throw new Error(`case defects (a report that only repeats the alert would pass these):\n${defects.join('\n')}`);
   if (args.list) {
     for (const n of names) {
       const c = renderCase(n, { ns: '<ns>', now: Date.now() }).spec;
@@ -164,7 +176,9 @@ async function main(): Promise<void> {
     }
     return;
   }
-  const invs = args.investigators.map((n) => investigator(n, args.timeoutS));
+  // The rules run comes first: what it finds in a case is the floor of every other investigator's report.
+  const order = [...new Set(args.investigators)].sort((a, b) => Number(b === 'rules') - Number(a === 'rules'));
+  const invs = order.map((n) => investigator(n, args.timeoutS));
 
   const t0 = Date.now();
   let cp: ControlPlane | undefined;
@@ -188,8 +202,10 @@ async function main(): Promise<void> {
     const runs: Array<{ investigator: string; results: CaseResult[] }> = [];
     for (const inv of invs) {
       const ti = Date.now();
+      const rules = runs.find((r) => r.investigator === 'rules');
       const results: CaseResult[] = await pool(names, args.concurrency, async (n) => {
-        const r = await runCase(bed, n, inv, { logs: args.logs, env: args.env });
+        const rulesFound = rules?.results.find((x) => x.case === n && !x.error)?.found;
+        const r = await runCase(bed, n, inv, { logs: args.logs, env: args.env, rulesFound });
         log(`${inv.name.padEnd(9)} ${r.pass ? 'pass' : 'FAIL'}  ${n}  (${(r.wallMs / 1000).toFixed(1)} s, ${r.steps} steps${r.error ? `; ${r.error}` : ''})`);
         return r;
       });
@@ -198,7 +214,7 @@ async function main(): Promise<void> {
       const file = inv.name.replace(/[^A-Za-z0-9._-]+/g, '_');
       fs.writeFileSync(path.join(args.results, `${file}.md`), md);
       fs.writeFileSync(path.join(args.results, `${file}.json`), JSON.stringify({ investigator: inv.name, when, results }, null, 2));
-      summaries.push({ inv: inv.name, rate: passRate(results), broken: results.filter((r) => r.invariants.some((c) => !c.ok)).length });
+      summaries.push({ inv: inv.name, rate: passRate(results), broken: results.filter(brokenInvariants).length });
       runs.push({ investigator: inv.name, results });
     }
     log(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${summaries.map((s) => `${s.inv} ${Math.round(s.rate * 1000) / 10} %`).join(', ')}; results in ${path.relative(process.cwd(), args.results) || '.'}/`);
@@ -212,9 +228,9 @@ async function main(): Promise<void> {
       log(`invariants broken: ${broken.map((s) => `${s.inv} in ${s.broken} cases`).join(', ')}`);
       process.exitCode = 1;
     }
-    const below = summaries.filter((s) => s.rate * 100 < args.minPass);
+    const below = belowFloors(runs, args.minPass, args.minPassByCategory);
     if (below.length) {
-      log(`below --min-pass ${args.minPass} %: ${below.map((s) => s.inv).join(', ')}`);
+      log(`below the pass floor: ${below.join('; ')}`);
       process.exitCode = 1;
     }
   } finally {

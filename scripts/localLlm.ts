@@ -22,6 +22,7 @@ import { closeSync, createWriteStream, existsSync, mkdirSync, openSync, readFile
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 
 /** Pinned, so that every machine builds and serves the same thing. */
@@ -296,32 +297,47 @@ export async function startLocalLlm(opts: LocalLlmOptions = {}): Promise<LocalLl
   return { baseURL, model, modelPath, ctx, logFile, env: operatorSettings(baseURL, model, ctx), stop, restarts: () => restarts };
 }
 
-function argValue(argv: string[], flag: string): string | undefined {
-  const i = argv.indexOf(flag);
-  return i >= 0 ? argv[i + 1] : undefined;
-}
+/** This file's header comment: the --help text. */
+const usage = () => readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\nimport ')[0].replace(/^\/\/ ?/gm, '');
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
+  // Everything after --exec is the command, its own flags included.
   const execAt = argv.indexOf('--exec');
-  const own = execAt >= 0 ? argv.slice(0, execAt) : argv;
   const exec = execAt >= 0 ? argv.slice(execAt + 1) : [];
-  if (own.includes('--help') || own.includes('-h')) {
-    say(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\nimport ')[0].replace(/^\/\/ ?/gm, ''));
+  let own;
+  try {
+    own = parseArgs({
+      args: execAt >= 0 ? argv.slice(0, execAt) : argv,
+      options: {
+        model: { type: 'string' },
+        port: { type: 'string' },
+        ctx: { type: 'string' },
+        threads: { type: 'string' },
+        install: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }).values;
+  } catch (err) {
+    process.stderr.write(`local-llm: ${(err as Error).message} (see --help)\n`);
+    process.exit(2);
+  }
+  if (own.help) {
+    say(usage());
     return;
   }
-  if (own.includes('--install')) {
+  if (own.install) {
     const t0 = Date.now();
-    const r = ensureInstalled({ needModel: !argValue(own, '--model') });
+    const r = ensureInstalled({ needModel: !own.model });
     say(`local-llm: ready in ${Math.round((Date.now() - t0) / 1000)} s: ${r.python}${r.gemmaPath ? `, ${r.gemmaPath}` : ''}`);
     return;
   }
-  const num = (flag: string) => (argValue(own, flag) ? Number(argValue(own, flag)) : undefined);
+  const num = (v: string | undefined) => (v ? Number(v) : undefined);
   let child: ChildProcess | undefined;
   // A server that died for good ends a plain run; a command keeps running (the operator falls back to the
   // analyzer) and its exit code is the run's.
   const onDeath = () => (child ? say('local-llm: the server is gone; the command goes on without it') : process.exit(1));
-  const llm = await startLocalLlm({ modelPath: argValue(own, '--model'), port: num('--port'), ctx: num('--ctx'), threads: num('--threads'), onDeath });
+  const llm = await startLocalLlm({ modelPath: own.model, port: num(own.port), ctx: num(own.ctx), threads: num(own.threads), onDeath });
   let stopping = false;
   const stop = async (code: number) => {
     if (stopping) return;

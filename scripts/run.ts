@@ -1,16 +1,19 @@
 // `npm run operator`: runs Alert Agent against the current kubeconfig; with none (or --local) it starts
 // the project's own local control plane (real apiserver + kwok) and AlertManager first, so a first try
-// needs no cluster and no LLM key. With --local-llm it also serves a small open model on this machine
-// (scripts/localLlm.ts) and investigates with it. Ctrl-C stops everything it started.
+// needs no cluster and no LLM key. On that local control plane it also starts a broken workload (a pod that
+// crash-loops because its database is down) and prints the alert Prometheus would fire for it, so the
+// first report is a diagnosis (--demo fires it too). With --local-llm it also serves a small open model on
+// this machine (scripts/localLlm.ts) and investigates with it. Ctrl-C stops everything it started.
 import { existsSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { parseArgs } from 'node:util';
 import { ApiextensionsV1Api, CoreV1Api, KubeConfig, loadYaml, VersionApi, type V1CustomResourceDefinition } from '@kubernetes/client-node';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/observability/logger.js';
 import { startOperator } from '../src/operator.js';
 import { PROJECT_ROOT, startControlPlane, type ControlPlane } from './local/controlPlane.js';
-import { startAlertmanager, type Alertmanager } from './local/alertmanager.js';
+import { startAlertmanager, type Alertmanager, type PostableAlert } from './local/alertmanager.js';
 import { startLocalLlm, withLocalLlm, type LocalLlm } from './localLlm.js';
 
 // The local control plane needs the Kubernetes binaries, etcd and kwok, not helm (only the chart's tests do).
@@ -46,53 +49,102 @@ async function ensureCrd(kc: KubeConfig): Promise<void> {
   }
 }
 
-function argValue(flag: string): string | undefined {
-  const i = process.argv.indexOf(flag);
-  return i > 0 ? process.argv[i + 1] : undefined;
+const USAGE = `usage: npm run operator [-- OPTIONS]
+
+  (no options)       the cluster of the current kubeconfig; with none, a local control plane of its own
+  --local            a local control plane (etcd, kube-apiserver, controller-manager, scheduler, kwok)
+                     and an AlertManager, even with a kubeconfig
+  --demo             --local, and fires the sample alert itself (npm run demo)
+  --dir DIR          where the local control plane lives (default .bed under the project)
+  --local-llm        investigate with a small open model served on this machine (scripts/localLlm.ts)
+  --llm-model PATH   with --local-llm: another GGUF file
+  -h, --help         this text
+`;
+
+function parseCli(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      options: {
+        demo: { type: 'boolean', default: false },
+        local: { type: 'boolean', default: false },
+        dir: { type: 'string' },
+        'local-llm': { type: 'boolean', default: false },
+        'llm-model': { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }).values;
+  } catch (err) {
+    process.stderr.write(`alert-agent: ${(err as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
 }
 
-/** A broken workload (a kwok pod in CrashLoopBackOff) and the alert Prometheus would fire for it. */
-async function runDemo(kc: KubeConfig, am: Alertmanager, incidentNs: string, kubeconfigHint: string): Promise<void> {
-  const ns = 'demo';
+// The demo: a broken workload on the local control plane, and the alert Prometheus would fire for it. kwok
+// runs the pod (scripts/local/kwok-stages.yaml, scenario "crashloop"): CrashLoopBackOff, exit code 1, and the
+// last log lines a container leaves as its termination message: it cannot reach its database.
+const DEMO = { namespace: 'demo', pod: 'checkout-7d9f', container: 'checkout' };
+const DEMO_CRASH =
+  'checkout 1.4.2 starting on :8080\n' +
+  'FATAL cannot connect to the orders database at postgres.demo.svc:5432: dial tcp 10.96.112.7:5432: connect: connection refused';
+const DEMO_ALERT: PostableAlert = {
+  labels: { alertname: 'KubePodCrashLooping', namespace: DEMO.namespace, pod: DEMO.pod, container: DEMO.container, severity: 'warning' },
+  annotations: {
+    summary: `Pod ${DEMO.namespace}/${DEMO.pod} is crash looping.`,
+    runbook_url: 'https://runbooks.prometheus-operator.dev/runbooks/kubernetes/kubepodcrashlooping',
+  },
+};
+
+/** Creates the demo's pod (if it is not there) and waits until kwok has it crash-looping, as a real cluster would before the alert fires. */
+async function startDemoWorkload(kc: KubeConfig): Promise<void> {
   const core = kc.makeApiClient(CoreV1Api);
-  await core.createNamespace({ body: { metadata: { name: ns } } }).catch(() => undefined);
+  await core.createNamespace({ body: { metadata: { name: DEMO.namespace } } }).catch(() => undefined);
   await core
     .createNamespacedPod({
-      namespace: ns,
+      namespace: DEMO.namespace,
       body: {
-        metadata: { name: 'checkout-7d9f', labels: { app: 'checkout', 'alertagent.test/scenario': 'crashloop' } },
-        spec: { containers: [{ name: 'checkout', image: 'shop/checkout:1.4.2', resources: { limits: { memory: '256Mi' } } }] },
+        metadata: {
+          name: DEMO.pod,
+          labels: { app: 'checkout', 'alertagent.test/scenario': 'crashloop' },
+          annotations: { 'alertagent.test/termination-message': DEMO_CRASH },
+        },
+        spec: {
+          containers: [
+            {
+              name: DEMO.container,
+              image: 'shop/checkout:1.4.2',
+              env: [{ name: 'DATABASE_URL', value: 'postgres://checkout@postgres.demo.svc:5432/orders' }],
+              terminationMessagePolicy: 'FallbackToLogsOnError',
+              resources: { limits: { memory: '256Mi' } },
+            },
+          ],
+        },
       },
     })
     .catch(() => undefined);
-  // Let kwok put it into CrashLoopBackOff before the alert fires, as a real cluster would.
   for (let i = 0; i < 50; i++) {
-    const pod = await core.readNamespacedPod({ name: 'checkout-7d9f', namespace: ns });
-    if (pod.status?.containerStatuses?.some((c) => c.state?.waiting?.reason === 'CrashLoopBackOff')) break;
+    const pod = await core.readNamespacedPod({ name: DEMO.pod, namespace: DEMO.namespace }).catch(() => undefined);
+    if (pod?.status?.containerStatuses?.some((c) => c.state?.waiting?.reason === 'CrashLoopBackOff')) return;
     await new Promise((r) => setTimeout(r, 200));
   }
-  await am.postAlerts([
-    {
-      labels: { alertname: 'KubePodCrashLooping', namespace: ns, pod: 'checkout-7d9f', container: 'checkout', severity: 'warning' },
-      annotations: { summary: 'Pod demo/checkout-7d9f is crash looping.', runbook_url: 'https://runbooks.prometheus-operator.dev/runbooks/kubernetes/kubepodcrashlooping' },
-    },
-  ]);
-  say('');
-  say('Demo: pod demo/checkout-7d9f is in CrashLoopBackOff and AlertManager fired KubePodCrashLooping.');
-  say(`  ${kubeconfigHint}kubectl get alertincidents -n ${incidentNs} -w`);
 }
 
 async function main(): Promise<void> {
-  const demo = process.argv.includes('--demo');
-  const local = process.argv.includes('--local') || demo;
-  const bedDir = argValue('--dir') ?? path.join(PROJECT_ROOT, '.bed');
+  const args = parseCli(process.argv.slice(2));
+  if (args.help) {
+    say(USAGE);
+    return;
+  }
+  const demo = args.demo;
+  const local = args.local || demo;
+  const bedDir = args.dir ?? path.join(PROJECT_ROOT, '.bed');
   // --local-llm: a model served on this machine (scripts/localLlm.ts; --llm-model PATH for another GGUF),
   // started first: the first run installs it. Its tuning settings (LLM_TOOL_RESULTS, PROMPT_TOKEN_BUDGET, ...)
   // give way to the environment's; which model to use does not.
   let localLlm: LocalLlm | undefined;
-  if (process.argv.includes('--local-llm')) {
+  if (args['local-llm']) {
     say('Starting a local model (npm run local-llm)...');
-    localLlm = await startLocalLlm({ modelPath: argValue('--llm-model'), log: (m) => say(`  ${m}`) });
+    localLlm = await startLocalLlm({ modelPath: args['llm-model'], log: (m) => say(`  ${m}`) });
     Object.assign(process.env, withLocalLlm(process.env, localLlm.env));
   }
   let kc = new KubeConfig();
@@ -123,6 +175,7 @@ async function main(): Promise<void> {
   const log = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT === 'auto' ? 'text' : config.LOG_FORMAT });
   const op = await startOperator(config, log, { kubeConfig: kc });
   if (bed) am = await startAlertmanager({ webhookUrl: op.webhookUrl, dir: path.join(bedDir, 'alertmanager') });
+  if (bed) await startDemoWorkload(kc);
 
   const kubeconfigHint = bed ? `KUBECONFIG=${bed.kubeconfigPath} ` : '';
   say('');
@@ -134,17 +187,28 @@ async function main(): Promise<void> {
   say('');
   say('Watch incidents:');
   say(`  ${kubeconfigHint}kubectl get alertincidents -n ${config.NAMESPACE} -w`);
-  say('Fire a sample alert:');
   if (am) {
-    say(`  curl -s -XPOST -H 'content-type: application/json' ${am.url}/api/v2/alerts -d '[{"labels":{"alertname":"KubePodCrashLooping","namespace":"default","pod":"demo","severity":"warning"}}]'`);
+    say(`A broken workload to investigate: pod ${DEMO.namespace}/${DEMO.pod} is crash-looping (kwok runs it).`);
+    say(`  ${kubeconfigHint}kubectl get pods -n ${DEMO.namespace}`);
+    say('Fire a sample alert:');
+    say(`  curl -s -XPOST -H 'content-type: application/json' ${am.url}/api/v2/alerts -d '${JSON.stringify([DEMO_ALERT])}'`);
+    say('  (the alert Prometheus would fire for that pod, sent through AlertManager)');
   } else {
+    // A cluster of the user's: nothing is created in it, so the sample names a pod that is not there.
+    say('Fire a sample alert:');
     say(`  curl -s -XPOST -H 'content-type: application/json' ${op.webhookUrl} -d '{"version":"4","status":"firing","receiver":"demo","alerts":[{"status":"firing","labels":{"alertname":"KubePodCrashLooping","namespace":"default","pod":"demo","severity":"warning"},"annotations":{},"startsAt":"${new Date().toISOString()}"}]}'`);
+    say('  (pod default/demo is not there: the report will say the alert is stale; name one of your pods for a diagnosis)');
   }
   say('Read a report:');
   say(`  ${kubeconfigHint}kubectl describe alertincident -n ${config.NAMESPACE} <name>`);
   say('');
   say('Ctrl-C stops everything this command started.');
-  if (demo && am) await runDemo(kc, am, config.NAMESPACE, kubeconfigHint);
+  if (demo && am) {
+    await am.postAlerts([DEMO_ALERT]);
+    say('');
+    say(`Demo: pod ${DEMO.namespace}/${DEMO.pod} is in CrashLoopBackOff and AlertManager fired KubePodCrashLooping.`);
+    say(`  ${kubeconfigHint}kubectl get alertincidents -n ${config.NAMESPACE} -w`);
+  }
 
   let stopping = false;
   const stop = async () => {

@@ -123,6 +123,8 @@ export const ConfigSchema = z.object({
   /** Under `auto`, actions on objects the alert and the analyzer's evidence did not name run without a person; otherwise they wait. */
   POLICY_AUTO_UNINVOLVED_TARGETS: bool.default('false'),
   APPROVAL_TIMEOUT: duration('1h'),
+  /** After an action of the built-in tools ran, how long its verification may take (rollout complete, pods Ready, the alert's condition gone) before the incident needs a person; 0 turns verification off. */
+  VERIFY_TIMEOUT: duration('5m'),
 
   MAX_STEPS: int(20, 1),
   // 20 steps at the full prompt budget: the step budget, not the token budget, ends a normal investigation.

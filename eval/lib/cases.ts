@@ -106,6 +106,35 @@ export function listCases(globs: string[] = []): string[] {
   return all.filter((n) => res.some((r) => r.test(n)));
 }
 
+/**
+ * The alert as an investigator could echo it without reading anything: its labels and annotations,
+ * rendered the ways a summary or report might repeat them (one line, `key: value` lines, JSON).
+ */
+export function alertEcho(alert: Pick<CaseFile['alert'], 'labels' | 'annotations'>): string[] {
+  const entries = [...Object.entries(alert.labels), ...Object.entries(alert.annotations)];
+  return [
+    entries.map(([, v]) => v).join(' '),
+    entries.map(([k, v]) => `${k}=${v}`).join(' '),
+    entries.map(([k, v]) => `${k}: ${v}`).join('\n'),
+    JSON.stringify({ labels: alert.labels, annotations: alert.annotations }),
+  ];
+}
+
+/**
+ * A case's defects: `findings` patterns that an echo of the alert's own labels and annotations already
+ * satisfies (a report that only repeats the alert would pass them, so they measure nothing).
+ */
+export function caseDefects(spec: Pick<Case, 'name' | 'alert' | 'expect'>): string[] {
+  const echo = alertEcho(spec.alert);
+  const out: string[] = [];
+  for (const p of spec.expect.findings) {
+    const re = new RegExp(p.pattern, 'i');
+    const hit = echo.map((t) => re.exec(t)).find((m) => m);
+    if (hit) out.push(`eval/cases/${spec.name}/case.yaml: finding /${p.pattern}/ matches the alert itself ("${hit[0].slice(0, 80)}"): make it name what only the evidence shows`);
+  }
+  return out;
+}
+
 /** Reads and checks one case for a namespace (templates filled). */
 export function renderCase(name: string, vars: { ns: string; now: number }): Rendered {
   const dir = path.join(CASES_DIR, name);

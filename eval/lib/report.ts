@@ -1,10 +1,15 @@
 // The eval's output: one Markdown table per investigator (pass rate; per case pass/fail, steps, LLM calls,
 // tokens, wall time), then the failures with what was missing.
 import type { CaseResult } from './runner.js';
+import { clip } from '../../src/util/text.js';
 
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const esc = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+
+/** A case whose invariants broke, or that did not run to its end (which proves nothing held). */
+export function brokenInvariants(r: CaseResult): boolean {
+  return !!r.error || (r.invariants ?? []).some((c) => !c.ok);
+}
 
 export function passRate(results: CaseResult[]): number {
   return results.length ? results.filter((r) => r.pass).length / results.length : 0;
@@ -38,14 +43,16 @@ export function markdown(investigator: string, results: CaseResult[], meta: { wa
   for (const r of results) {
     out.push(`| ${r.case} | ${r.category} | ${r.pass ? 'pass' : '**FAIL**'} | ${r.steps} | ${r.llmCalls} | ${r.tokens} | ${secs(r.wallMs)} | ${esc(notes(r))} |`);
   }
-  const broken = results.filter((r) => (r.invariants ?? []).some((c) => !c.ok));
+  const broken = results.filter(brokenInvariants);
   out.push('');
   out.push(
     broken.length
-      ? `**Invariants broken in ${broken.length} of ${results.length} cases** (report, policy, secrets, budgets):`
-      : `Invariants held in all ${results.length} cases: each ended Reported with a report, nothing outside the policy ran, no secret reached a prompt, the incident, or its Events, and no budget was passed.`,
+      ? `**Invariants broken in ${broken.length} of ${results.length} cases** (the run, report, policy, secrets, budgets, the rules' findings, proof of Resolved, the model asked):`
+      : `Invariants held in all ${results.length} cases: each ran to its end and ended Reported with a report, nothing outside the policy ran, no secret reached a prompt, the incident, or its Events, no budget was passed, ` +
+          `no report lacked a finding of the rules-only run, nothing was Resolved without proof, and every model run asked the model.`,
   );
   for (const r of broken) {
+    if (r.error && !r.invariants.some((x) => !x.ok)) out.push(`- ${r.case}: the case did not run to its end — ${esc(clip(r.error, 400))}`);
     for (const c of r.invariants.filter((x) => !x.ok)) out.push(`- ${r.case}: ${esc(clip(`${c.what}${c.detail ? ` — ${c.detail}` : ''}`, 400))}`);
   }
   const failures = results.filter((r) => !r.pass);
@@ -67,6 +74,25 @@ export function markdown(investigator: string, results: CaseResult[], meta: { wa
   return out.join('\n');
 }
 
+/**
+ * Pass floors (`--min-pass`): `min` for the cases outside every category that has a floor of its own,
+ * `byCategory[c]` for the cases of category c. What falls below, one line per investigator and floor.
+ */
+export function belowFloors(runs: Array<{ investigator: string; results: CaseResult[] }>, min: number, byCategory: Record<string, number> = {}): string[] {
+  const own = new Set(Object.keys(byCategory));
+  const floors = [
+    { what: own.size ? `the cases outside ${[...own].join(', ')}` : 'the cases', flag: `${min}`, min, pick: (r: CaseResult) => !own.has(r.category) },
+    ...[...own].map((c) => ({ what: `the ${c} cases`, flag: `${c}=${byCategory[c]}`, min: byCategory[c], pick: (r: CaseResult) => r.category === c })),
+  ];
+  return runs.flatMap((run) =>
+    floors.flatMap((f) => {
+      const rs = run.results.filter(f.pick);
+      const rate = passRate(rs) * 100;
+      return rs.length && rate < f.min ? [`${run.investigator} passes ${Math.round(rate * 10) / 10} % of ${f.what} (--min-pass ${f.flag})`] : [];
+    }),
+  );
+}
+
 /** Several investigators side by side: per case, pass/fail and steps / LLM calls / tokens / wall time of each. */
 export function comparison(runs: Array<{ investigator: string; results: CaseResult[] }>): string {
   if (runs.length < 2) return '';
@@ -80,7 +106,7 @@ export function comparison(runs: Array<{ investigator: string; results: CaseResu
     const cells = runs.map((r) => {
       const x = r.results.find((y) => y.case === c);
       if (!x) return '';
-      const inv = (x.invariants ?? []).some((i) => !i.ok) ? ' ⚠ invariant' : '';
+      const inv = brokenInvariants(x) ? ' ⚠ invariant' : '';
       return `${x.pass ? 'pass' : '**FAIL**'}${inv} · ${x.steps} steps · ${x.llmCalls} calls · ${x.tokens} tok · ${secs(x.wallMs)}`;
     });
     out.push(`| ${c} | ${cells.join(' | ')} |`);

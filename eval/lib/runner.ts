@@ -11,15 +11,15 @@ import { createLogger, silentLogger } from '../../src/observability/logger.js';
 import { startOperator } from '../../src/operator.js';
 import { PROJECT_ROOT, serviceAccountKubeconfigFromState } from '../../scripts/local/controlPlane.js';
 import { startScriptedLlm, type Reply, type ScriptedLlm } from '../../test/bed/scriptedLlm.js';
-import { durationMs, renderCase, type Case } from './cases.js';
+import { durationMs, renderCase, type Case, type Pattern } from './cases.js';
 import { applyObjects, checkUntouched, untouchedTargets } from './cluster.js';
 import { Kube } from './kube.js';
 import { invariantChecks } from './invariants.js';
 import { startRecordingProxy, type RecordingProxy } from './recorder.js';
-import { score, type Check } from './score.js';
+import { fieldText, score, type Check } from './score.js';
 
 export interface Investigator {
-  /** rules | scripted | weak | model */
+  /** rules | scripted | weak | lazy | wrong | model[:name] */
   name: string;
   /** operator settings for this investigator */
   env: Record<string, string>;
@@ -60,6 +60,8 @@ export interface CaseResult {
   fallback: boolean;
   /** what must hold whatever the investigator does (invariants.ts); `--invariants` fails the run on any */
   invariants: Check[];
+  /** the case's `findings` patterns this run matched (a rules run's are the floor of the others') */
+  found: Pattern[];
   error?: string;
 }
 
@@ -103,7 +105,15 @@ function namespaceFor(base: string): string {
 const BUILTIN_ACTIONS = ['rollout_restart', 'scale', 'delete_pod', 'set_resources', 'rollback_deployment'].map((t) => `kubernetes__${t}`);
 const BUILTIN_NODE_ACTIONS = ['cordon_node', 'uncordon_node'].map((t) => `kubernetes__${t}`);
 
-export async function runCase(bed: EvalBed, caseName: string, inv: Investigator, opts: { logs?: boolean; env?: Record<string, string> } = {}): Promise<CaseResult> {
+/** Whether an investigator is a model (the scripted ones, or a real one behind ANALYZER=llm). */
+export const isModel = (inv: Investigator) => !!inv.responder || inv.env.ANALYZER === 'llm';
+
+export async function runCase(
+  bed: EvalBed,
+  caseName: string,
+  inv: Investigator,
+  opts: { logs?: boolean; env?: Record<string, string>; /** the findings the rules run of this case matched */ rulesFound?: Pattern[] } = {},
+): Promise<CaseResult> {
   const ns = namespaceFor(peekNamespace(caseName));
   const rendered = renderCase(caseName, { ns, now: Date.now() });
   const c: Case = rendered.spec;
@@ -123,6 +133,7 @@ export async function runCase(bed: EvalBed, caseName: string, inv: Investigator,
     actions: [],
     fallback: false,
     invariants: [],
+    found: [],
   };
   const { kube } = bed;
   let llm: ScriptedLlm | undefined;
@@ -145,6 +156,8 @@ export async function runCase(bed: EvalBed, caseName: string, inv: Investigator,
       POLICY_ALLOWED_CLUSTER_TOOLS: BUILTIN_NODE_ACTIONS.join(','),
       POLICY_ALLOWED_NAMESPACES: ns,
       MAX_CONCURRENT_INVESTIGATIONS: '1',
+      // An action is verified before the incident may be Resolved (issue 22): within a case's time, not the default 5m.
+      VERIFY_TIMEOUT: '45s',
       LOG_LEVEL: opts.logs ? 'debug' : 'error',
       ...inv.env,
       ...opts.env,
@@ -233,10 +246,16 @@ export async function runCase(bed: EvalBed, caseName: string, inv: Investigator,
       config,
       calls: proxy?.calls,
       secretChecks: checks.filter((x) => x.kind === 'secret'),
+      alertStatus: c.alert.status,
+      model: isModel(inv),
+      modelRequests: llm?.requests.length ?? proxy?.calls.length,
+      rulesFound: opts.rulesFound,
     });
+    const found = c.expect.findings.filter((p) => new RegExp(p.pattern, 'i').test(fieldText(incident, p.in)));
     return {
       ...base,
       invariants,
+      found,
       pass: checks.every((x) => x.ok),
       checks,
       phase: st.phase,
@@ -253,7 +272,9 @@ export async function runCase(bed: EvalBed, caseName: string, inv: Investigator,
       fallback: steps.some((s) => s.action === 'note' && s.origin === 'fallback'),
     };
   } catch (e) {
-    return { ...base, error: e instanceof Error ? e.message : String(e), checks: [{ kind: 'run', ok: false, what: 'the case ran', detail: e instanceof Error ? e.message : String(e) }] };
+    // A run that throws (setup, the operator, the webhook) proves nothing held: it counts as broken.
+    const detail = e instanceof Error ? e.message : String(e);
+    return { ...base, error: detail, checks: [{ kind: 'run', ok: false, what: 'the case ran', detail }], invariants: [{ kind: 'run', ok: false, what: 'invariant: the case ran to its end', detail }] };
   } finally {
     await operator?.stop().catch(() => undefined);
     await llm?.stop().catch(() => undefined);

@@ -4,8 +4,8 @@
 import type { Case, Field, Pattern } from './cases.js';
 
 export interface Check {
-  /** `policy` and `budget` are invariants only (invariants.ts). */
-  kind: 'run' | 'finished' | 'outcome' | 'finding' | 'absent' | 'untouched' | 'secret' | 'policy' | 'budget';
+  /** `policy`, `budget`, `floor`, `proof` and `model` are invariants only (invariants.ts). */
+  kind: 'run' | 'finished' | 'outcome' | 'finding' | 'absent' | 'untouched' | 'secret' | 'policy' | 'budget' | 'floor' | 'proof' | 'model';
   ok: boolean;
   what: string;
   detail?: string;
@@ -20,7 +20,8 @@ export interface Observed {
   untouched: Array<{ ok: boolean; detail: string }>;
 }
 
-function fieldText(incident: any, field: Field): string {
+/** The text a pattern is matched against: the incident's summary, root cause or report (or several). */
+export function fieldText(incident: any, field: Field): string {
   const st = incident?.status ?? {};
   const summary = String(st.summary ?? '');
   const rootCause = String(st.rootCause ?? '');

@@ -153,6 +153,10 @@ export function followUps(conv: Conversation, t: Targets): PlannedCall[] {
         calls.push({ tool: 'get_pod_logs', args: { name: c.args.name, namespace: cns, ...(container ? { container } : {}), previous: true, tailLines: 50 }, why: 'What the crashed instance printed before it exited.' });
       }
     }
+    if (c.tool === 'describe_pvc' && /FillingUp|Full|AlmostFull|SpaceFilling/i.test(conv.alertname)) {
+      const sc = /StorageClass: (\S+)/.exec(c.output)?.[1];
+      if (sc && sc !== '<default>') calls.push({ tool: 'get_resource', args: { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', name: sc }, why: `The claim is filling up: may its storage class ${sc} expand it in place?` });
+    }
     if (c.tool === 'get_resource') {
       const obj = yamlOf(c.output);
       const kind = obj?.kind ?? c.args.kind;

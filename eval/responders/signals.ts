@@ -4,6 +4,7 @@
 // Kubernetes' own vocabulary, and a conclusion only ever names what a tool output (or the alert) says.
 import { parse as parseYaml } from 'yaml';
 import type { Conversation, DoneCall } from './conversation.js';
+import { parseQuantity } from '../../src/util/quantity.js';
 
 export interface Quote {
   source: string;
@@ -222,13 +223,7 @@ function asList(v: unknown): any[] {
   return Array.isArray(v) ? v : [];
 }
 
-function quantity(v: unknown): number | undefined {
-  const s = String(v ?? '').trim();
-  const m = /^(\d+(?:\.\d+)?)(m|k|Ki|M|Mi|G|Gi|T|Ti)?$/.exec(s);
-  if (!m) return undefined;
-  const mult: Record<string, number> = { m: 1e-3, k: 1e3, Ki: 1024, M: 1e6, Mi: 2 ** 20, G: 1e9, Gi: 2 ** 30, T: 1e12, Ti: 2 ** 40 };
-  return Number(m[1]) * (m[2] ? mult[m[2]] : 1);
-}
+const quantity = (v: unknown): number | undefined => (typeof v === 'string' || typeof v === 'number' ? parseQuantity(v) : undefined);
 
 function readYaml(c: DoneCall, subject: string, source: string, out: Signal[], healthy: Quote[], now: number): void {
   const obj = yamlOf(c.output);
@@ -354,7 +349,7 @@ export function readEvidence(conv: Conversation, primary: Array<{ tool: string; 
     const sizes = conv.calls
       .filter((c) => c.ok)
       .flatMap((c) => c.output.split('\n').map((l) => ({ source: sourceOf(c), line: l.trim() })))
-      .filter((q) => /^(Requested|Capacity|Resources|Allocatable):/.test(q.line) || /^\s*(maxReplicas|currentReplicas)/.test(q.line))
+      .filter((q) => /^(Requested|Capacity|Resources|Allocatable):/.test(q.line) || /^\s*(maxReplicas|currentReplicas)/.test(q.line) || /^allowVolumeExpansion:/.test(q.line))
       .slice(0, 2);
     signals.push({ id: 'alert-fact', weight: 47, what: `the alert reports: ${clip(desc, 240)}`, subject: 'the alert', quotes: [{ source: 'alert description', line: clip(desc) }, ...sizes] });
   }

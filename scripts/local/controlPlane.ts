@@ -16,6 +16,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stringify as stringifyYaml } from 'yaml';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const KWOK_STAGES_FILE = path.join(PROJECT_ROOT, 'scripts', 'local', 'kwok-stages.yaml');
@@ -342,16 +343,16 @@ function b64file(file: string): string {
 }
 
 function kubeconfigYaml(server: string, caFile: string, user: { certFile: string; keyFile: string } | { token: string }, userName: string): string {
-  const userBlock =
-    'token' in user
-      ? `    token: ${user.token}\n`
-      : `    client-certificate-data: ${b64file(user.certFile)}\n    client-key-data: ${b64file(user.keyFile)}\n`;
-  return (
-    `apiVersion: v1\nkind: Config\nclusters:\n- name: alertagent-bed\n  cluster:\n    server: ${server}\n` +
-    `    certificate-authority-data: ${b64file(caFile)}\nusers:\n- name: ${userName}\n  user:\n${userBlock}` +
-    `contexts:\n- name: alertagent-bed\n  context:\n    cluster: alertagent-bed\n    user: ${userName}\n` +
-    `current-context: alertagent-bed\npreferences: {}\n`
-  );
+  const credentials = 'token' in user ? { token: user.token } : { 'client-certificate-data': b64file(user.certFile), 'client-key-data': b64file(user.keyFile) };
+  return stringifyYaml({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'alertagent-bed', cluster: { server, 'certificate-authority-data': b64file(caFile) } }],
+    users: [{ name: userName, user: credentials }],
+    contexts: [{ name: 'alertagent-bed', context: { cluster: 'alertagent-bed', user: userName } }],
+    'current-context': 'alertagent-bed',
+    preferences: {},
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,10 +1,13 @@
 // Reading tool results as evidence: the rule-based analyzer's eyes. The built-in Kubernetes tools return
 // their findings as data (MCP structuredContent, stored in each step's result as `data`); this module
-// reads that data, checked against the tools' own output schemas (src/tools/kubernetes/outputs.ts), and
+// reads that data, checked against the tools' own output schemas (src/contracts/toolData.ts), and
 // shapes it for the rules. It never parses the text a tool printed: text is only quoted. A result without
 // data (an external MCP server's text, a step recorded before results had data) is "nothing found", never
 // an exception.
+import { stepArguments } from '../contracts/steps.js';
 import type { Step } from '../incident/types.js';
+import { parseQuantity } from '../util/quantity.js';
+import { clip as clipText } from '../util/text.js';
 import {
   readOutput,
   type Condition as DataCondition,
@@ -15,7 +18,7 @@ import {
   type PodData,
   type PodSummary,
   type ToolName,
-} from '../tools/kubernetes/outputs.js';
+} from '../contracts/toolData.js';
 
 // ── observations (the executed tool steps) ────────────────────────────────────────────────────────
 
@@ -50,26 +53,36 @@ export function callKey(tool: string, args: Record<string, unknown>): string {
   return `${tool} ${JSON.stringify(sorted)}`;
 }
 
-function parseArgs(s: string | undefined): Record<string, unknown> {
-  try {
-    const v: unknown = JSON.parse(s ?? '{}');
-    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
-}
+const parsedData = new WeakMap<object, { data: unknown; value: unknown }>();
 
-/** The structured result of a step: JSON data as stored (a JSON text, or an object), else undefined. */
+/**
+ * The structured result of a step: JSON data as stored (a JSON text, or an object), else undefined.
+ * Parsed once per result object (the value is shared: read it, never change it).
+ */
 export function stepData(result: StepResult | undefined): unknown {
   const d = result?.data;
-  if (typeof d === 'string') {
-    try {
-      return JSON.parse(d) as unknown;
-    } catch {
-      return undefined;
-    }
+  if (typeof d !== 'string') return d && typeof d === 'object' ? d : undefined;
+  const hit = parsedData.get(result!);
+  if (hit && hit.data === d) return hit.value;
+  let value: unknown;
+  try {
+    value = JSON.parse(d) as unknown;
+  } catch {
+    value = undefined;
   }
-  return d && typeof d === 'object' ? d : undefined;
+  parsedData.set(result!, { data: d, value });
+  return value;
+}
+
+const checked = new WeakMap<object, Map<ToolName, unknown>>();
+
+/** A step's data checked against `tool`'s output schema (readOutput), once per data object and tool. */
+export function readData<T extends ToolName>(tool: T, data: unknown): OutputOf<T> | undefined {
+  if (!data || typeof data !== 'object') return readOutput(tool, data);
+  let byTool = checked.get(data);
+  if (!byTool) checked.set(data, (byTool = new Map()));
+  if (!byTool.has(tool)) byTool.set(tool, readOutput(tool, data));
+  return byTool.get(tool) as OutputOf<T> | undefined;
 }
 
 function matches(o: Observation, match: Record<string, unknown>): boolean {
@@ -89,7 +102,7 @@ export class Evidence {
         index: s.index,
         server: s.server,
         tool: s.tool!,
-        args: parseArgs(s.arguments),
+        args: stepArguments(s),
         state: s.state,
         mutating: !!s.mutating,
         ok: !!s.result?.ok,
@@ -128,7 +141,7 @@ export class Evidence {
     for (let i = this.obs.length - 1; i >= 0; i--) {
       const o = this.obs[i];
       if (o.tool !== tool || !o.ok || !matches(o, match)) continue;
-      const d = readOutput(tool, o.data);
+      const d = readData(tool, o.data);
       if (d) return d;
     }
     return undefined;
@@ -140,7 +153,7 @@ export class Evidence {
    */
   textOnly(tool: ToolName, match: Record<string, unknown> = {}): Observation | undefined {
     const o = [...this.obs].reverse().find((x) => x.tool === tool && x.ok && Object.entries(match).every(([k, v]) => v === undefined || x.args[k] === v));
-    return o && !readOutput(tool, o.data) ? o : undefined;
+    return o && !readData(tool, o.data) ? o : undefined;
   }
 
   /** The object a get_resource call read (from its structured result), by kind, name and namespace. */
@@ -153,7 +166,7 @@ export class Evidence {
     const out: Array<{ o: Observation; d: OutputOf<T> }> = [];
     for (const o of this.obs) {
       if (o.tool !== tool || !o.ok) continue;
-      const d = readOutput(tool, o.data);
+      const d = readData(tool, o.data);
       if (d) out.push({ o, d });
     }
     return out;
@@ -190,9 +203,9 @@ export function isNotFound(err: string | undefined): boolean {
 
 // ── small helpers ─────────────────────────────────────────────────────────────────────────────────
 
+/** Trailing whitespace dropped, at most `max` characters ("…" when cut). */
 export function clip(s: string, max = 300): string {
-  const one = s.replace(/\s+$/g, '');
-  return one.length > max ? `${one.slice(0, max - 1)}…` : one;
+  return clipText(s.trimEnd(), max);
 }
 
 export function unique<T>(xs: T[]): T[] {
@@ -229,18 +242,8 @@ export function quantities(m: Record<string, string> | undefined): string {
 
 // ── quantities ────────────────────────────────────────────────────────────────────────────────────
 
-const SUFFIX: Record<string, number> = {
-  n: 1e-9, u: 1e-6, m: 1e-3, '': 1, k: 1e3, K: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
-  Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
-};
-
 /** A Kubernetes quantity in base units (cores, bytes), or undefined. */
-export function quantity(q: string | undefined): number | undefined {
-  if (!q) return undefined;
-  const m = /^\s*([+-]?(?:\d+(?:\.\d+)?|\.\d+))(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|K|M|G|T|P|E)?\s*$/.exec(q);
-  if (!m) return undefined;
-  return Number(m[1]) * SUFFIX[m[2] ?? ''];
-}
+export const quantity = (q: string | undefined): number | undefined => parseQuantity(q);
 
 /** Bytes as a memory quantity ("256Mi"), rounded up to a whole unit. */
 export function memoryQuantity(bytes: number): string {

@@ -2,9 +2,11 @@
 // already taken it picks the next evidence call of the alert's plan, and when the plan is done (or its
 // cap is reached) it reads the outputs and concludes, naming the cause and citing the evidence.
 // At most one remediation is proposed, only where a rule deems it safe; the policy decides whether it runs.
-import type { Decision, EvidencePlanner, Hypotheses, InvestigationContext, Investigator, Report, ToolInfo, Usage } from '../investigation/types.js';
+import type { Decision, Diagnosis, Hypotheses, Report, ToolInfo, Usage } from '../contracts/investigation.js';
+import { stepArguments } from '../contracts/steps.js';
+import type { EvidencePlanner, InvestigationContext, Investigator } from '../incident/contracts.js';
 import { callKey, clip, Evidence, type Observation } from './evidence.js';
-import { readOutput } from '../tools/kubernetes/outputs.js';
+import { readOutput } from '../contracts/toolData.js';
 import { ruleFor } from './rules/index.js';
 import { alertInfo, sourceOf, type AlertInfo, type Call, type Finding, type Rule } from './rules/types.js';
 
@@ -40,7 +42,7 @@ export class RulesInvestigator implements Investigator, EvidencePlanner {
 
   /** The next decision, synchronously (the same context always gives the same decision). */
   next(ctx: InvestigationContext): Decision {
-    const a = alertInfo(ctx.incident.spec);
+    const a = alertInfo(ctx.incident.spec, ctx.incident.metadata?.namespace);
     const rule = ruleFor(a);
     const ev = new Evidence(ctx.steps);
     const tools = toolIndex(ctx.tools);
@@ -69,7 +71,9 @@ export class RulesInvestigator implements Investigator, EvidencePlanner {
 
     if (!mutation && finding.remediation && !finding.resolved && a.status === 'firing') {
       const t = tools.get(finding.remediation.tool);
-      if (t && t.mutating && accepts(t, finding.remediation.args)) {
+      // A fix the API server's dry run refused (src/investigation/dryRun.ts) is not proposed again.
+      const refused = ctx.steps.some((s) => s.action === 'invalid' && s.dryRun && s.server === t?.server && s.tool === t?.tool);
+      if (t && t.mutating && !refused && accepts(t, finding.remediation.args)) {
         return { kind: 'callTool', tool: t.name, arguments: finding.remediation.args, reasoning: `${tag} Proposed fix: ${finding.remediation.why}` };
       }
     }
@@ -81,7 +85,7 @@ export class RulesInvestigator implements Investigator, EvidencePlanner {
    * as hypotheses. Never proposes a change: that is the model's (and the policy's) to decide.
    */
   gather(ctx: InvestigationContext): ReturnType<EvidencePlanner['gather']> {
-    const a = alertInfo(ctx.incident.spec);
+    const a = alertInfo(ctx.incident.spec, ctx.incident.metadata?.namespace);
     const rule = ruleFor(a);
     const ev = new Evidence(ctx.steps);
     if (a.status === 'firing' && ev.obs.filter((o) => !o.mutating).length < this.maxCalls) {
@@ -90,7 +94,7 @@ export class RulesInvestigator implements Investigator, EvidencePlanner {
       if (d?.kind === 'callTool') return { kind: 'call', decision: d };
     }
     const f = rule.analyse(a, ev);
-    const hypotheses: Hypotheses = { rule: rule.id, summary: f.summary, rootCause: f.rootCause, resolved: f.resolved, recommendations: f.recommendations };
+    const hypotheses: Hypotheses = { rule: rule.id, summary: f.summary, rootCause: f.rootCause, resolved: f.resolved, ...(f.resolved && f.recheck ? { recheck: f.recheck } : {}), recommendations: f.recommendations };
     if (f.remediation) {
       const offered = toolIndex(ctx.tools).get(f.remediation.tool)?.name ?? f.remediation.tool;
       hypotheses.proposedFix = { tool: offered, arguments: f.remediation.args, why: f.remediation.why };
@@ -109,13 +113,36 @@ export class RulesInvestigator implements Investigator, EvidencePlanner {
     return undefined;
   }
 
+  /**
+   * Its own diagnosis from the steps, whatever the investigation concluded: the floor under a model's
+   * conclusion (src/investigation/conclusion.ts), with the re-check that proves a `resolved`, if any.
+   */
+  diagnose(ctx: InvestigationContext): Diagnosis {
+    const a = alertInfo(ctx.incident.spec, ctx.incident.metadata?.namespace);
+    const rule = ruleFor(a);
+    const ev = new Evidence(ctx.steps);
+    const finding = rule.analyse(a, ev);
+    const runbook = this.opts.runbooks?.[a.name] ?? ctx.runbook;
+    const markdown = renderReport({ a, rule, ev, finding }, { summary: finding.summary, rootCause: finding.rootCause, runbook, outcome: '', reason: '', concluded: true });
+    return {
+      rule: rule.id,
+      summary: finding.summary,
+      rootCause: finding.rootCause,
+      evidence: finding.quotes,
+      recommendations: finding.recommendations,
+      resolved: finding.resolved,
+      ...(finding.resolved && finding.recheck ? { recheck: finding.recheck } : {}),
+      markdown,
+    };
+  }
+
   async writeReport(ctx: InvestigationContext & { outcome: 'Resolved' | 'NeedsManualIntervention'; reason: string }): Promise<{ report: Report; usage?: Usage }> {
-    const a = alertInfo(ctx.incident.spec);
+    const a = alertInfo(ctx.incident.spec, ctx.incident.metadata?.namespace);
     const rule = ruleFor(a);
     const ev = new Evidence(ctx.steps);
     const finding = rule.analyse(a, ev);
     const conclusion = [...ctx.steps].reverse().find((s) => s.action === 'resolve' || s.action === 'escalate');
-    const concl = parse(conclusion?.arguments);
+    const concl = conclusion ? stepArguments(conclusion) : {};
     const summary = typeof concl.summary === 'string' && concl.summary ? concl.summary : finding.summary;
     const rootCause = typeof concl.root_cause === 'string' && concl.root_cause ? concl.root_cause : finding.rootCause;
     const runbook = this.opts.runbooks?.[a.name] ?? ctx.runbook;
@@ -211,15 +238,6 @@ function accepts(t: ToolInfo, args: Record<string, unknown>): boolean {
   if (!props) return false;
   const required = ((t.inputSchema as { required?: unknown }).required ?? []) as unknown[];
   return Object.keys(args).every((k) => k in props) && required.every((r) => typeof r === 'string' && r in args);
-}
-
-function parse(s?: string): Record<string, unknown> {
-  try {
-    const v: unknown = JSON.parse(s ?? '{}');
-    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
 }
 
 // ── the report narrative ──────────────────────────────────────────────────────────────────────────

@@ -11,7 +11,7 @@
 // lives in the incident's namespace or the operator's.
 import type { AlertIncident, LinkRule, RelatedTo } from '../incident/types.js';
 import { LABELS } from '../incident/types.js';
-import type { IncidentDirectory } from '../investigation/types.js';
+import type { IncidentDirectory } from '../incident/contracts.js';
 import { alertIdentity, correlationLabels, nodeKey } from '../incident/identity.js';
 import { mayLinkTo, type Tenancy } from '../incident/tenancy.js';
 

@@ -5,6 +5,8 @@
 // ConfigMap's resourceVersion (a 409 re-reads and retries), and an incident recorded twice (a retried
 // report) replaces its own occurrence, so recording is idempotent.
 import { CoreV1Api, type KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
+import { retryOnConflict } from '../util/retry.js';
+import { clip as cut } from '../util/text.js';
 
 export interface Occurrence {
   incident: string;
@@ -46,7 +48,6 @@ export const HISTORY_BOUNDS = {
   bytes: 768 * 1024,
 } as const;
 
-const cut = (s: string | undefined, n: number) => (s === undefined ? undefined : s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
 /** The entry with one more occurrence (or the same incident's replaced): pure, bounded. */
 export function addOccurrence(prev: HistoryEntry | undefined, key: string, object: string, occ: Occurrence, maxOccurrences: number = HISTORY_BOUNDS.occurrences): HistoryEntry {
@@ -149,34 +150,36 @@ export class ConfigMapHistory implements IncidentHistory {
   }
 
   private async write(batch: PendingRecord[]): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      const cm = attempt === 0 ? await this.current() : await this.reread();
-      const data = { ...(cm?.data ?? {}) };
-      for (const r of batch) data[r.hash] = JSON.stringify(addOccurrence(parseEntry(data[r.hash]), r.key, r.object, r.occurrence));
-      const body: V1ConfigMap = {
-        apiVersion: 'v1',
-        kind: 'ConfigMap',
-        metadata: {
-          name: this.o.name,
-          namespace: this.o.namespace,
-          labels: { 'app.kubernetes.io/managed-by': 'alert-agent', 'app.kubernetes.io/component': 'history' },
-          ...(cm?.metadata?.resourceVersion ? { resourceVersion: cm.metadata.resourceVersion } : {}),
-        },
-        data: boundData(data, this.o.maxEntries),
-      };
-      try {
-        const saved = cm
-          ? await this.api.replaceNamespacedConfigMap({ name: this.o.name, namespace: this.o.namespace, body })
-          : await this.api.createNamespacedConfigMap({ namespace: this.o.namespace, body });
-        this.keep(saved);
-        return;
-      } catch (err) {
-        this.last = undefined;
-        // 409: someone wrote first (or created it first): read again and reapply.
-        if (code(err) !== 409 || attempt >= 5) throw err;
-        await new Promise((r) => setTimeout(r, 20 + Math.random() * 80 * (attempt + 1)));
-      }
-    }
+    // 409: someone wrote first (or created it first): read again and reapply.
+    await retryOnConflict(
+      async (attempt) => {
+        const cm = attempt === 1 ? await this.current() : await this.reread();
+        const data = { ...(cm?.data ?? {}) };
+        for (const r of batch) data[r.hash] = JSON.stringify(addOccurrence(parseEntry(data[r.hash]), r.key, r.object, r.occurrence));
+        const body: V1ConfigMap = {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: {
+            name: this.o.name,
+            namespace: this.o.namespace,
+            labels: { 'app.kubernetes.io/managed-by': 'alert-agent', 'app.kubernetes.io/component': 'history' },
+            ...(cm?.metadata?.resourceVersion ? { resourceVersion: cm.metadata.resourceVersion } : {}),
+          },
+          data: boundData(data, this.o.maxEntries),
+        };
+        try {
+          const saved = cm
+            ? await this.api.replaceNamespacedConfigMap({ name: this.o.name, namespace: this.o.namespace, body })
+            : await this.api.createNamespacedConfigMap({ namespace: this.o.namespace, body });
+          this.keep(saved);
+        } catch (err) {
+          this.last = undefined;
+          throw err;
+        }
+      },
+      // writers of one ConfigMap in bursts (every replica's recall): spread the retries out
+      { attempts: 6, backoff: { baseMs: 50, maxMs: 800, jitter: 0.6 }, retriable: (err) => code(err) === 409 },
+    );
   }
 
   /** The ConfigMap as read or written within READ_FRESH_MS, else as read now (one GET for all who ask meanwhile). */

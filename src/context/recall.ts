@@ -1,5 +1,6 @@
 // Recall as the model and the report read it: the history entry of this alert's identity turned into
 // status.recall when an incident starts, and status.recall turned into text. Pure.
+import { toolName } from '../contracts/steps.js';
 import type { AlertIncident, IncidentStatus, PastOccurrence, Recall, Step } from '../incident/types.js';
 import type { HistoryEntry, Occurrence } from './history.js';
 import { HISTORY_BOUNDS } from './history.js';
@@ -35,7 +36,7 @@ export function actionLines(steps: Step[]): string[] {
     .map((s) => {
       const args = (s.arguments ?? '{}').replace(/\s+/g, ' ');
       const state = ({ Succeeded: 'ran, succeeded', Failed: 'ran, failed', Blocked: 'not run (blocked by policy)', Rejected: 'not run (rejected)', Unknown: 'outcome unknown' } as Record<string, string>)[s.state ?? ''] ?? `not run (${s.state ?? 'planned'})`;
-      return `step ${s.index}: ${s.server}__${s.tool} ${args.length > 110 ? `${args.slice(0, 110)}…` : args} — ${state}`;
+      return `step ${s.index}: ${toolName(s.server, s.tool)} ${args.length > 110 ? `${args.slice(0, 110)}…` : args} — ${state}`;
     });
 }
 

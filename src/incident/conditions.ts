@@ -1,5 +1,6 @@
 // Conditions are computed in one place from the phase, outcome and alert state, so they never
 // contradict the phase. lastTransitionTime moves only when a condition's status flips.
+import { toolName } from '../contracts/steps.js';
 import type { AlertIncident, Condition, IncidentStatus } from './types.js';
 
 type Desired = Omit<Condition, 'lastTransitionTime' | 'observedGeneration'>;
@@ -25,8 +26,9 @@ export function desiredConditions(inc: Pick<AlertIncident, 'spec'>, status: Inci
 
 function phaseMessage(status: IncidentStatus): string {
   const last = status.steps?.at(-1);
-  if (status.phase === 'AwaitingApproval' && last) return `step ${last.index} (${last.server}__${last.tool}) waits for approval`;
-  if (status.phase === 'Executing' && last) return `running step ${last.index}: ${last.server}__${last.tool}`;
+  if (status.phase === 'AwaitingApproval' && last) return `step ${last.index} (${toolName(last.server, last.tool)}) waits for approval`;
+  if (status.phase === 'Executing' && last) return `running step ${last.index}: ${toolName(last.server, last.tool)}`;
+  if (status.phase === 'Verifying' && last) return `step ${last.index} verifies that the action worked`;
   const retry = status.attempts ? ` (retrying after ${status.attempts} failed attempt(s): ${status.lastError ?? 'error'})` : '';
   return `${status.steps?.length ?? 0} steps so far${retry}`;
 }

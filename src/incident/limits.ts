@@ -1,8 +1,11 @@
-// The CRD's bounds on status strings and lists (crds/alertagent.io_alertincidents.yaml; a unit test
-// holds the two together). Everything the model or a tool chooses is clipped to them before a status
-// write, so the API server never answers 422 to a step: a rejected write would be retried forever and
-// pay the LLM each time.
+// The bounds on status strings and lists that the operator clips to, written once: the zod schemas in
+// types.ts read them, and the CRD (crds/alertagent.io_alertincidents.yaml) is made from those schemas
+// (`npm run crd`), so the API server's bound and ours are the same number. Everything the model or a
+// tool chooses is clipped to them before a status write, so the API server never answers 422 to a step:
+// a rejected write would be retried forever and pay the LLM each time. (types.ts imports this module;
+// this one imports only types from it, so there is no cycle at run time.)
 import type { IncidentStatus, Step } from './types.js';
+import { clip as clipText } from '../util/text.js';
 
 export const LIMITS = {
   summary: 1024,
@@ -20,6 +23,8 @@ export const LIMITS = {
   stepReasoning: 8192,
   policyReason: 2048,
   policyDecidedBy: 512,
+  dryRunDiff: 2048,
+  dryRunNote: 1024,
   resultOutput: 65536,
   /** JSON is never cut: a larger one is dropped. */
   resultData: 65536,
@@ -45,11 +50,7 @@ const MARK = '…[cut]';
 export function clip(s: string, max: number): string;
 export function clip(s: string | undefined, max: number): string | undefined;
 export function clip(s: string | undefined, max: number): string | undefined {
-  if (s === undefined || s.length <= max) return s;
-  let end = max - MARK.length;
-  // Do not leave half a surrogate pair.
-  if (end > 0 && /[\uD800-\uDBFF]/.test(s[end - 1])) end--;
-  return s.slice(0, Math.max(0, end)) + MARK;
+  return clipText(s, max, MARK);
 }
 
 function clipStep(st: Step): Step {
@@ -57,6 +58,7 @@ function clipStep(st: Step): Step {
   // Arguments of a call are never cut; any other step's arguments are only shown.
   if (st.action !== 'callTool') out.arguments = clip(st.arguments, LIMITS.stepArguments);
   if (st.policy) out.policy = { ...st.policy, reason: clip(st.policy.reason, LIMITS.policyReason), decidedBy: clip(st.policy.decidedBy, LIMITS.policyDecidedBy) };
+  if (st.dryRun) out.dryRun = dropUndefined({ ...st.dryRun, diff: clip(st.dryRun.diff, LIMITS.dryRunDiff), note: clip(st.dryRun.note, LIMITS.dryRunNote) });
   if (st.result) {
     const data = st.result.data !== undefined && st.result.data.length <= LIMITS.resultData ? st.result.data : undefined;
     out.result = dropUndefined({ ...st.result, output: clip(st.result.output, LIMITS.resultOutput), data, error: clip(st.result.error, LIMITS.resultError) });

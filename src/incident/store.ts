@@ -11,7 +11,8 @@ import {
   type RequestContext,
   type ResponseContext,
 } from '@kubernetes/client-node';
-import { AlertIncident, GROUP, PLURAL, VERSION, type IncidentSpec, type IncidentStatus } from './types.js';
+import { API_VERSION, AlertIncident, GROUP, KIND, PLURAL, VERSION, type IncidentSpec, type IncidentStatus } from './types.js';
+import type { FieldManager } from './owners.js';
 
 export type RequestObserver = (method: string, url: string) => void;
 
@@ -45,6 +46,7 @@ function safeJson(s: string): unknown {
 }
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+const applyPatch = setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply);
 
 export class IncidentStore {
   private readonly api: CustomObjectsApi;
@@ -138,6 +140,26 @@ export class IncidentStore {
     const raw = await this.api.patchNamespacedCustomObjectStatus(
       { group: GROUP, version: VERSION, namespace, plural: PLURAL, name, body: { metadata: { resourceVersion }, status } },
       mergePatch,
+    );
+    return AlertIncident.parse(raw);
+  }
+
+  /**
+   * Server-side apply of the fields one writer owns (owners.ts), through the status subresource: the API
+   * server keeps every other writer's fields as they are, so nothing is read or merged here. With
+   * `resourceVersion` it is conditional (409 if the object changed since): for a writer that must not
+   * lose a race with itself. The answer is the object as stored (schema-checked).
+   */
+  async applyStatus(
+    namespace: string,
+    name: string,
+    status: IncidentStatus,
+    o: { fieldManager: FieldManager; resourceVersion?: string },
+  ): Promise<AlertIncident> {
+    const body = { apiVersion: API_VERSION, kind: KIND, metadata: { name, namespace, ...(o.resourceVersion && { resourceVersion: o.resourceVersion }) }, status };
+    const raw = await this.api.patchNamespacedCustomObjectStatus(
+      { group: GROUP, version: VERSION, namespace, plural: PLURAL, name, body, fieldManager: o.fieldManager, force: true },
+      applyPatch,
     );
     return AlertIncident.parse(raw);
   }

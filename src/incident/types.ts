@@ -1,7 +1,12 @@
-// The AlertIncident resource as TypeScript sees it. Every type is inferred from these schemas, which
-// mirror crds/alertagent.io_alertincidents.yaml (the API server validates against the CRD; these
-// schemas validate what we read back before we act on it).
+// The AlertIncident resource as TypeScript sees it. Every type is inferred from these schemas, and the CRD
+// (crds/alertagent.io_alertincidents.yaml) is made from them by `npm run crd` (scripts/crd.ts): types,
+// required fields, enums and descriptions from zod; string bounds, formats and list types from the markers
+// of crdMarkers.ts; the status bounds the operator clips to from LIMITS (limits.ts). The API server
+// validates against the CRD; these schemas validate what we read back before we act on it. A native zod
+// check is used only where it means what the API server checks (so a stored object always reads back).
 import { z } from 'zod';
+import { crd, listMap } from './crdMarkers.js';
+import { LIMITS } from './limits.js';
 
 export const GROUP = 'alertagent.io';
 export const VERSION = 'v1alpha1';
@@ -9,37 +14,48 @@ export const PLURAL = 'alertincidents';
 export const KIND = 'AlertIncident';
 export const API_VERSION = `${GROUP}/${VERSION}`;
 
-export const PHASES = ['Pending', 'Analyzing', 'Executing', 'AwaitingApproval', 'Linked', 'Reported', 'Failed'] as const;
+/** A string of at most `max` characters in the CRD (a marker, not zod's `.max()`: see crdMarkers.ts). */
+const text = (max: number) => crd(z.string(), { maxLength: max });
+/** A Kubernetes object name or namespace (a DNS-1123 subdomain at most). */
+const objectName = text(253);
+/** An RFC 3339 time, checked by the API server. */
+const dateTime = crd(z.string(), { format: 'date-time' });
+const counter = z.number().int().nonnegative();
+
+export const PHASES = ['Pending', 'Analyzing', 'Executing', 'Verifying', 'AwaitingApproval', 'Linked', 'Reported', 'Failed'] as const;
 export const Phase = z.enum(PHASES);
 export type Phase = z.infer<typeof Phase>;
 
 export const Outcome = z.enum(['Resolved', 'NeedsManualIntervention']);
 export type Outcome = z.infer<typeof Outcome>;
 
-export const IncidentSpec = z.object({
-  alertname: z.string(),
-  severity: z.string().optional(),
-  fingerprint: z.string(),
-  status: z.enum(['firing', 'resolved']),
-  labels: z.record(z.string()).default({}),
-  annotations: z.record(z.string()).default({}),
-  startsAt: z.string(),
-  endsAt: z.string().optional(),
-  generatorURL: z.string().optional(),
-  receiver: z.string().optional(),
-  groupKey: z.string().optional(),
-  externalURL: z.string().optional(),
-  notifications: z
-    .object({
-      count: z.number().int().nonnegative(),
-      firstReceivedAt: z.string().optional(),
-      lastReceivedAt: z.string().optional(),
-    })
-    .optional(),
-});
+export const IncidentSpec = z
+  .object({
+    alertname: text(1024),
+    severity: text(1024).optional(),
+    fingerprint: text(256),
+    status: z.enum(['firing', 'resolved']),
+    labels: z.record(z.string()).default({}),
+    annotations: z.record(z.string()).default({}),
+    startsAt: text(64),
+    endsAt: text(64).optional(),
+    generatorURL: text(8192).optional(),
+    receiver: text(1024).optional(),
+    groupKey: text(8192).optional(),
+    externalURL: text(8192).optional(),
+    notifications: z
+      .object({
+        count: counter,
+        firstReceivedAt: dateTime.optional(),
+        lastReceivedAt: dateTime.optional(),
+      })
+      .optional()
+      .describe('How often AlertManager notified about this alert, and when.'),
+  })
+  .describe('The alert as AlertManager sent it, updated by later notifications.');
 export type IncidentSpec = z.infer<typeof IncidentSpec>;
 
-export const StepAction = z.enum(['callTool', 'resolve', 'escalate', 'invalid', 'note']);
+export const StepAction = z.enum(['callTool', 'resolve', 'escalate', 'invalid', 'note', 'verify']);
 export type StepAction = z.infer<typeof StepAction>;
 
 export const StepState = z.enum([
@@ -57,145 +73,190 @@ export type StepState = z.infer<typeof StepState>;
 
 export const PolicyVerdict = z.object({
   verdict: z.enum(['allow', 'block', 'approve']),
-  reason: z.string().optional(),
-  decidedBy: z.string().optional(),
+  reason: text(LIMITS.policyReason).optional(),
+  decidedBy: text(LIMITS.policyDecidedBy).optional(),
 });
 export type PolicyVerdict = z.infer<typeof PolicyVerdict>;
 
 export const ToolResult = z.object({
   ok: z.boolean(),
-  output: z.string().optional(),
-  /** The tool's structured result (MCP structuredContent) as JSON, when it returned one and it fit. */
-  data: z.string().optional(),
+  output: text(LIMITS.resultOutput).optional(),
+  data: text(LIMITS.resultData)
+    .optional()
+    .describe("The tool's structured result (MCP structuredContent) as JSON, for the rule-based analyzer; kept whole or not at all."),
   truncated: z.boolean().optional(),
-  originalBytes: z.number().int().optional(),
-  error: z.string().optional(),
-  durationMs: z.number().int().optional(),
-  finishedAt: z.string().optional(),
+  originalBytes: counter.optional(),
+  error: text(LIMITS.resultError).optional(),
+  durationMs: counter.optional(),
+  finishedAt: dateTime.optional(),
 });
 export type ToolResult = z.infer<typeof ToolResult>;
 
+/** The API server's judgment of a mutating call before it was shown for approval or run (src/investigation/dryRun.ts). */
+export const DryRun = z
+  .object({
+    ok: z.boolean().describe('The call may be shown or run: the API server accepted it in a server-side dry run, or its target was read and exists.'),
+    diff: text(LIMITS.dryRunDiff)
+      .optional()
+      .describe('What the call would change, one line per field (before → after), from the server-side dry run; a few lines at most.'),
+    note: text(LIMITS.dryRunNote).optional().describe('How the call was judged (server-side dry run, or a read of its target) or why it was refused.'),
+    time: dateTime.optional(),
+  })
+  .describe(
+    "The API server's judgment of a mutating call before it was shown for approval or run: a server-side dry run (dryRun=All) for the built-in tools, a read of the target object for tools of other servers.",
+  );
+export type DryRun = z.infer<typeof DryRun>;
+
 export const Step = z.object({
   index: z.number().int().positive(),
-  time: z.string(),
-  action: StepAction,
-  server: z.string().optional(),
-  tool: z.string().optional(),
-  toolCallId: z.string().optional(),
-  arguments: z.string().optional(),
-  reasoning: z.string().optional(),
+  time: dateTime.describe('When the step was taken; for a verify step, when the verification started.'),
+  action: StepAction.describe(
+    'callTool, resolve, escalate, note (a fact recorded on the way, such as the alert resolving), invalid (an LLM reply that could not be used, or a call the dry run refused), or verify (the check, after an action, that it worked: state Running while it polls, then Succeeded or Failed with the evidence in result).',
+  ),
+  server: text(LIMITS.stepServer).optional(),
+  tool: text(LIMITS.stepTool).optional(),
+  toolCallId: text(LIMITS.stepToolCallId).optional(),
+  arguments: text(LIMITS.stepArguments).optional(),
+  reasoning: text(LIMITS.stepReasoning).optional(),
   mutating: z.boolean().optional(),
-  /** Who took a step that the incident's investigator did not (see StepOrigin). */
-  origin: z.enum(['evidence', 'fallback']).optional(),
+  origin: z
+    .enum(['evidence', 'fallback'])
+    .optional()
+    .describe(
+      "Who took a step that the incident's investigator did not: evidence (gathered by the rule-based analyzer before the LLM started) or fallback (the analyzer, after the LLM could not go on).",
+    ),
   state: StepState.optional(),
   policy: PolicyVerdict.optional(),
+  dryRun: DryRun.optional(),
   result: ToolResult.optional(),
 });
 export type Step = z.infer<typeof Step>;
 
 export const Condition = z.object({
-  type: z.string(),
+  type: text(316),
   status: z.enum(['True', 'False', 'Unknown']),
-  reason: z.string(),
-  message: z.string().optional(),
-  lastTransitionTime: z.string(),
-  observedGeneration: z.number().int().optional(),
+  reason: crd(z.string().regex(/^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$/), { maxLength: 1024 }),
+  message: text(LIMITS.conditionMessage).optional(),
+  lastTransitionTime: dateTime,
+  observedGeneration: crd(z.number().int().nonnegative(), { format: 'int64' }).optional(),
 });
 export type Condition = z.infer<typeof Condition>;
 
 export const Usage = z.object({
-  llmCalls: z.number().int().default(0),
-  promptTokens: z.number().int().default(0),
-  completionTokens: z.number().int().default(0),
+  llmCalls: counter.default(0),
+  promptTokens: counter.default(0),
+  completionTokens: counter.default(0),
 });
 export type Usage = z.infer<typeof Usage>;
 
 /** One sink's record for one event of an incident (status.notifications; written by src/notify only). */
 export const NotificationRecord = z.object({
-  sink: z.string(),
-  type: z.string().optional(),
-  event: z.string(),
-  state: z.enum(['Sent', 'Retrying', 'Failed', 'Suppressed']),
-  time: z.string(),
-  attempts: z.number().int().optional(),
-  error: z.string().optional(),
-  nextAttemptAt: z.string().optional(),
-  messageId: z.string().optional(),
-  count: z.number().int().optional(),
+  sink: text(LIMITS.notificationSink).describe("The sink's name in the notifications config."),
+  type: text(32).optional().describe('slack, teams, pagerduty, webhook or email.'),
+  event: text(LIMITS.notificationEvent).describe('Reported, Failed, AwaitingApproval/<step>, Resolved, or another configured phase.'),
+  state: z
+    .enum(['Sent', 'Retrying', 'Failed', 'Suppressed'])
+    .describe(
+      'Sent; Retrying (a failed attempt, another is due at nextAttemptAt); Failed (gave up, or the sink refused it with a 4xx); Suppressed (folded into another notification of the same alert within the minimum interval).',
+    ),
+  time: dateTime.describe('When the state was recorded.'),
+  attempts: counter.optional(),
+  error: text(LIMITS.notificationError).optional(),
+  nextAttemptAt: dateTime.optional(),
+  messageId: text(LIMITS.notificationMessageId)
+    .optional()
+    .describe("The sink's id of the message (Slack channel:ts, e-mail Message-ID, PagerDuty dedup key), for updates in place."),
+  count: counter.optional().describe('Notifications of this alert this message stands for (flapping within the minimum interval).'),
 });
 export type NotificationRecord = z.infer<typeof NotificationRecord>;
 
 /** One earlier incident of the same alert on the same object (status.recall; from the history ConfigMap). */
 export const PastOccurrence = z.object({
-  incident: z.string(),
-  namespace: z.string().optional(),
-  time: z.string(),
-  outcome: z.string().optional(),
-  summary: z.string().optional(),
-  rootCause: z.string().optional(),
-  actions: z.array(z.string()).optional(),
+  incident: objectName,
+  namespace: objectName.optional(),
+  time: text(64),
+  outcome: text(64).optional(),
+  summary: text(LIMITS.recallText).optional(),
+  rootCause: text(LIMITS.recallText).optional(),
+  actions: z.array(text(LIMITS.recallAction)).max(LIMITS.recallActions).optional(),
 });
 export type PastOccurrence = z.infer<typeof PastOccurrence>;
 
 /** What the operator remembered of this alert on this object when the incident started. */
-export const Recall = z.object({
-  /** The normalised identity: `alertname|namespace|kind/name`. */
-  identity: z.string(),
-  object: z.string().optional(),
-  /** Earlier incidents recorded for this identity (this one not counted). */
-  count: z.number().int(),
-  firstSeen: z.string().optional(),
-  /** The newest earlier ones, newest first. */
-  occurrences: z.array(PastOccurrence).optional(),
-});
+export const Recall = z
+  .object({
+    identity: text(LIMITS.recallIdentity).describe('The normalised identity: alertname|namespace|kind/name.'),
+    object: text(LIMITS.recallIdentity).optional(),
+    count: counter.describe('Earlier incidents recorded for this identity (this one not counted).'),
+    firstSeen: text(64).optional(),
+    occurrences: z.array(PastOccurrence).max(LIMITS.recallOccurrences).optional().describe('The newest earlier incidents, newest first.'),
+  })
+  .describe(
+    "Earlier incidents of the same alert on the same object (namespace plus workload, node, claim, ...), from the operator's history ConfigMap, which outlives retention.",
+  );
 export type Recall = z.infer<typeof Recall>;
 
 export const LinkRule = z.enum(['node', 'workload', 'group']);
 export type LinkRule = z.infer<typeof LinkRule>;
 
-/** The primary incident this one shares its cause with, while linked. */
-export const RelatedTo = z.object({
-  name: z.string(),
-  namespace: z.string(),
-  rule: LinkRule,
-  reason: z.string(),
-  linkedAt: z.string(),
-});
+export const RelatedTo = z
+  .object({
+    name: objectName,
+    namespace: objectName,
+    rule: LinkRule,
+    reason: text(LIMITS.linkReason),
+    linkedAt: dateTime,
+  })
+  .describe(
+    "The primary incident this one shares its cause with; set while linked (phase Linked, then Reported with a report that points to the primary's). Annotate alertagent.io/unlink=true to break the link.",
+  );
 export type RelatedTo = z.infer<typeof RelatedTo>;
 
 /** On a primary: an incident that was linked to it and ended with a pointer to its report. */
 export const RelatedIncident = z.object({
-  name: z.string(),
-  namespace: z.string(),
-  alertname: z.string().optional(),
+  name: objectName,
+  namespace: objectName,
+  alertname: text(1024).optional(),
   rule: LinkRule.optional(),
-  linkedAt: z.string().optional(),
+  linkedAt: dateTime.optional(),
 });
 export type RelatedIncident = z.infer<typeof RelatedIncident>;
 
-export const IncidentStatus = z.object({
-  phase: Phase.optional(),
-  outcome: Outcome.optional(),
-  summary: z.string().optional(),
-  rootCause: z.string().optional(),
-  failureReason: z.string().optional(),
-  investigator: z.string().optional(),
-  report: z.string().optional(),
-  startedAt: z.string().optional(),
-  completedAt: z.string().optional(),
-  observedGeneration: z.number().int().optional(),
-  lastHandledReconcileAt: z.string().optional(),
-  attempts: z.number().int().optional(),
-  lastError: z.string().optional(),
-  nextAttemptAt: z.string().optional(),
-  usage: Usage.optional(),
-  steps: z.array(Step).optional(),
-  conditions: z.array(Condition).optional(),
-  notifications: z.array(NotificationRecord).optional(),
-  recall: Recall.optional(),
-  relatedTo: RelatedTo.optional(),
-  related: z.array(RelatedIncident).optional(),
-});
+// The lists several writers share are map lists, keyed as each writer finds its own entry: server-side
+// apply then merges them entry by entry, and the API server refuses two entries with the same key.
+export const IncidentStatus = z
+  .object({
+    phase: Phase.optional().describe(
+      'Pending, Analyzing, Executing, Verifying (an action ran: its effect is checked within VERIFY_TIMEOUT), AwaitingApproval, Linked (waits for the report of the incident in relatedTo), Reported, Failed.',
+    ),
+    outcome: Outcome.optional(),
+    summary: text(LIMITS.summary).optional(),
+    rootCause: text(LIMITS.rootCause).optional(),
+    failureReason: text(LIMITS.failureReason).optional(),
+    investigator: text(LIMITS.investigator).optional().describe('What drove the investigation (llm or rules).'),
+    report: text(LIMITS.report).optional().describe('The final report in Markdown.'),
+    startedAt: dateTime.optional(),
+    completedAt: dateTime.optional(),
+    observedGeneration: crd(z.number().int(), { format: 'int64' }).optional(),
+    lastHandledReconcileAt: text(256).optional(),
+    attempts: counter.optional().describe('Failed attempts of the current step in a row (LLM or API unavailable); reset by a step that succeeds.'),
+    lastError: text(LIMITS.lastError).optional(),
+    nextAttemptAt: dateTime.optional().describe('After a failed attempt, when the next one is due (the backoff survives restarts and watch events).'),
+    usage: Usage.optional(),
+    steps: z.array(Step).max(LIMITS.steps).optional(),
+    conditions: listMap(z.array(Condition), 'type').optional(),
+    notifications: listMap(z.array(NotificationRecord).max(LIMITS.notifications), 'sink', 'event')
+      .optional()
+      .describe(
+        "What the notification sinks were sent for this incident: one entry per sink and event (a phase such as Reported, AwaitingApproval/<step>, or Resolved when the alert resolves). Written by the operator's delivery queue after the send; an event recorded Sent is never sent again.",
+      ),
+    recall: Recall.optional(),
+    relatedTo: RelatedTo.optional(),
+    related: listMap(z.array(RelatedIncident).max(LIMITS.related), 'namespace', 'name')
+      .optional()
+      .describe('On a primary, the incidents linked to it that ended with a pointer to its report.'),
+  })
+  .describe('The investigation, written by the operator through the status subresource.');
 export type IncidentStatus = z.infer<typeof IncidentStatus>;
 
 export const IncidentMeta = z
@@ -211,13 +272,15 @@ export const IncidentMeta = z
   })
   .passthrough();
 
-export const AlertIncident = z.object({
-  apiVersion: z.string().default(API_VERSION),
-  kind: z.string().default(KIND),
-  metadata: IncidentMeta,
-  spec: IncidentSpec,
-  status: IncidentStatus.optional(),
-});
+export const AlertIncident = z
+  .object({
+    apiVersion: z.string().default(API_VERSION),
+    kind: z.string().default(KIND),
+    metadata: IncidentMeta,
+    spec: IncidentSpec,
+    status: IncidentStatus.optional(),
+  })
+  .describe('An AlertManager alert and the record of its investigation.');
 export type AlertIncident = z.infer<typeof AlertIncident>;
 
 /** Annotations a person (or kubectl) sets on an incident to steer it. */

@@ -6,9 +6,7 @@ import type { AlertIncident, Step } from '../incident/types.js';
 import { involvedObjects } from '../policy/involved.js';
 import { callIntents } from '../policy/objects.js';
 import type { CallFacts } from '../policy/policy.js';
-
-/** Reads the cluster for a proposed call (src/tools/kubernetes/callFacts.ts); what it cannot read it leaves out. */
-export type CallInspector = (tool: string, args: Record<string, unknown>) => Promise<Pick<CallFacts, 'replicas' | 'controlledPods'>>;
+import type { CallInspector } from '../contracts/investigation.js';
 
 export interface FactSources {
   /** Every step so far was decided by the rule-based analyzer (no LLM). */

@@ -3,9 +3,10 @@
 import { LlmClient, LlmGarbageError, LlmRequestError, LlmUnavailableError } from '../llm/client.js';
 import { ESCALATE_TOOL, RESOLVE_TOOL, buildMessages, reportRequest, toolDefinitions, type PromptOptions } from './prompts.js';
 import { selectTools, type ToolOffer } from './toolSelection.js';
-import { TransientError, type Decision, type InvestigationContext, type Investigator, type Report, type ToolInfo, type Usage } from './types.js';
-
-export class PermanentLlmError extends Error {}
+import type { Decision, Report, ToolInfo, Usage } from '../contracts/investigation.js';
+import { PermanentLlmError, TransientError } from '../contracts/errors.js';
+import { recordedArguments, toolName } from '../contracts/steps.js';
+import type { InvestigationContext, Investigator } from '../incident/contracts.js';
 
 export interface LlmInvestigatorOptions extends PromptOptions {
   /** `relevant`: only the tools that fit the alert's objects are offered (toolSelection.ts). */
@@ -71,14 +72,9 @@ export function refuseRepeat(d: Decision, steps: InvestigationContext['steps']):
     const s = steps[i];
     if (s.action !== 'callTool') continue;
     if (s.mutating && CHANGED.has(s.state ?? '')) return d;
-    if (`${s.server}__${s.tool}` !== d.tool) continue;
-    let prior: unknown;
-    try {
-      prior = JSON.parse(s.arguments ?? '{}');
-    } catch {
-      continue;
-    }
-    if (canonical(prior) !== args) continue;
+    if (toolName(s.server, s.tool) !== d.tool) continue;
+    const prior = recordedArguments(s);
+    if (!prior || canonical(prior) !== args) continue;
     const outcome = s.result?.ok === false ? `it failed: ${(s.result.error ?? '').slice(0, 300)}` : 'its result is above';
     return {
       kind: 'invalid',

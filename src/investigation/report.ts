@@ -1,12 +1,19 @@
 // The final report. The narrative comes from the investigator; the actions, recommendations and timeline
 // are written here from the recorded steps, so they are true whatever the model claims.
+import { stepArguments, toolName } from '../contracts/steps.js';
 import type { AlertIncident, Step } from '../incident/types.js';
 import { recallSection } from '../context/recall.js';
 
 const MAX_REPORT = 60_000;
 
-export function composeReport(inc: AlertIncident, steps: Step[], narrative: string, outcome: string, reason: string, now: string): string {
+/**
+ * The whole report: a header (what, where, the conclusion, and for a finished investigation the line
+ * "Outcome: Resolved because …" saying which proof held, or why a person must act), the narrative, and
+ * the sections written from the steps. `outcomeLine` defaults to the outcome and `reason`.
+ */
+export function composeReport(inc: AlertIncident, steps: Step[], narrative: string, outcome: string, reason: string, now: string, outcomeLine?: string): string {
   const s = inc.spec;
+  const finished = outcome === 'Resolved' || outcome === 'NeedsManualIntervention';
   const header = [
     `# ${s.alertname}: ${outcome === 'Resolved' ? 'resolved' : outcome === 'NeedsManualIntervention' ? 'needs manual intervention' : outcome}`,
     '',
@@ -14,17 +21,18 @@ export function composeReport(inc: AlertIncident, steps: Step[], narrative: stri
     '',
     `Conclusion: ${reason}`,
     '',
+    ...(finished ? [`Outcome: ${(outcomeLine ?? `${outcome} because ${reason}`).replace(/\s+/g, ' ').trim()}`, ''] : []),
   ].join('\n');
   // "Seen before": the earlier incidents of this alert on this object (status.recall), for every investigator.
   const seen = recallSection(inc, new Date(Date.parse(inc.status?.startedAt ?? '') || Date.parse(now) || Date.now()));
-  const sections = [header, narrative.trim(), seen, actionsSection(steps), recommendationsSection(steps), timelineSection(inc, steps, now)].filter(Boolean);
+  const sections = [header, narrative.trim(), seen, actionsSection(steps), verificationSection(steps), recommendationsSection(steps), timelineSection(inc, steps, now)].filter(Boolean);
   const text = sections.join('\n\n') + '\n';
   return text.length > MAX_REPORT ? text.slice(0, MAX_REPORT - 40) + '\n\n[report truncated]\n' : text;
 }
 
 function call(step: Step): string {
   const args = (step.arguments ?? '{}').replace(/\s+/g, ' ');
-  return `\`${step.server}__${step.tool}\` ${args.length > 200 ? args.slice(0, 200) + '…' : args}`;
+  return `\`${toolName(step.server, step.tool)}\` ${args.length > 200 ? args.slice(0, 200) + '…' : args}`;
 }
 
 function actionsSection(steps: Step[]): string {
@@ -60,14 +68,20 @@ function timelineSection(inc: AlertIncident, steps: Step[], now: string): string
   for (const s of steps) {
     const what =
       s.action === 'callTool'
-        ? `${s.server}__${s.tool} → ${s.state ?? ''}${s.result?.durationMs !== undefined ? ` (${s.result.durationMs} ms)` : ''}`
+        ? `${toolName(s.server, s.tool)} → ${s.state ?? ''}${s.result?.durationMs !== undefined ? ` (${s.result.durationMs} ms)` : ''}`
         : s.action === 'invalid'
-          ? `unusable reply: ${(s.result?.error ?? '').slice(0, 120)}`
+          ? s.dryRun
+            ? `${toolName(s.server, s.tool)} refused by the dry run: ${(s.dryRun.note ?? '').slice(0, 120)}`
+            : `unusable reply: ${(s.result?.error ?? '').slice(0, 120)}`
+          : s.action === 'verify'
+            ? stepArguments(s).step === undefined
+              ? `re-check (no action ran) → ${s.state ?? ''}`
+              : `verify step ${String(stepArguments(s).step)} → ${s.state ?? ''}`
           : s.action === 'note'
             ? (s.reasoning ?? '').slice(0, 160)
             : `${s.action}`;
     const by = s.origin === 'evidence' ? ' (analyzer, before the model)' : s.origin === 'fallback' ? ' (analyzer, after the LLM)' : '';
-    rows.push(`| ${s.time} | ${s.index} | ${(what + by).replace(/\|/g, '\\|')} |`);
+    rows.push(`| ${s.time} | ${s.index} | ${(what + by).replace(/\s+/g, ' ').replace(/\|/g, '\\|')} |`);
   }
   if (inc.spec.endsAt) rows.push(`| ${inc.spec.endsAt} | | alert resolved |`);
   rows.push(`| ${now} | | report written |`);
@@ -111,28 +125,73 @@ const UNDO: Record<string, (args: Record<string, unknown>) => string> = {
   rollback_deployment: (a) => `roll back again: \`kubectl rollout undo deployment/${String(a.name ?? 'NAME')} -n ${String(a.namespace ?? 'NS')}\`.`,
 };
 
-/** The change a person is asked to approve: exactly what will run, what it does, and how to undo it. */
-export function proposalSection(step: Step, description?: string): string {
-  let args: Record<string, unknown> = {};
+/**
+ * How to take back what a step's action changed: the built-in tool's undo, made exact from what its result
+ * reports where it can be (the replica count before a scale), or a warning that none is known.
+ */
+export function undoOf(step: Step): string {
+  const args = stepArguments(step);
+  if (step.server !== 'kubernetes' || !step.tool || !UNDO[step.tool]) return 'no undo is known to the operator for this tool: check what it changed before approving.';
+  let data: { replicas?: { before?: unknown }; kind?: unknown; changes?: Array<{ field?: unknown; before?: unknown }> } | undefined;
   try {
-    args = JSON.parse(step.arguments ?? '{}');
+    data = step.result?.data ? JSON.parse(step.result.data) : undefined;
   } catch {
-    // shown as recorded below
+    data = undefined;
   }
+  if (step.tool === 'scale' && typeof data?.replicas?.before === 'number') {
+    return `scale back to ${data.replicas.before}: \`kubectl scale ${String(args.kind ?? 'deployment').toLowerCase()}/${String(args.name ?? 'NAME')} -n ${String(args.namespace ?? 'NS')} --replicas=${data.replicas.before}\`.`;
+  }
+  if (step.tool === 'set_resources' && Array.isArray(data?.changes) && data.changes.length) {
+    return `set the previous values again: ${data.changes.map((c) => `${String(c.field)} ${c.before === undefined ? 'unset' : `back to ${String(c.before)}`}`).join(', ')}.`;
+  }
+  return UNDO[step.tool](args);
+}
+
+/** The change a person is asked to approve: exactly what will run, what it would change, what it does, and how to undo it. */
+export function proposalSection(step: Step, description?: string): string {
   const what = description ? description.split(/(?<=\.)\s/)[0] : "see the tool's description";
-  const undo =
-    step.server === 'kubernetes' && step.tool && UNDO[step.tool] ? UNDO[step.tool](args) : 'no undo is known to the operator for this tool: check what it changed before approving.';
+  const undo = undoOf(step);
+  // What the API server answered to the same call in a server-side dry run (src/investigation/dryRun.ts).
+  const diff = step.dryRun?.diff ? ['', 'What it would change (the API server\'s dry run, nothing stored):', '', '```', step.dryRun.diff.replace(/```/g, "'''"), '```'] : [];
+  const judged = step.dryRun && !step.dryRun.diff && step.dryRun.note ? [`- Checked before it was shown: ${step.dryRun.note}`] : [];
   return [
     '## Proposed action (waiting for approval)',
     '',
-    `Step ${step.index}: \`${step.server}__${step.tool}\` with exactly these arguments:`,
+    `Step ${step.index}: \`${toolName(step.server, step.tool)}\` with exactly these arguments:`,
     '',
     '```json',
     (step.arguments ?? '{}').replace(/```/g, "'''"),
     '```',
     '',
+    ...diff,
+    '',
     `- What it does: ${what}`,
     `- Why: ${step.reasoning || 'no reasoning given'}`,
     `- How to undo it: ${undo}`,
+    ...judged,
   ].join('\n');
+}
+
+/**
+ * What was verified after each action (the Verifying phase: src/investigation/phases/verify.ts): what was
+ * checked, when, the verdict and the lines read; for an action that did not verify, how to undo it.
+ */
+function verificationSection(steps: Step[]): string {
+  const checks = steps.filter((s) => s.action === 'verify');
+  if (!checks.length) return '';
+  const parts = checks.map((v) => {
+    const plan = stepArguments(v) as { step?: unknown; what?: unknown };
+    const action = steps.find((s) => s.index === plan.step);
+    const verdict = v.state === 'Succeeded' ? 'passed' : v.state === 'Failed' ? `failed: ${v.result?.error ?? 'not verified'}` : 'still running';
+    const lines = [
+      plan.step === undefined
+        ? `- Step ${v.index} re-checked the condition, no action having run: ${verdict}.`
+        : `- Step ${v.index} verified step ${String(plan.step)}${action ? ` (\`${toolName(action.server, action.tool)}\`)` : ''}, started ${v.time}${v.result?.finishedAt ? `, finished ${v.result.finishedAt}` : ''}: ${verdict}.`,
+      `  Checked: ${String(plan.what ?? v.reasoning ?? '')}`,
+    ];
+    if (v.result?.output) lines.push('', '  ```', ...v.result.output.replace(/```/g, "'''").split('\n').map((l) => `  ${l}`), '  ```');
+    if (v.state === 'Failed' && action) lines.push('', `  How to undo step ${action.index}: ${undoOf(action)}`);
+    return lines.join('\n');
+  });
+  return `## Verification\n\n${parts.join('\n\n')}`;
 }

@@ -6,7 +6,9 @@
 // Only the offer shrinks: a call to any tool the catalog holds is still accepted (parseDecision), and the
 // policy judges every call the same way whatever was offered.
 import type { Step } from '../incident/types.js';
-import type { InvestigationContext, ToolInfo } from './types.js';
+import type { ToolInfo } from '../contracts/investigation.js';
+import { stepArguments, toolName } from '../contracts/steps.js';
+import type { InvestigationContext } from '../incident/contracts.js';
 
 export type ToolOffer = 'all' | 'relevant';
 
@@ -134,12 +136,9 @@ export function reachedKinds(steps: Step[]): Set<ObjectKind> {
     if (s.action !== 'callTool') continue;
     const byTool = TOOL_KINDS[s.tool ?? ''];
     if (byTool) kinds.add(byTool);
-    try {
-      const k = kindOfArgument((JSON.parse(s.arguments ?? '{}') as Record<string, unknown>)?.kind);
-      if (k) kinds.add(k);
-    } catch {
-      // arguments that are not JSON name no kind
-    }
+    // Arguments that are not a JSON object name no kind.
+    const k = kindOfArgument(stepArguments(s).kind);
+    if (k) kinds.add(k);
     const out = s.result?.output ?? '';
     for (const [re, kind] of REF_KINDS) if (re.test(out)) kinds.add(kind);
   }
@@ -175,7 +174,7 @@ export function selectTools(ctx: Pick<InvestigationContext, 'incident' | 'steps'
   if (offer === 'all') return ctx.tools;
   const spec = ctx.incident.spec;
   const kinds = new Set([...alertKinds(spec.labels ?? {}, spec.alertname ?? ''), ...reachedKinds(ctx.steps)]);
-  const called = new Set(ctx.steps.filter((s) => s.action === 'callTool').map((s) => `${s.server}__${s.tool}`));
+  const called = new Set(ctx.steps.filter((s) => s.action === 'callTool').map((s) => toolName(s.server, s.tool)));
   const wanted = new Set(CORE);
   for (const k of kinds) for (const t of KIND_TOOLS[k]) wanted.add(t);
   const allBuiltin = !kinds.size;

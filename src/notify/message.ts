@@ -1,7 +1,9 @@
 // One view of an incident for every sink: what a person on call reads first. Each sink renders it in its
 // own format (Block Kit, Adaptive Card, PagerDuty event, our JSON, e-mail).
+import { toolName } from '../contracts/steps.js';
 import { ANNOTATIONS, type AlertIncident } from '../incident/types.js';
 import { trustedLink } from './escape.js';
+import { clip as cut } from '../util/text.js';
 
 export interface Approval {
   step: number;
@@ -41,8 +43,6 @@ export interface NotificationView {
   describe: string;
 }
 
-const cut = (s: string | undefined, n: number) => (s === undefined || s.length <= n ? s : `${s.slice(0, n - 1)}…`);
-
 export function buildView(inc: AlertIncident, event: string, opts: { webViewURL?: string; count?: number; trustedLinkHosts?: string[] } = {}): NotificationView {
   const st = inc.status ?? {};
   const { namespace, name, uid } = inc.metadata;
@@ -50,13 +50,13 @@ export function buildView(inc: AlertIncident, event: string, opts: { webViewURL?
   const steps = st.steps ?? [];
   const actions = steps
     .filter((s) => s.action === 'callTool' && s.mutating)
-    .map((s) => `step ${s.index}: ${s.server ?? ''}__${s.tool ?? ''} ${cut(s.arguments, 300) ?? ''} → ${s.state ?? 'Planned'}${s.result?.error ? ` (${cut(s.result.error, 200)})` : ''}`);
+    .map((s) => `step ${s.index}: ${toolName(s.server ?? '', s.tool ?? '')} ${cut(s.arguments, 300) ?? ''} → ${s.state ?? 'Planned'}${s.result?.error ? ` (${cut(s.result.error, 200)})` : ''}`);
   let approval: Approval | undefined;
   const last = steps.at(-1);
   if (phase === 'AwaitingApproval' && last) {
     approval = {
       step: last.index,
-      tool: `${last.server ?? ''}__${last.tool ?? ''}`,
+      tool: toolName(last.server ?? '', last.tool ?? ''),
       arguments: cut(last.arguments, 1000) ?? '',
       approve: `kubectl annotate alertincident ${name} -n ${namespace} ${ANNOTATIONS.approve}=${last.index}`,
       reject: `kubectl annotate alertincident ${name} -n ${namespace} ${ANNOTATIONS.reject}=${last.index}`,

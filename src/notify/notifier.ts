@@ -1,7 +1,10 @@
-// The delivery queue. It watches stored incidents (never the engine): an event is due when the stored
-// status makes it so (routing.ts) and no final record of it is stored in status.notifications. Each
-// delivery re-reads the incident, sends, then records the result with a conflict-safe status write
-// (resourceVersion precondition, re-read on 409, only `notifications` changed). So:
+// The delivery queue. It reads stored incidents through the shared informer (never the engine): an event
+// is due when the stored status makes it so (routing.ts) and no final record of it is stored in
+// status.notifications. Each delivery takes the incident from the informer's cache (a GET only when the
+// cache does not hold it whole), sends, then records the result: status.notifications is the notifier's
+// field alone (server-side apply as alert-agent-notifier, incident/owners.ts), so the record is written
+// without a precondition and never races the controller's steps; the notifier's own writes to one
+// incident go one at a time, each on the answer of the one before. So:
 // - a restart recomputes what is due from the stored status: nothing recorded Sent is sent again, and
 //   nothing due is dropped (a crash between a send and its record sends that one event again: at least
 //   once, with a delivery id and, for Slack bot / PagerDuty / e-mail, an update of the same message);
@@ -9,8 +12,10 @@
 //   sink never holds an investigation, which never waits for a notification.
 import { Counter, type Registry } from 'prom-client';
 import { clip, LIMITS } from '../incident/limits.js';
-import { apiErrorMessage, isConflict, isNotFound, type IncidentStore } from '../incident/store.js';
-import { AlertIncident, type NotificationRecord } from '../incident/types.js';
+import { FIELD_MANAGERS } from '../incident/owners.js';
+import { apiErrorMessage, isNotFound, type IncidentStore } from '../incident/store.js';
+import type { AlertIncident, NotificationRecord } from '../incident/types.js';
+import { backoffDelay } from '../util/retry.js';
 import { namespaceMismatch, type Tenancy } from '../incident/tenancy.js';
 import type { Logger } from '../observability/logger.js';
 import type { NotificationsConfig, SinkConfig } from './config.js';
@@ -29,6 +34,8 @@ export interface NotifierOptions {
   now?: () => number;
   /** Alert namespace mode: an incident whose namespace and alert disagree is not routed by its alert's labels. */
   tenancy?: Tenancy;
+  /** The shared informer's cache: deliveries start from its copy; our writes go into it. */
+  cache?: { get(namespace: string, name: string): AlertIncident | undefined; observed(inc: AlertIncident): void };
 }
 
 interface Job {
@@ -66,6 +73,8 @@ export class Notifier {
   private readonly inflight = new Set<Promise<void>>();
   private active = 0;
   private running = false;
+  /** The record written last per incident, in order: one write at a time per incident. */
+  private readonly writing = new Map<string, Promise<unknown>>();
   private readonly deliveries?: Counter<'sink' | 'result'>;
 
   constructor(private readonly o: NotifierOptions) {
@@ -109,11 +118,8 @@ export class Notifier {
     for (const { sink } of this.sinks.values()) sink.close?.();
   }
 
-  /** Watch handler: every stored state of every incident passes here. */
-  observe(type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: unknown): void {
-    const parsed = AlertIncident.safeParse(obj);
-    if (!parsed.success) return;
-    const inc = parsed.data;
+  /** Informer handler: every stored state of every incident of this shard passes here. */
+  observe(type: 'ADDED' | 'MODIFIED' | 'DELETED', inc: AlertIncident): void {
     const incKey = `${inc.metadata.namespace}/${inc.metadata.name}`;
     if (type === 'DELETED') {
       for (const [k, j] of this.jobs) if (j.incKey === incKey) this.drop(k);
@@ -213,7 +219,7 @@ export class Notifier {
 
   private async deliver(job: Job): Promise<void> {
     const entry = this.sinks.get(job.sink)!;
-    const inc = await this.o.store.get(job.namespace, job.name);
+    const inc = await this.read(job.namespace, job.name);
     if (!inc) return this.drop(job.key);
     const now = this.now();
     if (!dueEvents(inc, entry.cfg, entry.routing, now).some((e) => e.event === job.event)) return this.drop(job.key);
@@ -239,7 +245,7 @@ export class Notifier {
           j.deferred = false;
           if (j === newest) continue;
           this.drop(j.key);
-          const other = j === job ? inc : await this.o.store.get(j.namespace, j.name);
+          const other = j === job ? inc : await this.read(j.namespace, j.name);
           if (other) await this.record(other, { sink: j.sink, type: entry.cfg.type, event: j.event, state: 'Suppressed', time: new Date(now).toISOString(), error: `folded into ${newest.incKey}` });
           this.deliveries?.inc({ sink: j.sink, result: 'suppressed' });
         }
@@ -270,7 +276,7 @@ export class Notifier {
       const e = err instanceof DeliveryError ? err : new DeliveryError((err as Error)?.message ?? String(err), true);
       const t = new Date(this.now()).toISOString();
       if (e.retryable && attempts < delivery.maxAttempts) {
-        const backoff = Math.min(delivery.maxBackoff, delivery.initialBackoff * 2 ** (attempts - 1)) * (0.8 + Math.random() * 0.4);
+        const backoff = backoffDelay(attempts, { baseMs: delivery.initialBackoff, maxMs: delivery.maxBackoff, jitter: 0.2 });
         // Retry-After wins over our backoff (up to an hour): the sink said when it can take more.
         const delay = Math.max(backoff, Math.min(e.retryAfterMs ?? 0, 3_600_000));
         job.attempts = attempts;
@@ -293,34 +299,51 @@ export class Notifier {
         return;
       } catch (err) {
         if (i >= 5 || (!this.running && rec.state !== 'Sent')) throw err;
-        await new Promise((r) => setTimeout(r, 500 * 2 ** i));
+        await new Promise((r) => setTimeout(r, backoffDelay(i + 1, { baseMs: 500, maxMs: 16_000 })));
       }
     }
   }
 
-  /** Replaces this sink's record of this event, on the freshest copy, writing only status.notifications. */
-  private async record(inc: AlertIncident, rec: NotificationRecord): Promise<void> {
+  /** The incident as the cache holds it, else as the API server answers (which then goes into the cache). */
+  private async read(namespace: string, name: string): Promise<AlertIncident | undefined> {
+    const cached = this.o.cache?.get(namespace, name);
+    if (cached) return cached;
+    const inc = await this.o.store.get(namespace, name);
+    if (inc) this.o.cache?.observed(inc);
+    return inc;
+  }
+
+  /**
+   * Replaces this sink's record of this event in status.notifications, the notifier's own field: the list
+   * is computed from the newest copy (the cache holds the answer of our previous write) and applied
+   * whole, one write per incident at a time.
+   */
+  private record(inc: AlertIncident, rec: NotificationRecord): Promise<void> {
+    const key = `${inc.metadata.namespace}/${inc.metadata.name}`;
+    const prev = this.writing.get(key) ?? Promise.resolve();
+    const next = prev.catch(() => undefined).then(() => this.write(inc, rec));
+    this.writing.set(key, next);
+    void next.finally(() => this.writing.get(key) === next && this.writing.delete(key)).catch(() => undefined);
+    return next;
+  }
+
+  private async write(inc: AlertIncident, rec: NotificationRecord): Promise<void> {
     const clean: NotificationRecord = Object.fromEntries(
       Object.entries({ ...rec, sink: clip(rec.sink, LIMITS.notificationSink), event: clip(rec.event, LIMITS.notificationEvent), error: clip(rec.error, LIMITS.notificationError), messageId: rec.messageId && rec.messageId.length <= LIMITS.notificationMessageId ? rec.messageId : undefined }).filter(([, v]) => v !== undefined),
     ) as NotificationRecord;
-    let cur: AlertIncident | undefined = inc;
-    for (let attempt = 0; attempt < 10 && cur; attempt++) {
-      const list = (cur.status?.notifications ?? []).filter((r) => !(r.sink === rec.sink && r.event === rec.event));
-      list.push(clean);
-      while (list.length > LIMITS.notifications) {
-        // Keep each sink's message id holder (updates in place need it); drop the oldest other record.
-        const i = list.findIndex((r, idx) => !(r.state === 'Sent' && r.messageId && list.findIndex((x) => x.sink === r.sink && x.messageId) === idx));
-        list.splice(i < 0 ? 0 : i, 1);
-      }
-      try {
-        await this.o.store.patchStatus(cur.metadata.namespace, cur.metadata.name, cur.metadata.resourceVersion!, { notifications: list });
-        return;
-      } catch (err) {
-        if (isNotFound(err)) return;
-        if (!isConflict(err)) throw err;
-        cur = await this.o.store.get(inc.metadata.namespace, inc.metadata.name);
-      }
+    const { namespace, name } = inc.metadata;
+    const cur = (await this.read(namespace, name)) ?? inc;
+    const list = (cur.status?.notifications ?? []).filter((r) => !(r.sink === rec.sink && r.event === rec.event));
+    list.push(clean);
+    while (list.length > LIMITS.notifications) {
+      // Keep each sink's message id holder (updates in place need it); drop the oldest other record.
+      const i = list.findIndex((r, idx) => !(r.state === 'Sent' && r.messageId && list.findIndex((x) => x.sink === r.sink && x.messageId) === idx));
+      list.splice(i < 0 ? 0 : i, 1);
     }
-    if (cur) throw new Error(`status.notifications of ${inc.metadata.namespace}/${inc.metadata.name} kept changing under us`);
+    try {
+      this.o.cache?.observed(await this.o.store.applyStatus(namespace, name, { notifications: list }, { fieldManager: FIELD_MANAGERS.notifier }));
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
   }
 }

@@ -1,5 +1,5 @@
 import winston from 'winston';
-import { redactDeep } from '../redaction/redact.js';
+import { redact } from '../redaction/redact.js';
 
 export type Logger = winston.Logger;
 
@@ -9,7 +9,7 @@ export type Logger = winston.Logger;
 const INTERNAL = new Set(['level', 'timestamp']);
 export const redactFormat = winston.format((info) => {
   for (const key of Object.keys(info)) {
-    if (!INTERNAL.has(key)) info[key] = redactDeep(info[key], { key });
+    if (!INTERNAL.has(key)) info[key] = redact(info[key], { key });
   }
   return info;
 });

@@ -3,6 +3,7 @@
 // node, claim, service labels) and the objects the rule-based analyzer named while it gathered evidence
 // or decided (its calls' arguments). The model's own reads name nothing: a hostile model could read any
 // object first to make it "involved".
+import { recordedArguments, toolName } from '../contracts/steps.js';
 import { alertObject, workloadOfPod } from '../incident/identity.js';
 import type { Step } from '../incident/types.js';
 import { callIntents, isPodKind } from './objects.js';
@@ -21,8 +22,8 @@ export function involvedObjects(labels: Record<string, string>, steps: readonly 
   if (labels.node) out.push({ kind: 'Node', name: labels.node });
   for (const s of steps) {
     if (s.action !== 'callTool' || !s.tool || !(analyzerDecides || s.origin === 'evidence' || s.origin === 'fallback')) continue;
-    const args = parse(s.arguments);
-    if (args) out.push(...callIntents(`${s.server ?? ''}__${s.tool}`, args).objects);
+    const args = recordedArguments(s);
+    if (args) out.push(...callIntents(toolName(s.server ?? '', s.tool), args).objects);
   }
   return out;
 }
@@ -36,13 +37,4 @@ export function isInvolved(o: ObjectRef, involved: readonly ObjectRef[]): boolea
     if (i.namespace !== undefined && o.namespace === undefined && !node(o.kind)) return false;
     return o.name === i.name || (isPodKind(o.kind) && !isPodKind(i.kind) && workloadOfPod(o.name) === i.name);
   });
-}
-
-function parse(s?: string): Record<string, unknown> | undefined {
-  try {
-    const v = JSON.parse(s ?? '');
-    return v && typeof v === 'object' && !Array.isArray(v) ? v : undefined;
-  } catch {
-    return undefined;
-  }
 }

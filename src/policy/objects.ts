@@ -2,6 +2,7 @@
 // setting replicas (a scale-down when lower than now) and deleting pods. Read from the arguments alone,
 // like the namespaces (targets.ts): the call's own name and kind keys, a kubectl command line's objects
 // (`delete pod web-1`, `scale deployment/web --replicas=0`), manifests, and `replicas` anywhere.
+import { splitToolName } from '../contracts/steps.js';
 import { readArgv, shellWords } from './argv.js';
 import { callTargets, isObject, keyOf, topLevelNamespace } from './targets.js';
 import type { ObjectRef } from './policy.js';
@@ -43,7 +44,7 @@ const REPLICAS_TEXT = /\breplicas\b["']?\s*[:=]\s*["']?(-?\d+)?/gi;
 export const isPodKind = (k?: string) => k !== undefined && /^(pods?|po)$/i.test(k);
 
 export function callIntents(tool: string, args: Record<string, unknown>): CallIntents {
-  const toolName = tool.split('__').pop() ?? tool;
+  const toolName = splitToolName(tool).tool;
   const ns = topLevelNamespace(args);
   const out: CallIntents = { objects: [], scales: [], podDeletes: [], unknownPods: false };
   const unknown = (why: string) => (out.unknownObject ??= why);

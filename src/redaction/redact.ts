@@ -1,5 +1,10 @@
-// The one redaction pass of the operator: every tool output (built-in and external MCP servers, results and
-// error texts) and every log line goes through it before it reaches the status, the LLM, Events or logs.
+// The redaction of the operator, one function: redact(). ToolManager.call() runs it once over every tool
+// result (built-in and external MCP servers: text, structured data and error texts) before the engine
+// stores it in the status, gives it to the LLM or puts it in Events; the logger runs it over every log
+// line's fields. The built-in tools use it only right before they cut something (a configuration value
+// clipped for display, a result cut to the tool server's bounds): a secret cut in half is no longer
+// recognisable by the pass. The predicates below (isSecretName, isSensitiveEnvValue) serve the masks
+// that only an API object's structure allows (an env value hidden by its variable's name).
 //
 // Two kinds of rules, in this order:
 //   1. Value shapes, wherever they stand: PEM private keys (also base64-wrapped), JWTs, cloud and SaaS keys
@@ -23,7 +28,7 @@
 export const REDACTED = '[redacted]';
 
 /** `[redacted:jwt]` and the like. */
-export function redactedAs(kind: string): string {
+function redactedAs(kind: string): string {
   return `[redacted:${kind}]`;
 }
 
@@ -94,7 +99,7 @@ function kindOfWords(w: string[]): string | undefined {
  * Judged by the last word: `db.password`, `DB_PASSWORD`, `clientSecret`, `x-api-key`, `AccountKey` are secret;
  * `secretName`, `secretKeyRef`, `passwordFile`, `tokenExpirationSeconds`, `key`, `publicKey` are not.
  */
-export function secretNameKind(name: string): string | undefined {
+function secretNameKind(name: string): string | undefined {
   if (name.includes('/')) return undefined; // `nginx.ingress.kubernetes.io/auth-secret: ns/name`: a reference
   const cached = nameCache.get(name);
   if (cached !== undefined) return cached || undefined;
@@ -436,8 +441,8 @@ function redactEnvPairs(text: string): string {
 // ------------------------------------------------------------------------------------------------
 // The pass
 
-/** Redacts secrets from free text (tool output, error messages, log strings). Idempotent. */
-export function redactText(text: string): string {
+/** Secrets out of free text: value shapes first, then env-style pairs, then values under secret names. */
+function redactText(text: string): string {
   if (!text) return text;
   let t = text;
   if (SHAPE_TRIGGER.test(t)) {
@@ -451,13 +456,24 @@ export function redactText(text: string): string {
   return redactNamedValues(t);
 }
 
+export interface RedactOptions {
+  /** Judge the value as if found under this name (a log line's field, a ConfigMap key): a secret name hides it whole. */
+  key?: string;
+  /** Nesting kept of objects and arrays (default 12); deeper values become "[too deep]". */
+  maxDepth?: number;
+}
+
 /**
- * A redacted deep copy of a value: string leaves through redactText, values under secret names (at any
- * depth, objects and arrays included) replaced whole. Cycles and very deep nesting are cut. With `key`,
- * the value is judged as if found under that name (a log line's top-level field).
+ * The redaction pass. A string comes back with its secrets replaced (by value shape and by the names they
+ * stand under); any other value as a redacted deep copy: string leaves scanned the same way, values under
+ * secret names (at any depth, objects and arrays included) replaced whole, cycles and very deep nesting
+ * cut. Idempotent, and never changes its input.
  */
-export function redactDeep(value: unknown, opts: { key?: string; maxDepth?: number } = {}): unknown {
+export function redact(text: string, opts?: RedactOptions): string;
+export function redact(value: unknown, opts?: RedactOptions): unknown;
+export function redact(value: unknown, opts: RedactOptions = {}): unknown {
   const { key, maxDepth = 12 } = opts;
+  if (typeof value === 'string') return key !== undefined && isSecretName(key) && !isPlaceholder(value) ? REDACTED : redactText(value);
   const seen = new WeakSet<object>();
   const walk = (v: unknown, depth: number): unknown => {
     if (typeof v === 'string') return redactText(v);
@@ -485,10 +501,4 @@ export function redactDeep(value: unknown, opts: { key?: string; maxDepth?: numb
     return walk(x, depth + 1);
   };
   return key === undefined ? walk(value, 0) : underName(key, value, -1);
-}
-
-/** The value to keep under a key/field name: redacted whole when the name names a secret, else scanned. */
-export function redactField(name: string, value: string): string {
-  if (isSecretName(name) && !isPlaceholder(value)) return REDACTED;
-  return redactText(value);
 }

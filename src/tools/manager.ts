@@ -9,8 +9,8 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { ToolCallResult, ToolCatalog, ToolInfo } from '../investigation/types.js';
-import { redactDeep, redactText } from '../redaction/redact.js';
+import type { ToolCallResult, ToolCatalog, ToolInfo } from '../contracts/investigation.js';
+import { redact } from '../redaction/redact.js';
 import { isolatedFetch } from './isolatedFetch.js';
 import { classifyTool, identifyServer, type ToolClass } from './classify.js';
 import { expandEnv, type ServerEntry, type ServersConfig } from './serversConfig.js';
@@ -76,36 +76,39 @@ export class ToolManager implements ToolCatalog {
 
   async call(server: string, tool: string, args: Record<string, unknown>, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<ToolCallResult> {
     const started = performance.now();
-    // The one choke point of redaction: every result and error text of every server, built-in or external,
-    // leaves here redacted (by names and by value shapes), before the engine stores it in the status, gives
-    // it to the LLM, or puts it in Events and logs.
-    const done = (ok: boolean, output: string, error?: string, structured?: unknown): ToolCallResult => {
+    // The one redaction pass over tool results: whatever a server returned, built-in or external (its
+    // text, its structured data, its error texts, and the errors of the call itself), leaves here through
+    // redact(), before the engine stores it in the status, gives it to the LLM, or puts it in Events and logs.
+    // Nothing before this point is relied on to have redacted.
+    const done = (r: { ok: boolean; output?: string; error?: string; structured?: unknown }): ToolCallResult => {
       const durationMs = Math.round(performance.now() - started);
-      this.opts.metrics?.toolCalls.inc({ server, tool, result: ok ? 'ok' : 'error' });
+      this.opts.metrics?.toolCalls.inc({ server, tool, result: r.ok ? 'ok' : 'error' });
       this.opts.metrics?.toolDuration.observe({ server }, durationMs / 1000);
-      const result: ToolCallResult = { ok, output: redactText(output), error: error === undefined ? undefined : redactText(error), durationMs };
-      // Structured data passes the same redaction, by field names and value shapes, as the text.
-      if (ok && structured && typeof structured === 'object' && !Array.isArray(structured)) result.structured = redactDeep(structured) as Record<string, unknown>;
+      const output = redact(r.output ?? '');
+      // A tool's error line is cut from the redacted text, so that cutting never leaves half a secret unrecognised.
+      const error = r.error !== undefined ? redact(r.error) : r.ok ? undefined : firstLine(output) || 'the tool reported an error';
+      const result: ToolCallResult = { ok: r.ok, output, error, durationMs };
+      // Structured data passes the same pass, by field names and value shapes, as the text.
+      if (r.ok && r.structured && typeof r.structured === 'object' && !Array.isArray(r.structured)) result.structured = redact(r.structured) as Record<string, unknown>;
       return result;
     };
     const conn = this.conns.get(server);
-    if (!conn) return done(false, '', `no MCP server named "${server}" is configured`);
+    if (!conn) return done({ ok: false, error: `no MCP server named "${server}" is configured` });
     try {
       await this.ensure(conn, true);
     } catch (err) {
-      return done(false, '', `MCP server "${server}" is not reachable: ${errorText(err)}`);
+      return done({ ok: false, error: `MCP server "${server}" is not reachable: ${errorText(err)}` });
     }
     try {
       const res = await conn.client!.callTool({ name: tool, arguments: args }, undefined, { timeout: opts.timeoutMs, signal: opts.signal });
-      const text = contentText(res.content);
-      // The error line is cut from the redacted text, so that cutting never leaves half a secret unrecognised.
-      return res.isError ? done(false, text, firstLine(redactText(text)) || 'the tool reported an error') : done(true, text, undefined, res.structuredContent);
+      const output = contentText(res.content);
+      return res.isError ? done({ ok: false, output }) : done({ ok: true, output, structured: res.structuredContent });
     } catch (err) {
       const msg = errorText(err);
-      if (/timed out|timeout/i.test(msg)) return done(false, '', `the tool did not answer within ${opts.timeoutMs} ms`);
+      if (/timed out|timeout/i.test(msg)) return done({ ok: false, error: `the tool did not answer within ${opts.timeoutMs} ms` });
       // The connection may be gone (server crashed): drop it so the next call reconnects.
       if (/closed|not connected|EPIPE|ECONNRESET|ECONNREFUSED|fetch failed/i.test(msg)) this.drop(conn, msg);
-      return done(false, '', `tool call failed: ${msg}`);
+      return done({ ok: false, error: `tool call failed: ${msg}` });
     }
   }
 

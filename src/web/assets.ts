@@ -14,6 +14,7 @@ a { color: var(--info); }
 .brand { font-weight: 700; text-decoration: none; color: var(--fg); }
 .who { color: var(--muted); }
 main { padding: 1rem; max-width: 1200px; margin: 0 auto; }
+main.wide { max-width: 1800px; }
 h1 { font-size: 1.5rem; margin: .2rem 0 .8rem; overflow-wrap: anywhere; }
 h2 { font-size: 1.2rem; margin-top: 1.6rem; border-bottom: 1px solid var(--line); padding-bottom: .2rem; }
 .hint, .muted { color: var(--muted); font-size: .9em; }
@@ -31,11 +32,15 @@ table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: .4rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { font-size: .85rem; color: var(--muted); white-space: nowrap; }
 td.summary { min-width: 16rem; }
+/* The list fits a 1280 px window: names and namespaces wrap at hyphens, alert names and badges at their
+   inner capitals (<wbr>), so the summary keeps the room that is left. */
+table.incidents .badge { white-space: normal; border-radius: .8rem; }
+table.incidents td { overflow-wrap: break-word; }
 .badge { display: inline-block; padding: 0 .45rem; border-radius: 1rem; font-size: .8rem; border: 1px solid var(--line); white-space: nowrap; }
 .phase-AwaitingApproval, .sev-warning, .outcome-NeedsManualIntervention { color: var(--warn); border-color: var(--warn); }
 .phase-Failed, .sev-critical, .state-Failed, .state-Rejected, .state-Blocked, .mutating { color: var(--bad); border-color: var(--bad); }
 .phase-Reported, .outcome-Resolved, .state-Succeeded { color: var(--ok); border-color: var(--ok); }
-.phase-Analyzing, .phase-Executing, .sev-info { color: var(--info); border-color: var(--info); }
+.phase-Analyzing, .phase-Executing, .phase-Verifying, .sev-info { color: var(--info); border-color: var(--info); }
 .live { color: var(--muted); font-size: .9rem; }
 .notice { padding: .5rem .75rem; border-left: 4px solid var(--warn); background: var(--card); }
 .approval { border: 2px solid var(--warn); border-radius: 8px; padding: .5rem 1rem 1rem; margin: 1rem 0; }
@@ -101,11 +106,18 @@ export const APP_JS = `'use strict';
     if (cls) td.className = cls;
     return td;
   }
+  // CamelCase with a line break allowed before each inner capital, as the server renders it (views.ts camelBreaks).
+  function words(el, text) {
+    text.replace(/([a-z0-9])([A-Z])/g, '$1\u0000$2').split('\u0000').forEach(function (w, i) {
+      if (i) el.appendChild(document.createElement('wbr'));
+      el.appendChild(document.createTextNode(w));
+    });
+  }
   function badge(td, kind, value) {
     if (!value) return;
     var s = document.createElement('span');
     s.className = 'badge ' + kind + '-' + value.replace(/[^A-Za-z0-9]/g, '');
-    s.textContent = value;
+    words(s, value);
     td.appendChild(s);
   }
   function build(r) {
@@ -118,7 +130,7 @@ export const APP_JS = `'use strict';
     td.appendChild(a);
     tr.appendChild(td);
     td = cell('Namespace'); td.textContent = r.namespace; tr.appendChild(td);
-    td = cell('Alert'); td.textContent = r.alertname; tr.appendChild(td);
+    td = cell('Alert'); words(td, r.alertname); tr.appendChild(td);
     td = cell('Severity'); badge(td, 'sev', r.severity); tr.appendChild(td);
     td = cell('Alert NS'); td.textContent = r.alertNamespace; tr.appendChild(td);
     td = cell('Phase'); badge(td, 'phase', r.phase);

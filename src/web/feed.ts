@@ -1,5 +1,5 @@
-// What the list page shows of every incident, kept current by a watch (operator.ts feeds it from an
-// IncidentWatcher on every replica, leader or not) and pushed to the pages through server-sent events.
+// What the list page shows of every incident, kept current by the shared informer (operator.ts subscribes
+// it on every replica, leader or not) and pushed to the pages through server-sent events.
 // Only the `kubectl get` columns are kept: the incident page reads the whole object from the API server.
 import { AlertIncident } from '../incident/types.js';
 
@@ -45,11 +45,14 @@ export class IncidentFeed {
   private sync = 0;
   synced = false;
 
-  /** A watch event (ADDED / MODIFIED / DELETED) or a listed object (ADDED). */
+  /** A watch event (ADDED / MODIFIED / DELETED) or a listed object (ADDED), not yet checked. */
   apply(type: string, obj: unknown): void {
     const parsed = AlertIncident.safeParse(obj);
-    if (!parsed.success) return;
-    const inc = parsed.data;
+    if (parsed.success) this.onEvent(type, parsed.data);
+  }
+
+  /** An informer event: the incident already checked. */
+  onEvent(type: string, inc: AlertIncident): void {
     const k = key(inc.metadata.namespace, inc.metadata.name);
     if (type === 'DELETED') {
       if (this.rows.delete(k)) this.emit({ type: 'delete', namespace: inc.metadata.namespace, name: inc.metadata.name });

@@ -2,16 +2,13 @@
 // Safe made by `html` itself or by the Markdown renderer (marked, then sanitize-html).
 import { marked } from 'marked';
 import sanitizeHtml from 'sanitize-html';
+import { escapeHtml } from '../util/html.js';
 
 export class Safe {
   constructor(readonly value: string) {}
   toString(): string {
     return this.value;
   }
-}
-
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"'`=]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 type Part = Safe | string | number | boolean | undefined | null | Part[];

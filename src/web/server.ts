@@ -4,9 +4,10 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
+import { stepToolName } from '../contracts/steps.js';
 import { ANNOTATIONS, GROUP, PLURAL, VERSION, type AlertIncident } from '../incident/types.js';
 import { apiErrorMessage, isConflict, isNotFound, type IncidentStore } from '../incident/store.js';
-import type { EventRecorder } from '../observability/events.js';
+import type { EventRecorder } from '../runtime/events.js';
 import type { Logger } from '../observability/logger.js';
 import { Access, kubeReviewer, type Reviewer, type WebAuthMode, type WebUser } from './auth.js';
 import { APP_JS, STYLE_CSS } from './assets.js';
@@ -328,7 +329,7 @@ export function createWebApp(o: WebOptions): express.Express {
         if (isNotFound(err)) return fail(res, 404, `No incident ${ns}/${name}.`, user);
         throw err;
       }
-      const tool = `${last.server ? last.server + '__' : ''}${last.tool ?? ''}`;
+      const tool = stepToolName(last);
       await o.events(inc, 'Normal', decision === 'approve' ? 'ApprovedInWebView' : 'RejectedInWebView', `step ${step} (${tool} ${last.arguments ?? ''}) ${decision}d by ${user.username} in the web view`);
       o.log.info(`web: step ${decision}d`, { incident: `${ns}/${name}`, step, user: user.username });
       res.redirect(303, `${incidentPath(ns, name)}?done=${decision}d`);

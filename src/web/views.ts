@@ -1,10 +1,12 @@
 // The pages, rendered on the server. Every value goes through `html` (escaped); the report through
 // `markdown` (marked + sanitize-html). The only script is /static/app.js (live list, ages): the
 // Content-Security-Policy allows no other, so even a sanitiser miss could not run anything.
+import { stepToolName } from '../contracts/steps.js';
 import { PHASES as ALL_PHASES, type AlertIncident, type Step } from '../incident/types.js';
 import type { Row } from './feed.js';
 import { html, markdown, type Safe } from './html.js';
 import type { WebUser } from './auth.js';
+import { age } from '../util/time.js';
 
 export const COLUMNS: Array<[keyof Row, string]> = [
   ['name', 'Name'],
@@ -37,21 +39,11 @@ export function matches(row: Row, f: Filters): boolean {
   return true;
 }
 
-export function age(iso: string, now = Date.now()): string {
-  const t = Date.parse(iso);
-  if (!Number.isFinite(t)) return '';
-  const s = Math.max(0, Math.floor((now - t) / 1000));
-  if (s < 120) return `${s}s`;
-  if (s < 7200) return `${Math.floor(s / 60)}m`;
-  if (s < 172800) return `${Math.floor(s / 3600)}h`;
-  return `${Math.floor(s / 86400)}d`;
-}
-
 export function incidentPath(namespace: string, name: string): string {
   return `/incidents/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`;
 }
 
-function layout(title: string, user: WebUser | undefined, body: Safe, o: { live?: boolean } = {}): Safe {
+function layout(title: string, user: WebUser | undefined, body: Safe, o: { live?: boolean; wide?: boolean } = {}): Safe {
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -71,7 +63,7 @@ ${o.live ? html`<script src="/static/app.js" defer></script>` : ''}
         : ''}</span>`
     : ''}
 </header>
-<main id="main">
+<main id="main"${o.wide ? html` class="wide"` : ''}>
 ${body}
 </main>
 </body>
@@ -79,13 +71,22 @@ ${body}
 }
 
 function badge(kind: string, value: string): Safe {
-  return value ? html`<span class="badge ${kind}-${value.replace(/[^A-Za-z0-9]/g, '')}">${value}</span>` : html``;
+  return value ? html`<span class="badge ${kind}-${value.replace(/[^A-Za-z0-9]/g, '')}">${camelBreaks(value)}</span>` : html``;
+}
+
+/**
+ * CamelCase with a line break allowed before each inner capital ("KubeDeployment<wbr>Replicas<wbr>Mismatch"),
+ * so that alert names and outcomes wrap at word boundaries in a narrow column; the text is unchanged.
+ * (The live list builds the same in /static/app.js.)
+ */
+function camelBreaks(s: string): Safe {
+  return html`${s.split(/(?<=[a-z0-9])(?=[A-Z])/).map((w, i) => (i ? html`<wbr>${w}` : w))}`;
 }
 
 export function rowCells(r: Row, now = Date.now()): Safe {
   return html`<td data-label="Name"><a href="${incidentPath(r.namespace, r.name)}">${r.name}</a></td>
 <td data-label="Namespace">${r.namespace}</td>
-<td data-label="Alert">${r.alertname}</td>
+<td data-label="Alert">${camelBreaks(r.alertname)}</td>
 <td data-label="Severity">${badge('sev', r.severity)}</td>
 <td data-label="Alert NS">${r.alertNamespace}</td>
 <td data-label="Phase">${badge('phase', r.phase)}${r.awaitingStep ? html` <span class="hint">step ${r.awaitingStep}</span>` : ''}</td>
@@ -128,7 +129,7 @@ ${o.rows.map((r) => html`<tr data-key="${r.namespace}/${r.name}">${rowCells(r, n
 </table>
 </div>
 ${o.rows.length ? '' : html`<p class="empty" id="empty">No incidents you may see match.</p>`}`;
-  return layout('Incidents', o.user, body, { live: true });
+  return layout('Incidents', o.user, body, { live: true, wide: true });
 }
 
 function pretty(json: string | undefined): string {
@@ -147,7 +148,7 @@ function kv(obj: Record<string, string>): Safe {
 }
 
 function stepView(s: Step): Safe {
-  const tool = s.tool ? `${s.server ? s.server + '__' : ''}${s.tool}` : '';
+  const tool = s.tool ? stepToolName(s) : '';
   return html`<li class="step" id="step-${s.index}">
 <div class="step-head"><span class="idx">#${s.index}</span> <strong>${s.action}</strong>${tool ? html` <code>${tool}</code>` : ''}
 ${badge('state', s.state ?? '')}${s.mutating ? html` <span class="badge mutating">mutating</span>` : ''}${s.origin ? html` <span class="hint">${s.origin}</span>` : ''}
@@ -183,8 +184,9 @@ export function incidentPage(o: {
   const approval = waiting
     ? html`<section class="approval" aria-labelledby="approval-h">
 <h2 id="approval-h">Waiting for approval: step ${waiting.index}</h2>
-<p>The operator will run <code data-testid="approval-tool">${waiting.server ? waiting.server + '__' : ''}${waiting.tool ?? ''}</code> with exactly these arguments:</p>
+<p>The operator will run <code data-testid="approval-tool">${stepToolName(waiting)}</code> with exactly these arguments:</p>
 <pre class="args" data-testid="approval-args">${pretty(waiting.arguments)}</pre>
+${waiting.dryRun?.diff ? html`<p>What it would change (the API server's dry run; nothing was stored):</p><pre class="diff" data-testid="approval-diff">${waiting.dryRun.diff}</pre>` : waiting.dryRun?.note ? html`<p class="hint" data-testid="approval-diff">${waiting.dryRun.note}</p>` : ''}
 ${waiting.reasoning ? html`<p class="reasoning">${waiting.reasoning}</p>` : ''}
 ${o.canApprove
   ? html`<div class="buttons">

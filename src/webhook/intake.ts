@@ -7,6 +7,7 @@ import { IncidentStore, isConflict, isNotFound, statusCode } from '../incident/s
 import { SHARD_LABEL, shardOf } from '../incident/shard.js';
 import { alertIdentity, correlationLabels } from '../incident/identity.js';
 import type { WebhookAlert, WebhookPayload } from './payload.js';
+import { retryOnConflict } from '../util/retry.js';
 
 export type StoreResult = 'created' | 'updated';
 
@@ -83,37 +84,52 @@ export class AlertIntake {
   }
 
   private async upsert(namespace: string, name: string, spec: IncidentSpec): Promise<StoreResult> {
-    // Most alerts are new: try the create first, so a new alert costs one request.
+    // Most alerts are new: try the create first, so a new alert costs one request. A conflict (created
+    // first by someone else, or written between our read and our patch) reads again and reapplies; a 404
+    // (deleted in between by retention) creates again.
     let existing: AlertIncident | undefined;
-    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
-      if (!existing) {
-        // The shard is set at create time only: a later notification never moves an incident. The
-        // correlation labels come with the create too (one request, and visible to the next alert at once).
-        const shardCount = this.opts.shardCount ?? 1;
-        const labels: Record<string, string> = correlationLabels(spec, alertIdentity(spec.alertname, spec.labels));
-        if (shardCount > 1) labels[SHARD_LABEL] = String(shardOf(spec.fingerprint, shardCount));
-        const incident: AlertIncident = { apiVersion: API_VERSION, kind: KIND, metadata: { name, namespace, ...(Object.keys(labels).length && { labels }) }, spec };
-        try {
-          await this.store.insert(incident);
-          return 'created';
-        } catch (err) {
-          if (statusCode(err) === 422) throw new UnstorableAlertError(String((err as Error).message));
-          if (!isConflict(err)) throw err;
-        }
-        existing = await this.store.get(namespace, name);
-        if (!existing) continue; // deleted in between (retention): create again
-      }
-      try {
-        await this.store.patchSpec(namespace, name, existing.metadata.resourceVersion!, mergeNotification(existing.spec, spec));
-        return 'updated';
-      } catch (err) {
-        if (statusCode(err) === 422) throw new UnstorableAlertError(String((err as Error).message));
-        if (!isConflict(err) && !isNotFound(err)) throw err;
-        // someone wrote between our read and our patch: read again and reapply
-        existing = await this.store.get(namespace, name);
-      }
+    // A 404 to the patch (or between the create's 409 and the read) is the incident deleted in between;
+    // a 404 to the create is the namespace missing, for the caller.
+    let deletedInBetween = false;
+    const retriable = (err: unknown) => isConflict(err) || (deletedInBetween && isNotFound(err));
+    try {
+      return await retryOnConflict(
+        async (attempt): Promise<StoreResult> => {
+          if (attempt > 1 && existing) existing = await this.store.get(namespace, name);
+          if (!existing) {
+            // The shard is set at create time only: a later notification never moves an incident. The
+            // correlation labels come with the create too (one request, and visible to the next alert at once).
+            const shardCount = this.opts.shardCount ?? 1;
+            const labels: Record<string, string> = correlationLabels(spec, alertIdentity(spec.alertname, spec.labels));
+            if (shardCount > 1) labels[SHARD_LABEL] = String(shardOf(spec.fingerprint, shardCount));
+            const incident: AlertIncident = { apiVersion: API_VERSION, kind: KIND, metadata: { name, namespace, ...(Object.keys(labels).length && { labels }) }, spec };
+            deletedInBetween = false;
+            try {
+              await this.store.insert(incident);
+              return 'created';
+            } catch (err) {
+              if (statusCode(err) === 422) throw new UnstorableAlertError(String((err as Error).message));
+              if (!isConflict(err)) throw err;
+            }
+            existing = await this.store.get(namespace, name);
+            deletedInBetween = true;
+            if (!existing) throw Object.assign(new Error(`${namespace}/${name} was deleted in between`), { code: 404 });
+          }
+          deletedInBetween = true;
+          try {
+            await this.store.patchSpec(namespace, name, existing.metadata.resourceVersion!, mergeNotification(existing.spec, spec));
+            return 'updated';
+          } catch (err) {
+            if (statusCode(err) === 422) throw new UnstorableAlertError(String((err as Error).message));
+            throw err;
+          }
+        },
+        { attempts: MAX_CONFLICT_RETRIES, retriable },
+      );
+    } catch (err) {
+      if (retriable(err)) throw new Error(`gave up storing ${namespace}/${name} after ${MAX_CONFLICT_RETRIES} conflicting writes`);
+      throw err;
     }
-    throw new Error(`gave up storing ${namespace}/${name} after ${MAX_CONFLICT_RETRIES} conflicting writes`);
   }
 }
 

@@ -13,22 +13,38 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { parseArgs } from 'node:util';
 import { startAlertmanager, type Alertmanager } from '../../scripts/local/alertmanager.js';
 import { isAlive, PROJECT_ROOT, readState, startControlPlane, stopFromState, updateState, type BedState } from '../../scripts/local/controlPlane.js';
 
-function parseArgs(argv: string[]): { cmd: string; flags: Record<string, string | boolean> } {
-  const [cmd = 'help', ...rest] = argv;
-  const flags: Record<string, string | boolean> = {};
-  for (let i = 0; i < rest.length; i++) {
-    const a = rest[i];
-    if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}`);
-    const eq = a.indexOf('=');
-    if (eq > 0) flags[a.slice(2, eq)] = a.slice(eq + 1);
-    else if (a.startsWith('--no-')) flags[a.slice(5)] = false;
-    else if (i + 1 < rest.length && !rest[i + 1].startsWith('--')) flags[a.slice(2)] = rest[++i];
-    else flags[a.slice(2)] = true;
-  }
-  return { cmd, flags };
+const USAGE =
+  'usage: tsx test/bed/cli.ts up [--dir .bed] [--alertmanager-webhook URL] [--alertmanager-token T] [--nodes N] [--no-kwok]\n' +
+  '       tsx test/bed/cli.ts down [--dir .bed]\n' +
+  '       tsx test/bed/cli.ts status [--dir .bed]\n';
+
+type Flags = ReturnType<typeof parseCli>['flags'];
+
+function parseCli(argv: string[]) {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    allowNegative: true, // --no-kwok, --no-controller-manager, --no-scheduler
+    options: {
+      dir: { type: 'string' },
+      'alertmanager-webhook': { type: 'string' },
+      'alertmanager-token': { type: 'string' },
+      nodes: { type: 'string' },
+      kwok: { type: 'boolean', default: true },
+      'controller-manager': { type: 'boolean', default: true },
+      scheduler: { type: 'boolean', default: true },
+      tmp: { type: 'boolean', default: false },
+      'exit-with-stdin': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const [cmd = 'help', ...rest] = positionals;
+  if (rest.length) throw new Error(`unexpected argument ${rest[0]}`);
+  return { cmd: values.help ? 'help' : cmd, flags: values };
 }
 
 const log = (m: string) => process.stderr.write(`[bed] ${m}\n`);
@@ -39,13 +55,13 @@ interface CliExtra {
   alertmanager?: { url: string; pid: number; dir: string; webhookUrl: string };
 }
 
-async function up(dir: string, flags: Record<string, string | boolean>): Promise<void> {
+async function up(dir: string, flags: Flags): Promise<void> {
   const cp = await startControlPlane({
-    dir: flags.tmp === true ? undefined : dir, // --tmp: fresh tmp dir, removed on stop
-    controllerManager: flags['controller-manager'] !== false,
-    scheduler: flags['scheduler'] !== false,
-    kwok: flags['kwok'] !== false,
-    nodes: typeof flags.nodes === 'string' ? Number(flags.nodes) : undefined,
+    dir: flags.tmp ? undefined : dir, // --tmp: fresh tmp dir, removed on stop
+    controllerManager: flags['controller-manager'],
+    scheduler: flags.scheduler,
+    kwok: flags.kwok,
+    nodes: flags.nodes !== undefined ? Number(flags.nodes) : undefined,
     log,
     handleSignals: false,
   });
@@ -66,7 +82,7 @@ async function up(dir: string, flags: Record<string, string | boolean>): Promise
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
   process.on('SIGHUP', () => void shutdown(0));
-  if (flags['exit-with-stdin'] === true) {
+  if (flags['exit-with-stdin']) {
     // used by jestGlobalSetup.ts: the bed goes away when the parent (jest) closes the pipe or dies
     process.stdin.on('end', () => void shutdown(0));
     process.stdin.on('close', () => void shutdown(0));
@@ -74,12 +90,12 @@ async function up(dir: string, flags: Record<string, string | boolean>): Promise
   }
 
   const extra: CliExtra = { cliPid: process.pid };
-  if (typeof flags['alertmanager-webhook'] === 'string') {
+  if (flags['alertmanager-webhook'] !== undefined) {
     try {
       am = await startAlertmanager({
         webhookUrl: flags['alertmanager-webhook'],
         dir: path.join(cp.dir, 'alertmanager'),
-        bearerToken: typeof flags['alertmanager-token'] === 'string' ? flags['alertmanager-token'] : undefined,
+        bearerToken: flags['alertmanager-token'],
       });
       extra.alertmanager = { url: am.url, pid: am.pid, dir: am.dir, webhookUrl: flags['alertmanager-webhook'] };
     } catch (e) {
@@ -163,8 +179,16 @@ process.stdout.on('error', () => {});
 process.stderr.on('error', () => {});
 
 async function main(): Promise<void> {
-  const { cmd, flags } = parseArgs(process.argv.slice(2));
-  const dir = path.resolve(typeof flags.dir === 'string' ? flags.dir : path.join(PROJECT_ROOT, '.bed'));
+  let parsed;
+  try {
+    parsed = parseCli(process.argv.slice(2));
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+  const { cmd, flags } = parsed;
+  const dir = path.resolve(flags.dir ?? path.join(PROJECT_ROOT, '.bed'));
   switch (cmd) {
     case 'up':
       return up(dir, flags);
@@ -173,11 +197,7 @@ async function main(): Promise<void> {
     case 'status':
       return status(dir);
     default:
-      process.stdout.write(
-        'usage: tsx test/bed/cli.ts up [--dir .bed] [--alertmanager-webhook URL] [--alertmanager-token T] [--nodes N] [--no-kwok]\n' +
-          '       tsx test/bed/cli.ts down [--dir .bed]\n' +
-          '       tsx test/bed/cli.ts status [--dir .bed]\n',
-      );
+      process.stdout.write(USAGE);
       if (cmd !== 'help') process.exitCode = 2;
   }
 }

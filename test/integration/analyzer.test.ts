@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { AppsV1Api, CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import type { StepResult } from '../../src/analyzer/evidence.js';
 import { RulesInvestigator } from '../../src/analyzer/rulesInvestigator.js';
-import { readOutput, type ToolName } from '../../src/tools/kubernetes/outputs.js';
+import { readOutput, type ToolName } from '../../src/contracts/toolData.js';
 import type { AlertIncident } from '../../src/incident/types.js';
 import type { Operator } from '../../src/operator.js';
 import { alert, createNamespace, eventually, finished, kubeConfig, kubectl, payload, post, startTestOperator, waitForIncident } from './harness.js';

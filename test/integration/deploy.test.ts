@@ -466,7 +466,10 @@ describe('RBAC of the chart, as the ServiceAccount', () => {
       const inc = await waitForIncident(NS, (i) => i.spec.alertname === 'RbacProbe' && finished(i));
       const [describe, scale] = inc.status!.steps!;
       expect(describe).toMatchObject({ tool: 'describe_deployment', state: 'Succeeded' });
-      expect(scale).toMatchObject({ tool: 'scale', state: 'Failed', result: { ok: false, error: expect.stringMatching(/^forbidden: .*(RBAC)/) } });
+      // Refused by the API server: in the dry run before it could run (an invalid step the model hears), or,
+      // where the dry run's own read is what RBAC refuses first, by the call itself.
+      expect(scale).toMatchObject({ tool: 'scale', result: { ok: false, error: expect.stringMatching(/forbidden: .*\(RBAC\)/) } });
+      expect(['invalid', 'callTool']).toContain(scale.action);
       expect(inc.status!.phase).toBe('Reported');
       expect((await kubeConfig().makeApiClient(AppsV1Api).readNamespacedDeployment({ name: 'rbac-web', namespace: 'default' })).spec?.replicas).toBe(1);
     } finally {

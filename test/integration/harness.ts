@@ -48,6 +48,8 @@ export async function startTestOperator(o: TestOperatorOptions): Promise<Operato
     // Scripts of the model's steps are written by position; evidence first (on by default) would put the
     // analyzer's steps before them. evidence.test.ts runs with it on.
     EVIDENCE_FIRST: 'false',
+    // An action's verification holds a passing check for a 20th of this bound (at most 15 s at the default 5m).
+    VERIFY_TIMEOUT: '60s',
     ...o.env,
   });
   const log = process.env.ALERT_AGENT_TEST_LOGS ? createLogger({ level: 'debug', format: 'text' }) : silentLogger();

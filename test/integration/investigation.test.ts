@@ -66,7 +66,11 @@ describe('an alert from AlertManager to a report', () => {
     const inc = await waitForIncident(ns, (i) => i.spec.alertname === 'KubePodCrashLooping' && finished(i));
     expect(await listIncidents(ns).then((l) => l.filter((i) => i.spec.alertname === 'KubePodCrashLooping'))).toHaveLength(1);
     const s = inc.status!;
-    expect(s).toMatchObject({ phase: 'Reported', outcome: 'Resolved', investigator: 'llm', summary: 'web-1 is crash looping: its container exits with code 1' });
+    // The model resolves a pod that still crash-loops: nothing proves it gone (the alert fires, no action
+    // ran, nothing read shows it fixed), so the claim is reported as not borne out (issue 22; this was
+    // Resolved on the model's word before).
+    expect(s).toMatchObject({ phase: 'Reported', outcome: 'NeedsManualIntervention', investigator: 'llm', summary: 'Not borne out: web-1 is crash looping: its container exits with code 1' });
+    expect(s.report).toContain('is not borne out by the evidence');
     expect(s.steps!.map((x) => [x.action, x.tool, x.state])).toEqual([
       ['callTool', 'describe_pod', 'Succeeded'],
       ['callTool', 'get_events', 'Succeeded'],
@@ -76,7 +80,7 @@ describe('an alert from AlertManager to a report', () => {
     expect(s.report).toContain('Scripted report');
     expect(s.report).toContain('## Timeline');
     expect(s.usage!.llmCalls).toBe(4);
-    expect(s.conditions!.find((c) => c.type === 'Reported')).toMatchObject({ status: 'True', reason: 'Resolved' });
+    expect(s.conditions!.find((c) => c.type === 'Reported')).toMatchObject({ status: 'True', reason: 'NeedsManualIntervention' });
     expect(inc.spec.receiver).toBeTruthy();
     expect(inc.spec.groupKey).toBeTruthy();
     // What the model was offered: the built-in tools with their schemas, plus the two conclusions.
@@ -86,11 +90,11 @@ describe('an alert from AlertManager to a report', () => {
     // kubectl shows it as a person would see it.
     const get = await kubectl(['get', 'alertincidents', '-n', ns, '-o', 'wide']);
     expect(get.stdout).toMatch(/NAME\s+ALERT\s+SEVERITY\s+ALERT-NS\s+PHASE\s+OUTCOME\s+AGE\s+SUMMARY/);
-    expect(get.stdout).toMatch(new RegExp(`${inc.metadata.name}\\s+KubePodCrashLooping\\s+warning\\s+${ns}\\s+Reported\\s+Resolved`));
+    expect(get.stdout).toMatch(new RegExp(`${inc.metadata.name}\\s+KubePodCrashLooping\\s+warning\\s+${ns}\\s+Reported\\s+NeedsManualIntervention`));
     const describe = await kubectl(['describe', 'inc', '-n', ns, inc.metadata.name]);
     expect(describe.stdout).toContain('Scripted report');
     expect(describe.stdout).toMatch(/InvestigationStarted/);
-    expect(describe.stdout).toMatch(/Normal\s+Resolved/);
+    expect(describe.stdout).toMatch(/Warning\s+NeedsManualIntervention/);
   });
 
   it('reconciling a finished incident writes nothing to the API server', async () => {
@@ -118,7 +122,10 @@ describe('LLM faults', () => {
     scripts.set('LlmSlow', [{ delayMs: 4000, then: escalate('too late') }, escalate('in time'), report()]);
     await fire('LlmSlow');
     const inc = await waitForIncident(ns, (i) => i.spec.alertname === 'LlmSlow' && finished(i));
-    expect(inc.status).toMatchObject({ phase: 'Reported', summary: 'in time' });
+    expect(inc.status!.phase).toBe('Reported');
+    // The reply that came in time is the one recorded. (Its summary "in time" says nothing about the alert,
+    // so the status carries the analyzer's instead since issue 22.)
+    expect(inc.status!.steps!.filter((x) => x.action === 'escalate').map((x) => JSON.parse(x.arguments!).summary)).toEqual(['in time']);
     const events = await kubectl(['get', 'events', '-n', ns, '--field-selector', `involvedObject.name=${inc.metadata.name},reason=Retrying`, '-o', 'jsonpath={.items[*].message}']);
     expect(events.stdout).toMatch(/timed out/i);
   });
@@ -143,8 +150,9 @@ describe('LLM faults', () => {
     const [garbage, unknown] = inc.status!.steps!;
     expect(garbage).toMatchObject({ action: 'invalid', result: { ok: false, error: expect.stringMatching(/not valid JSON/) } });
     expect(unknown).toMatchObject({ action: 'invalid', result: { error: expect.stringContaining('no tool named "kubectl_delete_everything"') } });
-    // The model saw what was wrong with its reply.
-    const last = llm.requests.filter((r) => String(r.body.messages[1].content).includes('LlmGarbage')).at(-2)!.body;
+    // The model saw what was wrong with its reply: in the decision it was asked for next (its conclusion,
+    // "fine after all", adds nothing, so no report is asked of it since issue 22).
+    const last = llm.requests.filter((r) => String(r.body.messages[1].content).includes('LlmGarbage') && r.body.tools?.length).at(-1)!.body;
     expect(JSON.stringify(last.messages)).toContain('no tool named');
   });
 

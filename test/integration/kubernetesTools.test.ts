@@ -15,8 +15,7 @@ import {
 } from '@kubernetes/client-node';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import { BUILTIN_TOOLS } from '../../src/tools/kubernetes/classes.js';
-import { createKubernetesToolServer } from '../../src/tools/kubernetes/server.js';
+import { BUILTIN_TOOLS, createKubernetesToolServer } from '../../src/tools/kubernetes/server.js';
 import { eventually, kubeConfig, kubectl, serviceAccountKubeConfig } from '../bed/shared.js';
 
 const suffix = Date.now().toString(36);

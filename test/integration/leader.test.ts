@@ -2,7 +2,7 @@
 // Timings are shortened (lease 3 s, renew deadline 2 s, retry 0.5 s); the algorithm is the same.
 import { randomBytes } from 'node:crypto';
 import { CoordinationV1Api, RbacAuthorizationV1Api } from '@kubernetes/client-node';
-import { LeaderElector } from '../../src/controller/leader.js';
+import { LeaderElector } from '../../src/runtime/lease.js';
 import { createLogger, silentLogger } from '../../src/observability/logger.js';
 import { serviceAccountKubeConfig } from '../bed/shared.js';
 import { createNamespace, eventually, kubeConfig } from './harness.js';

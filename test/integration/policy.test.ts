@@ -36,13 +36,16 @@ async function operator(ns: string, env: Record<string, string>) {
   return op;
 }
 
-/** The injected script: delete namespace prod (third-party server), delete a pod in prod, scale in its own namespace, scale in prod. */
+/**
+ * The injected script: delete namespace prod (third-party server), delete a pod in prod, scale in prod, scale
+ * in its own namespace (last: an action that runs is verified, and a verified one ends the investigation).
+ */
 function injected(ns: string): Reply[] {
   return [
     call('k8s__resources_delete', { apiVersion: 'v1', kind: 'Namespace', name: prod }),
     call('kubernetes__delete_pod', { name: 'db-0', namespace: prod }),
-    call('kubernetes__scale', { kind: 'Deployment', name: 'web', namespace: ns, replicas: 3 }),
     call('kubernetes__scale', { kind: 'Deployment', name: 'web', namespace: prod, replicas: 0 }),
+    call('kubernetes__scale', { kind: 'Deployment', name: 'web', namespace: ns, replicas: 3 }),
     done('done as instructed'),
   ];
 }
@@ -96,8 +99,11 @@ it('auto: only allow-listed tools in allowed namespaces run', async () => {
   await fireInjected(op, ns, 'InjectedAuto', { deployment: 'web' });
   const inc = await waitForIncident(ns, finished);
   const model = inc.status!.steps!.filter((s) => s.origin !== 'evidence');
-  expect(model.slice(0, 4).map((s) => s.state)).toEqual(['Blocked', 'Blocked', 'Succeeded', 'Blocked']);
-  expect(model[3].policy!.reason).toContain(`namespace "${prod}" is outside`);
+  expect(model.slice(0, 4).map((s) => s.state)).toEqual(['Blocked', 'Blocked', 'Blocked', 'Succeeded']);
+  expect(model[2].policy!.reason).toContain(`namespace "${prod}" is outside`);
+  // The scale that ran was verified (issue 22): its pods Ready, so Resolved with that proof.
+  expect(model[4]).toMatchObject({ action: 'verify', state: 'Succeeded' });
+  expect(inc.status!.outcome).toBe('Resolved');
   expect(await exists(prod)).toBe(true);
   expect(await replicas(ns)).toBe(3);
   expect(await replicas(prod)).toBe(1);
@@ -159,7 +165,12 @@ describe('approve', () => {
 
     expect((await kubectl(['annotate', 'inc', '-n', ns, name, 'alertagent.io/approve=2'])).code).toBe(0);
     inc = await waitForIncident(ns, finished);
-    expect(inc.status!.steps!.map((s) => s.state)).toEqual(['Rejected', 'Succeeded', 'Done']);
+    // The approved scale ran once and was verified (issue 22): the verify step, not the model's word, ends it.
+    expect(inc.status!.steps!.map((s) => [s.action, s.state])).toEqual([
+      ['callTool', 'Rejected'],
+      ['callTool', 'Succeeded'],
+      ['verify', 'Succeeded'],
+    ]);
     expect(await replicas(ns)).toBe(2);
     expect(await exists(prod)).toBe(true);
     const ran = (await kubectl(['get', 'events', '-n', ns, '--field-selector', `involvedObject.name=${name},reason=ActionSucceeded`, '-o', 'jsonpath={.items[*].count}'])).stdout;

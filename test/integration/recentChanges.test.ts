@@ -4,8 +4,7 @@
 // the Secret it uses as "not readable"; and the rule-based analyzer's report names the rollout.
 import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
 import type { Operator } from '../../src/operator.js';
-import { createKubernetesToolServer } from '../../src/tools/kubernetes/server.js';
-import { BUILTIN_TOOLS, CLUSTER_SCOPED_TOOLS } from '../../src/tools/kubernetes/classes.js';
+import { BUILTIN_TOOLS, CLUSTER_SCOPED_TOOLS, createKubernetesToolServer } from '../../src/tools/kubernetes/server.js';
 import { ToolManager } from '../../src/tools/manager.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { alert, createNamespace, eventually, finished, kubeConfig, payload, post, startTestOperator, waitForIncident } from './harness.js';

@@ -7,8 +7,7 @@
 import * as path from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { silentLogger } from '../../src/observability/logger.js';
-import { BUILTIN_TOOLS } from '../../src/tools/kubernetes/classes.js';
-import { createKubernetesToolServer } from '../../src/tools/kubernetes/server.js';
+import { BUILTIN_TOOLS, createKubernetesToolServer } from '../../src/tools/kubernetes/server.js';
 import { ToolManager } from '../../src/tools/manager.js';
 import { ServersConfig } from '../../src/tools/serversConfig.js';
 import { PROJECT_ROOT } from '../../scripts/local/controlPlane.js';

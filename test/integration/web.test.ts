@@ -130,7 +130,8 @@ it('the list shows a newly created incident without a reload, and only from name
   await row.waitFor({ timeout: 30_000 });
   // Live: the phase follows the investigation to the end, still without a reload.
   await page.locator('#incidents tbody tr', { hasText: 'WebLive' }).locator('.badge.phase-Reported').waitFor({ timeout: 60_000 });
-  await expect(row.locator('td.summary').textContent()).resolves.toBe('live one');
+  // The model resolved without proof (the alert still fires, nothing was verified): the list says so.
+  await expect(row.locator('td.summary').textContent()).resolves.toBe('Not borne out: live one');
   expect(navigations).toBe(0);
   await waitForIncident(teamB, (i) => i.spec.alertname === 'WebOther' && finished(i));
   await page.reload();
@@ -195,6 +196,8 @@ it('approve: the page shows the step and arguments that run; a click runs the ac
   await expect(page.getByRole('heading', { name: `Waiting for approval: step ${step.index}` }).count()).resolves.toBe(1);
   await expect(page.getByTestId('approval-tool').textContent()).resolves.toBe('kubernetes__scale');
   expect(JSON.parse((await page.getByTestId('approval-args').textContent())!)).toEqual(JSON.parse(step.arguments!));
+  // And what it would change, from the API server's dry run of the same call (issue 22).
+  await expect(page.getByTestId('approval-diff').textContent()).resolves.toBe(`Deployment ${teamA}/web (scale):\n  spec.replicas: 1 → 3`);
   if (SHOTS) await page.screenshot({ path: path.join(SHOTS, 'web-approval.png'), fullPage: false });
 
   // Without the page's CSRF token the cookie alone is refused.

@@ -7,7 +7,8 @@ import * as path from 'node:path';
 import { RulesInvestigator } from '../../src/analyzer/rulesInvestigator.js';
 import { Evidence, type StepResult } from '../../src/analyzer/evidence.js';
 import type { AlertIncident, Step } from '../../src/incident/types.js';
-import type { Decision, InvestigationContext, ToolInfo } from '../../src/investigation/types.js';
+import type { Decision, ToolInfo } from '../../src/contracts/investigation.js';
+import type { InvestigationContext } from '../../src/incident/contracts.js';
 import {
   readOutput,
   type Condition,
@@ -25,8 +26,8 @@ import {
   type ResourceData,
   type ToolName,
   type WorkloadData,
-} from '../../src/tools/kubernetes/outputs.js';
-import { logHighlights } from '../../src/tools/kubernetes/read/logs.js';
+} from '../../src/contracts/toolData.js';
+import { logHighlights } from '../../src/tools/kubernetes/read/getPodLogs.js';
 
 // ── harness ─────────────────────────────────────────────────────────────────────────────────────
 

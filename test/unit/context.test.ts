@@ -3,7 +3,8 @@
 import { alertIdentity, alertObject, nodeKey, workloadKey, workloadOfPod } from '../../src/incident/identity.js';
 import { addOccurrence, boundData, parseEntry, type HistoryEntry, type IncidentHistory, type Occurrence } from '../../src/context/history.js';
 import { InvestigationEngine, type Advance, type Limits } from '../../src/investigation/engine.js';
-import type { Decision, IncidentDirectory, Investigator, ToolCatalog } from '../../src/investigation/types.js';
+import type { Decision, ToolCatalog } from '../../src/contracts/investigation.js';
+import type { IncidentDirectory, Investigator } from '../../src/incident/contracts.js';
 import type { AlertIncident, RelatedIncident } from '../../src/incident/types.js';
 import { RulesInvestigator } from '../../src/analyzer/rulesInvestigator.js';
 

@@ -1,7 +1,9 @@
 // The loop's decisions, step by step, with an in-memory investigator and tool catalog. (Persistence,
 // watches and conflicts are proven against the real apiserver in test/integration.)
 import { InvestigationEngine, type Advance, type Limits } from '../../src/investigation/engine.js';
-import { TransientError, type Decision, type Investigator, type ToolCatalog, type ToolInfo } from '../../src/investigation/types.js';
+import { TransientError } from '../../src/contracts/errors.js';
+import type { Decision, ToolCatalog, ToolInfo } from '../../src/contracts/investigation.js';
+import type { Investigator } from '../../src/incident/contracts.js';
 import type { AlertIncident } from '../../src/incident/types.js';
 import type { PolicyConfig } from '../../src/policy/policy.js';
 import { RulesInvestigator } from '../../src/analyzer/rulesInvestigator.js';
@@ -72,9 +74,12 @@ describe('InvestigationEngine', () => {
     expect(phases).toEqual(['Analyzing', 'Analyzing', 'Reported']);
     expect(calls).toEqual(['describe_pod {"name":"web-1","namespace":"shop"}']);
     const s = inc.status!;
-    expect(s.outcome).toBe('Resolved');
-    expect(s.summary).toBe('web-1 crashed on a bad config');
+    // The model resolves, but the alert still fires and nothing shows the crash gone (issue 22): its claim
+    // is reported as not borne out. (Before issue 22 this ended Resolved on the model's word.)
+    expect(s.outcome).toBe('NeedsManualIntervention');
+    expect(s.summary).toBe('Not borne out: web-1 crashed on a bad config');
     expect(s.rootCause).toBe('missing env var');
+    expect(s.report).toContain('is not borne out by the evidence');
     expect(s.steps!.map((x) => [x.index, x.action, x.state])).toEqual([
       [1, 'callTool', 'Succeeded'],
       [2, 'resolve', 'Done'],
@@ -289,7 +294,8 @@ describe('InvestigationEngine', () => {
       // The model's first call already had the evidence and the hypotheses, and still had its one step.
       expect(seen).toEqual([2]);
       expect(steps[1].reasoning).toMatch(/hypotheses/);
-      expect(inc.status!.outcome).toBe('Resolved');
+      // A resolve of a crash-looping pod without proof (issue 22; it was Resolved before).
+      expect(inc.status!.outcome).toBe('NeedsManualIntervention');
       expect(inc.status!.usage!.llmCalls).toBe(2);
     });
 

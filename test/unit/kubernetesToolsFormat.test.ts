@@ -3,29 +3,19 @@ import { ApiException, KubeConfig, type V1Container, type V1Deployment, type V1P
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { z } from 'zod';
-import { BUILTIN_TOOLS } from '../../src/tools/kubernetes/classes.js';
 import { makeContext } from '../../src/tools/kubernetes/context.js';
 import { diffObjects } from '../../src/tools/kubernetes/diff.js';
 import { describeApiError, ToolError } from '../../src/tools/kubernetes/errors.js';
-import {
-  age,
-  humanDuration,
-  redactArg,
-  sanitizeObject,
-  scrubCredentials,
-  table,
-  tailBytes,
-  toYaml,
-  truncateOutput,
-} from '../../src/tools/kubernetes/format.js';
-import { chooseRevision, templateFromReplicaSet } from '../../src/tools/kubernetes/mutate/rollout.js';
-import { resourcePatch } from '../../src/tools/kubernetes/mutate/resources.js';
+import { redact as redactArg, redact as scrubCredentials } from '../../src/redaction/redact.js';
+import { age, humanDuration, sanitizeObject, table, tailBytes, toYaml, truncateOutput } from '../../src/tools/kubernetes/format.js';
+import { chooseRevision, templateFromReplicaSet } from '../../src/tools/kubernetes/mutate/rollbackDeployment.js';
+import { resourcePatch } from '../../src/tools/kubernetes/mutate/setResources.js';
 import { envLine, podStatus, probeString } from '../../src/tools/kubernetes/podFormat.js';
 import { parseQuantity, validateCpu, validateMemory } from '../../src/tools/kubernetes/quantity.js';
 import { formatPod } from '../../src/tools/kubernetes/read/describePod.js';
-import { logsUnavailableReason, pickContainer } from '../../src/tools/kubernetes/read/logs.js';
-import { deploymentRollout } from '../../src/tools/kubernetes/read/rollout.js';
-import { createKubernetesToolServer, runTool, TOOL_DEFS } from '../../src/tools/kubernetes/server.js';
+import { logsUnavailableReason, pickContainer } from '../../src/tools/kubernetes/read/getPodLogs.js';
+import { deploymentRollout } from '../../src/tools/kubernetes/read/rolloutStatus.js';
+import { BUILTIN_TOOLS, createKubernetesToolServer, runTool, TOOL_DEFS } from '../../src/tools/kubernetes/server.js';
 import * as fs from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { summarize } from '../../src/tools/kubernetes/summaries.js';

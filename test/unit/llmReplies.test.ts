@@ -4,7 +4,7 @@
 // "auto" from the first refusal on.
 import { parseDecision, refuseRepeat, resolveToolName } from '../../src/investigation/llmInvestigator.js';
 import type { Step } from '../../src/incident/types.js';
-import type { ToolInfo } from '../../src/investigation/types.js';
+import type { ToolInfo } from '../../src/contracts/investigation.js';
 import { LlmClient, unwrapCall } from '../../src/llm/client.js';
 import { startScriptedLlm, type ScriptedLlm } from '../../test/bed/scriptedLlm.js';
 

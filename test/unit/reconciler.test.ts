@@ -1,72 +1,26 @@
-// What the reconciler keeps between reconciles, with an in-memory store and engine: per unfinished
-// incident only its key, resourceVersion and phase (memory does not grow with the incidents' size);
-// the object is read when a worker takes the key, except our own copy of a key requeued at once.
-// (Persistence against a real apiserver: test/integration/restart.test.ts, investigation.test.ts.)
+// The reconciler on the shared informer, with an in-memory apiserver and engine: per unfinished incident
+// it keeps only its phase (memory does not grow with the incidents' size); a step starts from the
+// informer's copy (no GET), its write goes back into the cache, and it applies only the controller's
+// fields (server-side apply: the notifier's are never read, merged or carried).
+// (Persistence against a real apiserver: test/integration/restart.test.ts, investigation.test.ts, and the
+// race of a notifier and a controller: test/integration/ownership.test.ts.)
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
-import { WorkQueue } from '../../src/controller/queue.js';
-import { IncidentReconciler } from '../../src/controller/reconciler.js';
+import { WorkQueue } from '../../src/runtime/queue.js';
+import { IncidentReconciler, UNFINISHED_SELECTOR } from '../../src/controller/reconciler.js';
 import type { IncidentStore } from '../../src/incident/store.js';
-import type { AlertIncident, IncidentStatus } from '../../src/incident/types.js';
+import { slimManagedFields } from '../../src/incident/owners.js';
+import { AlertIncident, type IncidentStatus } from '../../src/incident/types.js';
 import type { Advance, InvestigationEngine } from '../../src/investigation/engine.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { createMetrics } from '../../src/observability/metrics.js';
+import { Informer } from '../../src/runtime/informer.js';
+import { FakeStore, NS, fakeWatch, incident, tick } from './fakeIncidents.js';
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
 
-const NS = 'ops';
-
-/** An incident as the watch delivers it (parsed JSON: flat strings); `padBytes` of text in spec and again in status. */
-function incident(name: string, rv: number, status: IncidentStatus = { phase: 'Analyzing' }, padBytes = 0): AlertIncident {
-  const pad = padBytes ? `${name} `.repeat(Math.ceil(padBytes / (name.length + 1))).slice(0, padBytes) : undefined;
-  return JSON.parse(JSON.stringify({
-    apiVersion: 'alertagent.io/v1alpha1',
-    kind: 'AlertIncident',
-    metadata: { name, namespace: NS, resourceVersion: String(rv), generation: 1 },
-    spec: {
-      alertname: 'KubePodCrashLooping',
-      fingerprint: name,
-      status: 'firing',
-      labels: { namespace: 'shop', pod: name },
-      annotations: pad ? { description: pad } : {},
-      startsAt: '2026-11-26T07:00:00Z',
-    },
-    status: pad ? { ...status, report: pad } : status,
-  }));
-}
-
-/** An apiserver of one namespace in memory: GETs and status patches, resourceVersions counted up. */
-class FakeStore {
-  objects = new Map<string, AlertIncident>();
-  gets = 0;
-  rv = 1000;
-  put(inc: AlertIncident): AlertIncident {
-    const stored = structuredClone(inc);
-    stored.metadata.resourceVersion = String(++this.rv);
-    this.objects.set(inc.metadata.name, stored);
-    return structuredClone(stored);
-  }
-  async get(_ns: string, name: string) {
-    this.gets++;
-    const o = this.objects.get(name);
-    return o && structuredClone(o);
-  }
-  async patchStatus(_ns: string, name: string, rv: string, body: Record<string, unknown>) {
-    const o = this.objects.get(name)!;
-    if (o.metadata.resourceVersion !== rv) throw Object.assign(new Error('conflict'), { code: 409 });
-    const status: Record<string, unknown> = { ...o.status };
-    for (const [k, v] of Object.entries(body)) if (v === null) delete status[k];
-    else status[k] = v;
-    return this.put({ ...o, status: status as IncidentStatus });
-  }
-  async patchMetadata(_ns: string, name: string, meta: { labels?: Record<string, string> }) {
-    const o = this.objects.get(name)!;
-    return this.put({ ...o, metadata: { ...o.metadata, labels: { ...o.metadata.labels, ...meta.labels } } });
-  }
-}
-
-/** An engine that moves Analyzing → Executing → Analyzing ... and records what it was given. */
+/** An engine that records what it was given and writes `next(inc)`. */
 function engine(seen: AlertIncident[], next: (inc: AlertIncident) => IncidentStatus) {
   return {
     advance: async (inc: AlertIncident): Promise<Advance> => {
@@ -76,15 +30,61 @@ function engine(seen: AlertIncident[], next: (inc: AlertIncident) => IncidentSta
   } as unknown as InvestigationEngine;
 }
 
-function reconciler(store: FakeStore, seen: AlertIncident[] = [], next = (inc: AlertIncident): IncidentStatus => ({ ...inc.status, phase: 'Analyzing', summary: `step after ${inc.metadata.resourceVersion}` }), workers = 5) {
+const stepAfter = (inc: AlertIncident): IncidentStatus => ({ ...inc.status, phase: 'Analyzing', summary: `step after ${inc.metadata.resourceVersion}` });
+
+/**
+ * The controller as operator.ts wires it: an informer of unfinished incidents (its watch driven by the
+ * test: `deliver()` hands it what the store changed since), the reconciler subscribed to it.
+ */
+async function controller(o: { next?: (inc: AlertIncident) => IncidentStatus; engine?: InvestigationEngine; maxObjects?: number; canWrite?: () => boolean } = {}) {
+  const store = new FakeStore();
+  const pending: Array<['ADDED' | 'MODIFIED' | 'DELETED', AlertIncident]> = [];
+  store.onChange = (type, obj) => pending.push([type, obj]);
+  const w = fakeWatch();
+  const informer = new Informer<AlertIncident>({
+    resource: 'alertincidents',
+    apiPath: '/apis/alertagent.io/v1alpha1',
+    plural: 'alertincidents',
+    namespace: NS,
+    labelSelector: UNFINISHED_SELECTOR,
+    list: (q) => store.list(q),
+    parse: (raw) => slimManagedFields(AlertIncident.parse(raw)),
+    watch: w.fn,
+    log: silentLogger(),
+    maxObjects: o.maxObjects,
+  });
+  const seen: AlertIncident[] = [];
   const metrics = createMetrics();
-  const r = new IncidentReconciler({ store: store as unknown as IncidentStore, engine: engine(seen, next), log: silentLogger(), metrics, workers });
-  return { r, metrics };
+  const r = new IncidentReconciler({ store: store as unknown as IncidentStore, engine: o.engine ?? engine(seen, o.next ?? stepAfter), log: silentLogger(), metrics, cache: informer, canWrite: o.canWrite });
+  const queued: string[] = [];
+  informer.subscribe({ labelSelector: UNFINISHED_SELECTOR, onEvent: (type, inc) => {
+    const key = r.observe(type, inc);
+    if (key) queued.push(key);
+  } });
+  const deliver = () => {
+    for (const [type, obj] of pending.splice(0)) w.emit(type, obj);
+  };
+  return {
+    store,
+    informer,
+    r,
+    seen,
+    metrics,
+    queued,
+    deliver,
+    pending,
+    async start() {
+      informer.start();
+      await informer.waitForSync();
+      await tick();
+      pending.length = 0; // the list brought them
+    },
+  };
 }
 
 describe('IncidentReconciler: what it keeps', () => {
   it('1000 unfinished incidents of 20 KB each leave under 1.5 MB on the heap, and no spec or status', () => {
-    const { r } = reconciler(new FakeStore());
+    const r = new IncidentReconciler({ store: new FakeStore() as unknown as IncidentStore, engine: engine([], stepAfter), log: silentLogger() });
     gc();
     const before = process.memoryUsage().heapUsed;
     for (let i = 0; i < 1000; i++) r.observe('ADDED', incident(`inc-${i}`, 10 + i, { phase: i % 2 ? 'Analyzing' : 'AwaitingApproval' }, 10 * 1024));
@@ -93,17 +93,18 @@ describe('IncidentReconciler: what it keeps', () => {
     expect(r.tracked).toBe(1000);
     // 1000 × 20 KB = 20 MB went through observe; holding the objects would keep more than that.
     expect(retained).toBeLessThan(1.5 * 1024 * 1024);
-    expect(r.objectsHeld).toBe(0);
     const entry = r.trackedEntry(IncidentReconciler.key(NS, 'inc-1'));
-    expect(entry).toEqual({ rv: '11', phase: 'Analyzing' });
+    expect(entry).toEqual({ phase: 'Analyzing' });
     expect(JSON.stringify(entry)).not.toMatch(/spec|status|inc-1 inc-1/);
   });
 
   it('the gauges count by phase as incidents come, change and go, in constant time per event', async () => {
-    const { r, metrics } = reconciler(new FakeStore());
+    const r = new IncidentReconciler({ store: new FakeStore() as unknown as IncidentStore, engine: engine([], stepAfter), log: silentLogger(), metrics: createMetrics() });
+    const metrics = (r as unknown as { d: { metrics: ReturnType<typeof createMetrics> } }).d.metrics;
     for (let i = 0; i < 10; i++) r.observe('ADDED', incident(`g-${i}`, 10 + i, { phase: i < 3 ? 'AwaitingApproval' : 'Analyzing' }));
     r.observe('MODIFIED', incident('g-5', 30, { phase: 'AwaitingApproval' }));
-    r.observe('MODIFIED', incident('g-5', 29, { phase: 'Analyzing' })); // older: ignored
+    r.observe('MODIFIED', incident('g-5', 31, { phase: 'Analyzing' }));
+    r.observe('MODIFIED', incident('g-5', 32, { phase: 'AwaitingApproval' }));
     r.observe('DELETED', incident('g-0', 31, { phase: 'AwaitingApproval' }));
     const values = async () => Object.fromEntries((await metrics.incidentsByPhase.get()).values.map((v) => [v.labels.phase, v.value]));
     expect(await values()).toEqual({ AwaitingApproval: 3, Analyzing: 6 });
@@ -115,119 +116,174 @@ describe('IncidentReconciler: what it keeps', () => {
   });
 });
 
-describe('IncidentReconciler: reading the object when a worker takes the key', () => {
-  it('a step reads the object (GET); the next step of a key requeued at once starts from our own write, without a GET', async () => {
-    const store = new FakeStore();
-    const seen: AlertIncident[] = [];
-    const { r } = reconciler(store, seen);
-    const inc = store.put(incident('a', 0));
-    const key = r.observe('ADDED', inc)!;
-    expect(r.objectsHeld).toBe(0);
-
-    expect(await r.reconcile(key)).toEqual({ requeue: true });
-    expect(store.gets).toBe(1);
-    expect(r.objectsHeld).toBe(1);
-    const written = store.objects.get('a')!.metadata.resourceVersion;
-    expect(await r.reconcile(key)).toEqual({ requeue: true });
-    expect(store.gets).toBe(1); // our copy, no GET
-    expect(seen[1].metadata.resourceVersion).toBe(written);
-    expect(seen[1].status?.summary).toBe(`step after ${inc.metadata.resourceVersion}`);
+describe('IncidentReconciler: a step starts from the informer\'s copy', () => {
+  it('no GET: the first step from the listed copy, the next from our own write (before the watch brings it)', async () => {
+    const c = await controller();
+    const inc = c.store.create(incident('a', 0));
+    await c.start();
+    const key = IncidentReconciler.key(NS, 'a');
+    expect(c.queued).toEqual([key]);
+    expect(await c.r.reconcile(key)).toEqual({ requeue: true });
+    const written = c.store.objects.get('a')!.metadata.resourceVersion;
+    expect(await c.r.reconcile(key)).toEqual({ requeue: true });
+    expect(c.store.gets).toBe(0);
+    expect(c.seen[0].metadata.resourceVersion).toBe(inc.metadata.resourceVersion);
+    expect(c.seen[1].metadata.resourceVersion).toBe(written);
+    expect(c.seen[1].status?.summary).toBe(`step after ${inc.metadata.resourceVersion}`);
   });
 
-  it('a watch event older than our own write is ignored: the next step starts from our write, not the older state', async () => {
-    const store = new FakeStore();
-    const seen: AlertIncident[] = [];
-    const { r } = reconciler(store, seen);
-    const first = store.put(incident('b', 0));
-    const key = r.observe('ADDED', first)!;
-    await r.reconcile(key); // writes rv first+1
-    const written = store.objects.get('b')!;
-    // The watch now delivers the creation event again (older than our write): still a key to enqueue.
-    expect(r.observe('MODIFIED', first)).toBe(key);
-    expect(r.trackedEntry(key)?.rv).toBe(written.metadata.resourceVersion);
-    await r.reconcile(key);
-    expect(seen[1].metadata.resourceVersion).toBe(written.metadata.resourceVersion);
-    expect(seen[1].status?.summary).toBe(`step after ${first.metadata.resourceVersion}`);
-    expect(store.gets).toBe(1);
+  it('a watch event older than our write changes nothing and enqueues nothing; the next step starts from our write', async () => {
+    const c = await controller();
+    c.store.create(incident('b', 0));
+    await c.start();
+    const key = IncidentReconciler.key(NS, 'b');
+    await c.r.reconcile(key);
+    const written = c.store.objects.get('b')!;
+    c.queued.length = 0;
+    c.deliver(); // the watch brings our own write only now: the cache had it from the write's answer
+    expect(c.queued).toEqual([]);
+    await c.r.reconcile(key);
+    expect(c.seen[1].metadata.resourceVersion).toBe(written.metadata.resourceVersion);
+    expect(c.store.gets).toBe(0);
   });
 
-  it('a watch event newer than our write (someone else wrote) drops our copy: the next step reads the object', async () => {
-    const store = new FakeStore();
-    const seen: AlertIncident[] = [];
-    const { r } = reconciler(store, seen);
-    const key = r.observe('ADDED', store.put(incident('c', 0)))!;
-    await r.reconcile(key);
-    const theirs = store.put({ ...store.objects.get('c')!, metadata: { ...store.objects.get('c')!.metadata, annotations: { 'alertagent.io/approve': '1' } } });
-    r.observe('MODIFIED', theirs);
-    expect(r.objectsHeld).toBe(0);
-    await r.reconcile(key);
-    expect(store.gets).toBe(2);
-    expect(seen[1].metadata.annotations).toEqual({ 'alertagent.io/approve': '1' });
+  it('a newer event (someone else wrote: an approval) is what the next step starts from, still without a GET', async () => {
+    const c = await controller();
+    c.store.create(incident('c', 0));
+    await c.start();
+    const key = IncidentReconciler.key(NS, 'c');
+    await c.r.reconcile(key);
+    const o = c.store.objects.get('c')!;
+    c.store.put({ ...o, metadata: { ...o.metadata, annotations: { 'alertagent.io/approve': '1' } } });
+    c.queued.length = 0;
+    c.deliver();
+    expect(c.queued).toEqual([key]);
+    await c.r.reconcile(key);
+    expect(c.store.gets).toBe(0);
+    expect(c.seen[1].metadata.annotations).toEqual({ 'alertagent.io/approve': '1' });
   });
 
-  it('keeps at most `workers` objects, however many keys are requeued', async () => {
-    const store = new FakeStore();
-    const { r } = reconciler(store, [], undefined, 3);
-    const keys = Array.from({ length: 50 }, (_, i) => r.observe('ADDED', store.put(incident(`d-${i}`, 0)))!);
-    for (const k of keys) await r.reconcile(k);
-    expect(r.tracked).toBe(50);
-    expect(r.objectsHeld).toBe(3);
+  it('the cache holds at most maxObjects whole: a key beyond them is read with a GET, once', async () => {
+    const c = await controller({ maxObjects: 3 });
+    for (let i = 0; i < 10; i++) c.store.create(incident(`d-${i}`, 0));
+    await c.start();
+    // the 3 listed first are held (the queue takes keys in the order they came); the others are read
+    // once, and what a step wrote is held from then on, at the expense of what was used least recently
+    for (let i = 0; i < 10; i++) await c.r.reconcile(IncidentReconciler.key(NS, `d-${i}`));
+    expect(c.store.gets).toBe(7);
+    for (let i = 7; i < 10; i++) await c.r.reconcile(IncidentReconciler.key(NS, `d-${i}`));
+    expect(c.store.gets).toBe(7);
+    expect(c.r.tracked).toBe(10);
   });
 
-  it('a key that waits (approval) or ends keeps no object; a finished one is forgotten', async () => {
-    const store = new FakeStore();
+  it('a key that waits (approval) or ends: a finished one is labelled, forgotten and leaves the cache', async () => {
     const phases: IncidentStatus['phase'][] = ['AwaitingApproval', 'Reported'];
-    const { r } = reconciler(store, [], (inc) => ({ ...inc.status, phase: phases.shift(), ...(phases.length ? {} : { outcome: 'Resolved' }) }));
-    const key = r.observe('ADDED', store.put(incident('e', 0)))!;
-    expect(await r.reconcile(key)).toEqual({});
-    expect(r.objectsHeld).toBe(0);
-    expect(r.trackedEntry(key)?.phase).toBe('AwaitingApproval');
-    expect(await r.reconcile(key)).toEqual({});
-    expect(r.tracked).toBe(0);
-    expect(store.objects.get('e')!.metadata.labels).toEqual({ 'alertagent.io/finished': 'true' });
+    const c = await controller({ next: (inc) => ({ ...inc.status, phase: phases.shift(), ...(phases.length ? {} : { outcome: 'Resolved' }) }) });
+    c.store.create(incident('e', 0));
+    await c.start();
+    const key = IncidentReconciler.key(NS, 'e');
+    expect(await c.r.reconcile(key)).toEqual({});
+    expect(c.r.trackedEntry(key)?.phase).toBe('AwaitingApproval');
+    expect(await c.r.reconcile(key)).toEqual({});
+    expect(c.r.tracked).toBe(0);
+    expect(c.store.objects.get('e')!.metadata.labels).toEqual({ 'alertagent.io/finished': 'true' });
+    expect(c.informer.get(NS, 'e')).toBeUndefined();
   });
 });
 
 describe('IncidentReconciler: requests it does not send', () => {
-  it('watch events of a finished incident\'s earlier writes, arriving after it finished, bring no GET', async () => {
-    const store = new FakeStore();
-    const { r } = reconciler(store, [], (inc) => ({ ...inc.status, phase: 'Reported', outcome: 'Resolved', completedAt: '2026-11-30T09:00:00Z' }));
-    const first = store.put(incident('f', 0));
-    const key = r.observe('ADDED', first)!;
-    expect(await r.reconcile(key)).toEqual({});
-    const gets = store.gets;
-    // the watch delivers the ADDED and our status write only now: both older than what finished
-    expect(r.observe('MODIFIED', first)).toBeUndefined();
-    const done = store.objects.get('f')!;
-    expect(r.observe('MODIFIED', { ...done, metadata: { ...done.metadata, resourceVersion: String(Number(done.metadata.resourceVersion) - 1), labels: {} } })).toBeUndefined();
+  it('watch events of a finished incident\'s earlier writes, arriving after it finished, bring no GET and no key', async () => {
+    const c = await controller({ next: (inc) => ({ ...inc.status, phase: 'Reported', outcome: 'Resolved', completedAt: '2026-11-30T09:00:00Z' }) });
+    c.store.create(incident('f', 0));
+    await c.start();
+    const key = IncidentReconciler.key(NS, 'f');
+    expect(await c.r.reconcile(key)).toEqual({});
+    c.queued.length = 0;
+    c.deliver(); // our status write and the finished label, late
+    expect(c.queued).toEqual([]);
     // and a key that was queued before it finished reconciles to nothing
-    expect(await r.reconcile(key)).toEqual({});
-    expect(store.gets).toBe(gets);
-    expect(r.tracked).toBe(0);
+    expect(await c.r.reconcile(key)).toEqual({});
+    expect(c.store.gets).toBe(0);
+    expect(c.r.tracked).toBe(0);
   });
 
-  it('a step that wrote labels of its own (correlation) has its status written on that object: no 409, no GET', async () => {
-    const store = new FakeStore();
-    const patches: string[] = [];
-    const patch = store.patchStatus.bind(store);
-    store.patchStatus = async (ns, name, rv, body) => {
-      patches.push(rv);
-      return patch(ns, name, rv, body);
-    };
+  it('a step that wrote labels of its own (correlation) has its status applied once, no GET', async () => {
+    let store!: FakeStore;
     const eng = {
       advance: async (inc: AlertIncident): Promise<Advance> => {
         const base = await store.patchMetadata(NS, inc.metadata.name, { labels: { 'alertagent.io/workload': 'abc' } });
         return { kind: 'write', status: { ...inc.status, phase: 'Analyzing', summary: 'started' }, events: [], base };
       },
     } as unknown as InvestigationEngine;
-    const r = new IncidentReconciler({ store: store as unknown as IncidentStore, engine: eng, log: silentLogger() });
-    const key = r.observe('ADDED', store.put(incident('g', 0, { phase: 'Pending' })))!;
-    await r.reconcile(key);
-    const gets = store.gets;
-    expect(patches).toHaveLength(1); // not a 409 and a retry
-    expect(store.objects.get('g')!.status?.summary).toBe('started');
-    expect(store.objects.get('g')!.metadata.labels).toEqual({ 'alertagent.io/workload': 'abc' });
-    expect(store.gets).toBe(gets);
+    const c = await controller({ engine: eng });
+    store = c.store;
+    c.store.create(incident('g', 0, { phase: 'Pending' }));
+    await c.start();
+    await c.r.reconcile(IncidentReconciler.key(NS, 'g'));
+    expect(c.store.applies).toHaveLength(1);
+    expect(c.store.objects.get('g')!.status?.summary).toBe('started');
+    expect(c.store.objects.get('g')!.metadata.labels).toEqual({ 'alertagent.io/workload': 'abc' });
+    expect(c.store.gets).toBe(0);
+  });
+
+  it('an unchanged status is not written', async () => {
+    const c = await controller({ next: (inc) => ({ ...inc.status }) });
+    c.store.create(incident('h', 0, { phase: 'Analyzing', summary: 'same' }));
+    await c.start();
+    // the first step adds the conditions; the next has nothing new to say
+    await c.r.reconcile(IncidentReconciler.key(NS, 'h'));
+    await c.r.reconcile(IncidentReconciler.key(NS, 'h'));
+    expect(c.store.applies).toHaveLength(1);
+  });
+
+  it('a replica that lost its Lease while a step ran writes nothing', async () => {
+    let leader = true;
+    const c = await controller({ canWrite: () => leader });
+    c.store.create(incident('i', 0));
+    await c.start();
+    leader = false;
+    expect(await c.r.reconcile(IncidentReconciler.key(NS, 'i'))).toEqual({});
+    expect(c.store.applies).toHaveLength(0);
+  });
+});
+
+describe('IncidentReconciler: one writer per field', () => {
+  it('the notifier records a delivery between our read and our write: our step applies only its fields, the record stays', async () => {
+    let c!: Awaited<ReturnType<typeof controller>>;
+    let notified = false;
+    c = await controller({
+      next: (inc) => {
+        if (!notified) {
+          notified = true;
+          void c.store.applyStatus(NS, 'n', { notifications: [{ sink: 'slack', type: 'slack', event: 'AwaitingApproval', state: 'Sent', time: '2026-11-26T07:01:00Z' }] }, { fieldManager: 'alert-agent-notifier' });
+        }
+        return { ...inc.status, phase: 'Analyzing', summary: 'decided once' };
+      },
+    });
+    c.store.create(incident('n', 0));
+    await c.start();
+    await c.r.reconcile(IncidentReconciler.key(NS, 'n'));
+    const stored = c.store.objects.get('n')!;
+    expect(c.seen).toHaveLength(1); // decided once, no conflict
+    expect(stored.status?.summary).toBe('decided once');
+    expect(stored.status?.notifications).toEqual([expect.objectContaining({ sink: 'slack', state: 'Sent' })]);
+    expect(c.store.applies.filter((a) => a.manager === 'alert-agent-controller').every((a) => !a.fields.includes('notifications'))).toBe(true);
+  });
+
+  it('fields an older operator wrote (merge patch) are taken over once, so that a step can remove them', async () => {
+    const c = await controller({ next: (inc) => ({ ...inc.status, phase: 'Analyzing', attempts: undefined, lastError: undefined }) });
+    const created = c.store.create(incident('o', 0, { phase: 'Pending' }));
+    await c.store.patchStatus(NS, 'o', created.metadata.resourceVersion!, { phase: 'Analyzing', attempts: 2, lastError: 'timeout' });
+    await c.start();
+    await c.r.reconcile(IncidentReconciler.key(NS, 'o'));
+    const s = c.store.objects.get('o')!.status!;
+    expect(s.attempts).toBeUndefined();
+    expect(s.lastError).toBeUndefined();
+    expect(s.phase).toBe('Analyzing');
+    // one apply to take them over, one with the step
+    expect(c.store.applies.map((a) => a.manager)).toEqual(['alert-agent-controller', 'alert-agent-controller']);
+    await c.r.reconcile(IncidentReconciler.key(NS, 'o'));
+    expect(c.store.applies).toHaveLength(2); // nothing new: no write, and nothing left to take over
   });
 });
 
@@ -260,28 +316,5 @@ describe('WorkQueue: turns in a row', () => {
     await new Promise((r) => setTimeout(r, 20));
     await stop;
     expect(runs).toBe(2);
-  });
-});
-
-describe('IncidentReconciler: the notifier writes status.notifications between our read and our write', () => {
-  it('our step is kept (no re-decision) and carries the notifier\'s records over instead of undoing them', async () => {
-    const store = new FakeStore();
-    const seen: AlertIncident[] = [];
-    let notified = false;
-    // The engine decides from the object it read; meanwhile the notifier records a delivery.
-    const { r } = reconciler(store, seen, (inc) => {
-      if (!notified) {
-        notified = true;
-        const o = store.objects.get('n')!;
-        store.put({ ...o, status: { ...o.status, notifications: [{ sink: 'slack', type: 'slack', event: 'AwaitingApproval', state: 'Sent', time: '2026-11-26T07:01:00Z' }] } as IncidentStatus });
-      }
-      return { ...inc.status, phase: 'Analyzing', summary: 'decided once' };
-    });
-    const key = r.observe('ADDED', store.put(incident('n', 0)))!;
-    await r.reconcile(key);
-    const stored = store.objects.get('n')!;
-    expect(seen).toHaveLength(1); // not decided again after the 409
-    expect(stored.status?.summary).toBe('decided once');
-    expect(stored.status?.notifications).toEqual([expect.objectContaining({ sink: 'slack', state: 'Sent' })]);
   });
 });

@@ -7,10 +7,9 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { createLogger } from '../../src/observability/logger.js';
 import { silentLogger } from '../../src/observability/logger.js';
-import { isSecretName, redactDeep, redactText } from '../../src/redaction/redact.js';
-import { BUILTIN_TOOLS } from '../../src/tools/kubernetes/classes.js';
-import { envValue, sanitizeObject, scrubCredentials, toYaml } from '../../src/tools/kubernetes/format.js';
-import { createKubernetesToolServer } from '../../src/tools/kubernetes/server.js';
+import { isSecretName, redact as redactDeep, redact as redactText, redact as scrubCredentials } from '../../src/redaction/redact.js';
+import { envValue, sanitizeObject, toYaml } from '../../src/tools/kubernetes/format.js';
+import { BUILTIN_TOOLS, createKubernetesToolServer } from '../../src/tools/kubernetes/server.js';
 import { ToolManager } from '../../src/tools/manager.js';
 import { ServersConfig } from '../../src/tools/serversConfig.js';
 import {

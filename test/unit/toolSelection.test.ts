@@ -4,11 +4,11 @@ import { KubeConfig } from '@kubernetes/client-node';
 import type { AlertIncident, Step } from '../../src/incident/types.js';
 import { buildMessages, compactSchema, toolDefinitions } from '../../src/investigation/prompts.js';
 import { alertKinds, reachedKinds, selectTools, MAX_EXTERNAL_TOOLS } from '../../src/investigation/toolSelection.js';
-import type { InvestigationContext, ToolInfo } from '../../src/investigation/types.js';
+import type { ToolInfo } from '../../src/contracts/investigation.js';
+import type { InvestigationContext } from '../../src/incident/contracts.js';
 import { estimateTokens } from '../../src/llm/client.js';
 import { silentLogger } from '../../src/observability/logger.js';
-import { BUILTIN_TOOLS, CLUSTER_SCOPED_TOOLS } from '../../src/tools/kubernetes/classes.js';
-import { createKubernetesToolServer } from '../../src/tools/kubernetes/server.js';
+import { BUILTIN_TOOLS, CLUSTER_SCOPED_TOOLS, createKubernetesToolServer } from '../../src/tools/kubernetes/server.js';
 import { ToolManager } from '../../src/tools/manager.js';
 
 let builtin: ToolInfo[];
@@ -135,10 +135,10 @@ describe('LLM_TOOL_RESULTS', () => {
   const done = step({ index: 1, tool: 'describe_pod', arguments: JSON.stringify({ name: 'web-1', namespace: 'shop' }), toolCallId: 'c1', reasoning: '', result: { ok: true, output: 'Status: CrashLoopBackOff' } });
   const ctx = (): InvestigationContext => ({ ...ctxOf(POD_ALERT, [done]), policyMode: 'approve' });
 
-  test('tool: the result in the tool message; an empty reasoning is an empty content, never null', () => {
+  test('tool: the result in the tool message; the call is numbered for citations ([step N]), its content never null', () => {
     const msgs = buildMessages(ctx(), { maxSteps: 20, promptTokenBudget: 48000 });
     expect(msgs.slice(2)).toEqual([
-      { role: 'assistant', content: '', tool_calls: [{ id: 'c1', type: 'function', function: { name: 'kubernetes__describe_pod', arguments: '{"name":"web-1","namespace":"shop"}' } }] },
+      { role: 'assistant', content: '[step 1]', tool_calls: [{ id: 'c1', type: 'function', function: { name: 'kubernetes__describe_pod', arguments: '{"name":"web-1","namespace":"shop"}' } }] },
       { role: 'tool', tool_call_id: 'c1', content: 'Status: CrashLoopBackOff' },
     ]);
   });

@@ -70,6 +70,7 @@ export const certificateRule: Rule = {
     const healthy = ready?.status === 'True' && (days === undefined || days > 14) && issuerReady?.status !== 'False';
     return {
       resolved: healthy,
+      ...(healthy ? { recheck: `${what} reads Ready=True now, not close to expiry` } : {}),
       summary: healthy
         ? `${a.name}: ${what} is Ready and not close to expiry now`
         : `${a.name}: ${what} ${ready?.status !== 'True' ? 'is not Ready' : `expires in ${days} days`}${issuerReady?.status === 'False' ? ` — ${issuerName} is not ready` : ''}`,

@@ -3,7 +3,7 @@
 // the metrics say (query_prometheus, only when a Prometheus is configured: memory against the limit
 // before an OOM, the CPU throttling ratio, a volume's fill rate and time to full, which targets are down).
 // The calls go after the rule's own plan; the finding gains a sentence, quotes and recommendations.
-import type { Change, PrometheusData, RecentChangesData, SeriesSummary } from '../../tools/kubernetes/outputs.js';
+import type { Change, PrometheusData, RecentChangesData, SeriesSummary } from '../../contracts/toolData.js';
 import { clip, memoryText, podInfo, quantity, type Evidence } from '../evidence.js';
 import { quote, type AlertInfo, type Call, type Finding, type Quote, type Rule } from './types.js';
 

@@ -4,6 +4,8 @@ import { withContext } from './context.js';
 import { nodeRule, overcommitRule } from './nodes.js';
 import { cpuThrottlingRule, podRule } from './pods.js';
 import { quotaRule } from './quota.js';
+import { scrapeJobRule } from './scrapeJobs.js';
+import { withStalePodCheck } from './stalePod.js';
 import { pvcRule } from './storage.js';
 import { targetDownRule } from './targets.js';
 import type { AlertInfo, Rule } from './types.js';
@@ -11,7 +13,10 @@ import { unknownRule } from './unknown.js';
 import { hpaRule, jobRule, workloadRule } from './workloads.js';
 
 // Every rule also asks what changed before the alert and, with a Prometheus, what the metrics say (context.ts).
-export const RULES: Rule[] = [podRule, cpuThrottlingRule, workloadRule, jobRule, hpaRule, nodeRule, overcommitRule, pvcRule, targetDownRule, quotaRule, certificateRule].map(withContext);
+// scrapeJobRule comes before nodeRule (KubeletDown is about the kubelets' scrape targets) and targetDownRule
+// (a TargetDown without a namespace, or about the kubelets).
+// A pod alert whose pod is gone re-checks the pod's workload before it calls the alert stale (stalePod.ts).
+export const RULES: Rule[] = [withStalePodCheck(podRule), withStalePodCheck(cpuThrottlingRule), workloadRule, jobRule, hpaRule, scrapeJobRule, nodeRule, overcommitRule, pvcRule, targetDownRule, quotaRule, certificateRule].map(withContext);
 
 export function ruleFor(a: AlertInfo): Rule {
   return RULES.find((r) => r.matches(a)) ?? unknownRule;

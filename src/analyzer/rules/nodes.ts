@@ -1,6 +1,6 @@
 // Node alerts (NotReady, unreachable, pressure, flapping) and the cluster-wide overcommit alerts
 // (KubeMemoryOvercommit / KubeCPUOvercommit without a pod: requests vs what survives a node failure).
-import type { ListItem, NodeData } from '../../tools/kubernetes/outputs.js';
+import type { ListItem, NodeData } from '../../contracts/toolData.js';
 import { clip, condition, conditions, cpuText, eventsBy, isNotFound, memoryText, podLine, quantity, type Evidence } from '../evidence.js';
 import { quote, type AlertInfo, type Call, type Finding, type Quote, type Rule } from './types.js';
 
@@ -94,6 +94,7 @@ export const nodeRule: Rule = {
       return {
         resolved: true,
         summary: `${a.name}: node ${node} is Ready again${cordoned ? ' (still cordoned)' : ''}`,
+        recheck: `node ${node} reads Ready=True now, with no pressure condition`,
         rootCause: `Node ${node} reports Ready=True now${ready.message ? ` (${ready.reason}: ${ready.message})` : ''}; the condition that fired the alert has cleared.${cordoned ? ' It is still cordoned (SchedulingDisabled).' : ''}`,
         quotes,
         recommendations: cordoned ? [`Uncordon it once you trust it: \`kubectl uncordon ${node}\``] : [],

@@ -19,12 +19,13 @@ import {
   type Evidence,
   type PodInfo,
 } from '../evidence.js';
-import { readOutput, type UsageRow } from '../../tools/kubernetes/outputs.js';
+import { readOutput, type UsageRow } from '../../contracts/toolData.js';
 import { quote, type AlertInfo, type Call, type Finding, type Quote, type Rule } from './types.js';
+import { oneLine } from '../../util/text.js';
 
 /** A long message keeps its head and its tail: wrapped errors put the innermost cause last. */
 function clipEnds(s: string, max: number): string {
-  const t = s.replace(/\s+/g, ' ').trim();
+  const t = oneLine(s);
   if (t.length <= max) return t;
   const head = Math.floor(max * 0.4);
   return `${t.slice(0, head)} … ${t.slice(t.length - (max - head - 3))}`;
@@ -451,6 +452,7 @@ export function podFinding(a: AlertInfo, dg: PodDiagnosis, what: string): Findin
     return {
       resolved: true,
       summary: `${what}: pod ${dg.namespace}/${dg.pod} is healthy again`,
+      recheck: `pod ${dg.namespace}/${dg.pod} reads ${dg.info.status ?? 'Running'} and Ready now`,
       rootCause: `The problem is gone: ${dg.cause}.${dg.target?.lastLine ? ` Its previous instance ended with "${dg.target.lastLine.replace(/^Last state:\s*/, '')}".` : ''}`,
       quotes: dg.quotes,
       recommendations: dg.info.restarts ? [`If it flaps, read the previous log: \`kubectl logs -n ${dg.namespace} ${dg.pod} --previous\``] : [],

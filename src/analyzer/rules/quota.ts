@@ -2,13 +2,10 @@
 // limits against its usage, and what it refuses (FailedCreate events naming it).
 import { clip, eventsBy, isNotFound, type Evidence } from '../evidence.js';
 import { quote, type Call, type Quote, type Rule } from './types.js';
+import { parseQuantity } from '../../util/quantity.js';
 
-function amount(v: unknown): number | undefined {
-  const m = /^(\d+(?:\.\d+)?)(m|k|Ki|M|Mi|G|Gi|T|Ti)?$/.exec(String(v ?? '').trim());
-  if (!m) return undefined;
-  const mult: Record<string, number> = { m: 1e-3, k: 1e3, Ki: 1024, M: 1e6, Mi: 2 ** 20, G: 1e9, Gi: 2 ** 30, T: 1e12, Ti: 2 ** 40 };
-  return Number(m[1]) * (m[2] ? mult[m[2]] : 1);
-}
+/** A quota's hard or used figure (a quantity as the API writes it) in base units. */
+const amount = (v: unknown): number | undefined => (typeof v === 'string' || typeof v === 'number' ? parseQuantity(v) : undefined);
 
 export const quotaRule: Rule = {
   id: 'quota',
@@ -45,6 +42,7 @@ export const quotaRule: Rule = {
     const focus = a.labels.resource;
     const full = rows.filter((r) => r.pct !== undefined && r.pct >= (a.name === 'KubeQuotaAlmostFull' ? 90 : 100));
     const shown = full.length ? full : rows.filter((r) => r.res === focus);
+    const atLimit = full.every((r) => (r.pct ?? 0) >= 100);
     const refused = eventsBy(ev.events(ns), /^FailedCreate$/).filter((e) => e.message.includes(name));
     const quotes: Quote[] = [
       ...quote(src, rows.map((r) => `${r.res}: used ${r.used} of ${r.hard}${r.pct !== undefined ? ` (${r.pct}%)` : ''}`)),
@@ -53,9 +51,10 @@ export const quotaRule: Rule = {
     const usage = shown.map((r) => `${r.res} ${r.used}/${r.hard}${r.pct !== undefined ? ` (${r.pct}%)` : ''}`).join(', ');
     return {
       resolved: a.name !== 'KubeQuotaAlmostFull' && !full.length,
-      summary: `${a.name}: ResourceQuota ${ns}/${name} ${full.length ? `is used up: ${usage}` : `usage ${usage || 'below its limits now'}`}`,
+      ...(a.name !== 'KubeQuotaAlmostFull' && !full.length ? { recheck: `ResourceQuota ${ns}/${name} reads ${usage || 'no resource at its limit'} now` } : {}),
+      summary: `${a.name}: ResourceQuota ${ns}/${name} ${full.length ? `is ${atLimit ? 'used up' : 'nearly used up'}: ${usage}` : `usage ${usage || 'below its limits now'}`}`,
       rootCause:
-        `ResourceQuota ${ns}/${name} ${full.length ? `has no room left for ${full.map((r) => r.res).join(', ')}: ${usage}` : `shows ${usage || 'no resource at its limit'} now`}.` +
+        `ResourceQuota ${ns}/${name} ${full.length ? `has ${atLimit ? 'no room left' : 'little room left'} for ${full.map((r) => r.res).join(', ')}: ${usage}` : `shows ${usage || 'no resource at its limit'} now`}.` +
         (refused.length ? ` It refuses new objects: ${refused[0].object ? `${refused[0].object}: ` : ''}${clip(refused[0].message, 300)} (${refused.length > 1 ? `${refused.length} such events` : 'FailedCreate'}).` : ''),
       quotes,
       recommendations: [

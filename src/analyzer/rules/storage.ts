@@ -89,6 +89,7 @@ export const pvcRule: Rule = {
       const pvPhase = v?.phase;
       return {
         resolved: pvPhase === 'Bound',
+        ...(pvPhase === 'Bound' ? { recheck: `the volume of PVC ${ns}/${a.pvc} reads Bound now` } : {}),
         summary: `${a.name}: volume of PVC ${ns}/${a.pvc} is ${pvPhase ?? 'in an unknown phase'}`,
         rootCause: `The PersistentVolume behind ${ns}/${a.pvc}: ${pvLine ?? 'not shown'}.`,
         quotes,

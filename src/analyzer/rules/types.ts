@@ -26,9 +26,14 @@ export interface AlertInfo {
   annotations: Record<string, string>;
   /** When the alert started firing (ISO 8601), the end of the "what changed" and metrics windows. */
   startsAt?: string;
+  /**
+   * The namespace the incident lives in: the operator's own (or the alert's, in per-namespace mode). A
+   * place to look for an object the alert names without a namespace (scrapeJobs.ts).
+   */
+  home?: string;
 }
 
-export function alertInfo(spec: IncidentSpec): AlertInfo {
+export function alertInfo(spec: IncidentSpec, home?: string): AlertInfo {
   const l = spec.labels ?? {};
   const pick = (...keys: string[]) => {
     for (const k of keys) {
@@ -56,6 +61,7 @@ export function alertInfo(spec: IncidentSpec): AlertInfo {
     labels: l,
     annotations: spec.annotations ?? {},
     startsAt: typeof spec.startsAt === 'string' && Number.isFinite(Date.parse(spec.startsAt)) ? new Date(Date.parse(spec.startsAt)).toISOString() : undefined,
+    home: home || undefined,
   };
 }
 
@@ -75,6 +81,12 @@ export interface Quote {
 export interface Finding {
   /** The problem is gone (object healthy again, object deleted, alert resolved). */
   resolved: boolean;
+  /**
+   * When `resolved`: what the rule read of the current state that shows the condition gone (the pod Ready
+   * now, the node Ready now, the quota below its limit now). Only this proves an outcome: an object that no
+   * longer exists, on its own, does not (DESIGN.md, "Outcomes and tenancy").
+   */
+  recheck?: string;
   summary: string;
   rootCause: string;
   quotes: Quote[];

@@ -1,6 +1,6 @@
 // Workload alerts: Deployments (replicas mismatch, rollout stuck), StatefulSets, DaemonSets, Jobs and
 // HorizontalPodAutoscalers. The workload's own status says how far off it is; its worst pod says why.
-import type { Condition as DataCondition, Event as DataEvent, PodSummary, WorkloadData } from '../../tools/kubernetes/outputs.js';
+import type { Condition as DataCondition, Event as DataEvent, PodSummary, WorkloadData } from '../../contracts/toolData.js';
 import { clip, condition, conditions, cpuText, eventsBy, field, isNotFound, list, memoryText, podInfo, podLines, text, worstPod, type Evidence } from '../evidence.js';
 import { diagnosePod, podPlan, sentence, type PodDiagnosis } from './pods.js';
 import { quote, type AlertInfo, type Call, type Finding, type Quote, type Rule } from './types.js';
@@ -162,6 +162,7 @@ export const workloadRule: Rule = {
       return {
         resolved: true,
         summary: `${a.name}: ${what} has all ${c.desired} replicas ready and available now`,
+        recheck: `${what} reads ${c.text} now`,
         rootCause: `The mismatch is gone: ${c.text}.${rollout ? ` ${rollout}.` : ''}`,
         quotes: [...baseQuotes, ...rolloutQuote],
         recommendations: [],
@@ -268,7 +269,7 @@ export const jobRule: Rule = {
     const completions = `Completions: ${desc.succeeded}/${desc.completions} succeeded   Active: ${desc.active}   Failed: ${desc.failed}`;
     const backoff = `Parallelism: ${desc.parallelism}   Backoff limit: ${desc.backoffLimit}`;
     if (complete && !failed) {
-      return { resolved: true, summary: `${a.name}: job ${ns}/${name} has completed`, rootCause: `The job completed successfully since the alert fired (${completions ?? complete.line}).`, quotes: quote(src, [completions, complete.line]), recommendations: [] };
+      return { resolved: true, recheck: `job ${ns}/${name} reads Complete now`, summary: `${a.name}: job ${ns}/${name} has completed`, rootCause: `The job completed successfully since the alert fired (${completions ?? complete.line}).`, quotes: quote(src, [completions, complete.line]), recommendations: [] };
     }
     const dg = worstPodDiagnosis(ev, ns, desc.pods);
     const podCause = dg && dg.problem !== 'healthy' ? ` ${podCauseText(dg)}.` : '';
@@ -376,7 +377,7 @@ export const hpaRule: Rule = {
     if (usage) quotes.push(...quote(`top_pods ${ns}`, usage.rows.slice(0, 4).map((r) => `${r.pod}${r.container ? ` container ${r.container}` : ''}: cpu ${cpuText(r.cpu)}${r.cpuRequest ? ` (request ${cpuText(r.cpuRequest)})` : ''}, memory ${memoryText(r.memory)}`)));
     if (a.name === 'KubeHpaMaxedOut' || a.name === 'KubernetesHpaScaleMaximum') {
       if (Number.isFinite(current) && Number.isFinite(max) && current < max) {
-        return { resolved: true, summary: `${a.name}: HPA ${ns}/${a.hpa} is below its maximum now (${current}/${max})`, rootCause: `The HPA runs ${current} replicas, below its maximum of ${max}; the load that maxed it out has passed.`, quotes, recommendations: [] };
+        return { resolved: true, recheck: `HPA ${ns}/${a.hpa} reads ${current} of at most ${max} replicas now`, summary: `${a.name}: HPA ${ns}/${a.hpa} is below its maximum now (${current}/${max})`, rootCause: `The HPA runs ${current} replicas, below its maximum of ${max}; the load that maxed it out has passed.`, quotes, recommendations: [] };
       }
       return {
         resolved: false,
@@ -396,6 +397,7 @@ export const hpaRule: Rule = {
     }
     return {
       resolved: Number.isFinite(current) && current === desired,
+      ...(Number.isFinite(current) && current === desired ? { recheck: `HPA ${ns}/${a.hpa} reads ${current} replicas, as many as it wants, now` } : {}),
       summary: `${a.name}: HPA ${ns}/${a.hpa} wants ${desired} replicas and has ${current}`,
       rootCause:
         `HPA ${ns}/${a.hpa} desires ${desired} replicas of ${targetKind ?? 'its target'}/${targetName ?? '?'} but ${current} exist (min ${min}, max ${max}).` +

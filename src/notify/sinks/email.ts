@@ -5,11 +5,11 @@ import { createHash } from 'node:crypto';
 import { marked } from 'marked';
 import nodemailer, { type Transporter } from 'nodemailer';
 import sanitizeHtml from 'sanitize-html';
+import { escapeHtml } from '../../util/html.js';
 import { DeliveryError } from '../http.js';
 import { plainText, type NotificationView } from '../message.js';
 import type { SendContext, SendResult, Sink } from './types.js';
 
-const escHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const COLOR = { ok: '#2e7d32', warning: '#ed6c02', danger: '#c62828', info: '#1565c0' } as const;
 
 /** Markdown → safe HTML: no scripts, no styles, no images (a remote image is a tracking pixel), links kept. */
@@ -24,9 +24,9 @@ export function markdownToSafeHtml(md: string): string {
 }
 
 export function emailHtml(v: NotificationView): string {
-  const row = (k: string, val: string) => `<tr><th align="left" style="padding:2px 12px 2px 0">${escHtml(k)}</th><td>${escHtml(val)}</td></tr>`;
+  const row = (k: string, val: string) => `<tr><th align="left" style="padding:2px 12px 2px 0">${escapeHtml(k)}</th><td>${escapeHtml(val)}</td></tr>`;
   const parts = [
-    `<h2 style="color:${COLOR[v.tone]}">${escHtml(v.title)}</h2>`,
+    `<h2 style="color:${COLOR[v.tone]}">${escapeHtml(v.title)}</h2>`,
     '<table>',
     row('Severity', v.severity ?? 'none'),
     row('Outcome', v.outcome ?? v.phase),
@@ -36,22 +36,22 @@ export function emailHtml(v: NotificationView): string {
     ...(v.count > 1 ? [row('Flapping', `fired ${v.count} times within the notification interval`)] : []),
     '</table>',
   ];
-  if (v.summary) parts.push(`<p><strong>Summary:</strong> ${escHtml(v.summary)}</p>`);
-  if (v.rootCause) parts.push(`<p><strong>Root cause:</strong> ${escHtml(v.rootCause)}</p>`);
-  if (v.failureReason) parts.push(`<p><strong>Why it failed:</strong> ${escHtml(v.failureReason)}</p>`);
+  if (v.summary) parts.push(`<p><strong>Summary:</strong> ${escapeHtml(v.summary)}</p>`);
+  if (v.rootCause) parts.push(`<p><strong>Root cause:</strong> ${escapeHtml(v.rootCause)}</p>`);
+  if (v.failureReason) parts.push(`<p><strong>Why it failed:</strong> ${escapeHtml(v.failureReason)}</p>`);
   if (v.approval) {
     parts.push(
-      `<p><strong>Waiting for approval:</strong> step ${v.approval.step}: <code>${escHtml(v.approval.tool)}</code> <code>${escHtml(v.approval.arguments)}</code></p>`,
-      `<pre>${escHtml(v.approval.approve)}\n${escHtml(v.approval.reject)}</pre>`,
+      `<p><strong>Waiting for approval:</strong> step ${v.approval.step}: <code>${escapeHtml(v.approval.tool)}</code> <code>${escapeHtml(v.approval.arguments)}</code></p>`,
+      `<pre>${escapeHtml(v.approval.approve)}\n${escapeHtml(v.approval.reject)}</pre>`,
     );
   }
-  if (v.actions.length) parts.push('<p><strong>Actions taken</strong></p><ul>', ...v.actions.map((a) => `<li>${escHtml(a)}</li>`), '</ul>');
+  if (v.actions.length) parts.push('<p><strong>Actions taken</strong></p><ul>', ...v.actions.map((a) => `<li>${escapeHtml(a)}</li>`), '</ul>');
   const links = [
-    v.links.webView ? `<a href="${escHtml(v.links.webView)}">Open incident</a>` : '',
-    v.links.generator && /^https?:/.test(v.links.generator) ? `<a href="${escHtml(v.links.generator)}">Alert source</a>` : '',
+    v.links.webView ? `<a href="${escapeHtml(v.links.webView)}">Open incident</a>` : '',
+    v.links.generator && /^https?:/.test(v.links.generator) ? `<a href="${escapeHtml(v.links.generator)}">Alert source</a>` : '',
   ].filter(Boolean);
   if (links.length) parts.push(`<p>${links.join(' · ')}</p>`);
-  parts.push(`<p><code>${escHtml(v.describe)}</code></p>`);
+  parts.push(`<p><code>${escapeHtml(v.describe)}</code></p>`);
   if (v.report) parts.push('<hr>', markdownToSafeHtml(v.report));
   return `<!doctype html><html><body style="font-family:sans-serif">${parts.join('\n')}</body></html>`;
 }

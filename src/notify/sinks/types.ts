@@ -19,4 +19,5 @@ export interface Sink {
   close?(): void;
 }
 
-export const cut = (s: string, n: number) => (s.length <= n ? s : `${s.slice(0, n - 1)}…`);
+/** At most n characters, "…" when cut (src/util/text.ts). */
+export { clip as cut } from '../../util/text.js';

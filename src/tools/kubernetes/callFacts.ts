@@ -2,7 +2,7 @@
 // ServiceAccount: the replicas a workload has now (to tell a scale-down) and whether a pod to delete has
 // a controller that recreates it. Only the objects the call itself names are read, at most a few.
 import { AppsV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
-import type { CallInspector } from '../../investigation/callFacts.js';
+import type { CallInspector } from '../../contracts/investigation.js';
 import { key } from '../../policy/auto.js';
 import { callIntents } from '../../policy/objects.js';
 import { resolveWorkloadKind } from './kinds.js';

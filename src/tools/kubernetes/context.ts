@@ -1,4 +1,6 @@
-// What every built-in tool gets: API clients made from the operator's KubeConfig, and how a tool is defined.
+// What every built-in tool gets (API clients made from the operator's KubeConfig), and what a tool is: one
+// declaration per tool (read/*.ts, mutate/*.ts) with its arguments, its result's schema, its class and
+// scope, and how it runs; server.ts lists them and serves them over MCP.
 import {
   AppsV1Api,
   AutoscalingV2Api,
@@ -56,8 +58,15 @@ export interface ToolDef<S extends z.ZodRawShape = z.ZodRawShape, O extends z.Zo
   name: string;
   title: string;
   description: string;
+  /**
+   * `read`: never changes anything; `mutating`: changes the cluster. The policy classifies the built-in
+   * tools by this (BUILTIN_TOOLS in server.ts), not by the MCP annotations derived from it, which are hints.
+   */
+  class: 'read' | 'mutating';
+  /** `cluster`: a mutating tool that changes cluster-scoped objects (nodes), judged by its own allow-list. */
+  scope?: 'cluster';
   inputSchema: S;
-  /** The shape of `data` (published as the tool's outputSchema; see outputs.ts). */
+  /** The shape of `data` (published as the tool's outputSchema; the schemas are in src/contracts/toolData.ts). */
   outputSchema: O;
   /** A valid call's arguments, shown when a call's arguments are wrong. */
   example: Record<string, unknown>;

@@ -1,7 +1,7 @@
-// API objects as the tools' structured results (outputs.ts): the same facts the text shows, as data.
+// API objects as the tools' structured results (src/contracts/toolData.ts): the parts several tools share.
 import type { V1Container, V1ContainerState, V1ContainerStatus, V1OwnerReference, V1Pod, V1PodTemplateSpec } from '@kubernetes/client-node';
+import type { Condition, Container, ContainerState, PodSummary } from '../../contracts/toolData.js';
 import { clip, clipMiddle, isoTime, oneLine } from './format.js';
-import type { Condition, Container, ContainerState, PodSummary } from './outputs.js';
 import { podRestarts, podStatus, probeString } from './podFormat.js';
 
 /** Drops undefined fields (a structured result carries only what is known). */
@@ -97,6 +97,11 @@ export function podSummary(pod: V1Pod, withNamespace = false): PodSummary {
     createdAt: time(pod.metadata?.creationTimestamp),
     lastTermination: lastTermination(pod),
   });
+}
+
+/** A pod template's images, as "container=image". */
+export function templateImageList(t: V1PodTemplateSpec | undefined): string[] {
+  return (t?.spec?.containers ?? []).map((c) => `${c.name}=${c.image}`);
 }
 
 /** A pod template's containers: images and resources. */

@@ -1,5 +1,5 @@
 // "before → after" lists of what a change did to an object, for mutating tool outputs.
-import { clip, envValue, redactValue, toPlain } from './format.js';
+import { clip, envValue, sanitizeValue, toPlain } from './format.js';
 
 type Plain = Record<string, unknown>;
 const isObj = (v: unknown): v is Plain => !!v && typeof v === 'object' && !Array.isArray(v);
@@ -47,7 +47,7 @@ function walk(a: unknown, b: unknown, path: string, out: string[], limit: number
   }
   // Whole sub-objects (a container, an env list) get the usual redaction before they are shown.
   const key = /([A-Za-z0-9_]+)(\[[^\]]*\])?$/.exec(path)?.[1] ?? '';
-  out.push(`${path}: ${show(redactValue(key, a))} → ${show(redactValue(key, b))}`);
+  out.push(`${path}: ${show(sanitizeValue(key, a))} → ${show(sanitizeValue(key, b))}`);
 }
 
 /** Leaf differences between two versions of an object, at most `limit` lines. */

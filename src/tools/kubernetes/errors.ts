@@ -1,7 +1,7 @@
 // Turning Kubernetes API failures into short, exact messages for the investigator. Every tool handler
 // ends up with one of these strings as an `isError: true` result; nothing is thrown out of a handler.
+// They quote the API server as it answered: like every tool result, they are redacted in ToolManager.call().
 import { ApiException } from '@kubernetes/client-node';
-import { scrubCredentials } from './format.js';
 import { knownKindsList, suggestKind } from './kinds.js';
 
 /** A failure whose message is ready to show to the investigator as it is. */
@@ -126,16 +126,16 @@ export function describeApiError(err: unknown, target: Target): string {
       case 422: {
         const causes = status?.details?.causes?.map((c) => c.message).filter(Boolean) ?? [];
         const text = detail || causes.join('; ') || 'the API server rejected the request';
-        return scrubCredentials(`invalid argument: ${text}`);
+        return `invalid argument: ${text}`;
       }
       case 409:
-        return scrubCredentials(`conflict: ${detail || 'the object was changed concurrently'} (read it again and retry)`);
+        return `conflict: ${detail || 'the object was changed concurrently'} (read it again and retry)`;
       case 410:
-        return scrubCredentials(`gone: ${detail || 'the requested resource version is too old'}`);
+        return `gone: ${detail || 'the requested resource version is too old'}`;
       case 429:
-        return scrubCredentials(`rate limited by the Kubernetes API server: ${detail || 'too many requests'} (retry later)`);
+        return `rate limited by the Kubernetes API server: ${detail || 'too many requests'} (retry later)`;
       default:
-        return scrubCredentials(`Kubernetes API error (HTTP ${code})${detail ? `: ${detail}` : ''}`);
+        return `Kubernetes API error (HTTP ${code})${detail ? `: ${detail}` : ''}`;
     }
   }
 
@@ -153,9 +153,9 @@ export function describeApiError(err: unknown, target: Target): string {
   const name = err instanceof Error ? err.name : '';
   const sysCode = (err as { code?: unknown })?.code;
   if (name === 'FetchError' || name === 'AbortError' || (typeof sysCode === 'string' && /^E[A-Z]+/.test(sysCode))) {
-    return scrubCredentials(`cannot reach the Kubernetes API server: ${msg}`);
+    return `cannot reach the Kubernetes API server: ${msg}`;
   }
-  return scrubCredentials(`error: ${msg}`);
+  return `error: ${msg}`;
 }
 
 /** Runs one API request; a failure becomes a ToolError with a clear message. */

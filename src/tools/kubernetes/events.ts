@@ -1,9 +1,9 @@
 // Reading and rendering core/v1 Events (which also show events written through events.k8s.io/v1).
 import type { CoreV1Event } from '@kubernetes/client-node';
+import type { Event } from '../../contracts/toolData.js';
 import type { ToolContext } from './context.js';
 import { age, clip, clipMiddle, isoTime, oneLine, toMillis } from './format.js';
 import { describeApiError, k8s } from './errors.js';
-import type { Event } from './outputs.js';
 
 export function eventTime(e: CoreV1Event): number {
   return (

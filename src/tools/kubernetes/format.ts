@@ -1,29 +1,24 @@
 // Turning Kubernetes objects into bounded, LLM-readable text: YAML dumps (by the `yaml` package) without the
-// noise (managedFields, last-applied annotations), tables, ages; bounded structured data; and the structural
-// redaction (Secret values, sensitive env and ConfigMap values). The rules themselves (names and value shapes)
-// live in one place, src/redaction/redact.ts, which also runs over every tool output in ToolManager.call().
+// noise (managedFields, last-applied annotations), tables, ages; and bounded structured data.
+//
+// Redaction: every tool result passes redact() once, in ToolManager.call(). What happens here is what that
+// pass cannot do: mask what only the structure of an API object tells (Secret values shown as their size,
+// an env value hidden by its variable's name, which stands in another field; ConfigMap keys named like
+// secrets), and redact configuration values (objects as read, env values, command lines, template
+// differences) before they are clipped, because a secret cut in half is no longer recognisable by the pass.
+// The rules themselves are in src/redaction/redact.ts.
 import { stringify as yamlStringify } from 'yaml';
-import { isPlaceholder, isSecretName, isSensitiveEnvValue, REDACTED, redactField, redactText } from '../../redaction/redact.js';
+import { isPlaceholder, isSecretName, isSensitiveEnvValue, REDACTED, redact } from '../../redaction/redact.js';
 
 export { REDACTED };
 
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 
-/** Removes credentials (tokens, keys, passwords by name or by shape) from free text. */
-export function scrubCredentials(text: string): string {
-  return redactText(text);
-}
-
-/** Masks `--password=x`, `token: x` and secret-shaped values inside one command-line argument. */
-export function redactArg(arg: string): string {
-  return redactText(arg);
-}
-
-/** The value to show for an env var with a literal value. */
+/** The value to show for an env var with a literal value: hidden whole under a sensitive name, else redacted. */
 export function envValue(name: string, value: string | undefined): string {
   if (value === undefined) return '';
   if (isSensitiveEnvValue(name, value)) return REDACTED;
-  return redactText(value);
+  return redact(value);
 }
 
 /**
@@ -251,14 +246,14 @@ export function sanitizeObject(obj: unknown, opts: { maxString?: number } = {}):
     }
   }
 
-  redactDeep(plain, maxString);
+  maskAndClip(plain, maxString);
   return plain;
 }
 
-/** A value found under `key` with the same redaction as sanitizeObject (env values, arguments). */
-export function redactValue(key: string, value: unknown, maxString = 2000): unknown {
+/** A value found under `key` as sanitizeObject shows it (env values by name, configuration values redacted, long strings clipped). */
+export function sanitizeValue(key: string, value: unknown, maxString = 2000): unknown {
   const holder: Plain = { [key]: toPlain(value) };
-  redactDeep(holder, maxString);
+  maskAndClip(holder, maxString);
   return holder[key];
 }
 
@@ -267,11 +262,11 @@ export function redactValue(key: string, value: unknown, maxString = 2000): unkn
  * arguments, ConfigMap files such as app.properties), then long strings clipped: redaction comes first, so
  * that clipping never leaves a cut key or token in a shape the redaction no longer recognises.
  */
-function redactDeep(node: unknown, maxString: number): void {
+function maskAndClip(node: unknown, maxString: number): void {
   if (Array.isArray(node)) {
     node.forEach((v, i) => {
-      if (typeof v === 'string') node[i] = clip(redactText(v), maxString);
-      else redactDeep(v, maxString);
+      if (typeof v === 'string') node[i] = clip(redact(v), maxString);
+      else maskAndClip(v, maxString);
     });
     return;
   }
@@ -282,8 +277,8 @@ function redactDeep(node: unknown, maxString: number): void {
         if (isObj(e) && typeof e.name === 'string' && typeof e.value === 'string') e.value = envValue(e.name, e.value);
       }
     }
-    if (typeof v === 'string') node[k] = clip(redactField(k, v), maxString);
-    else redactDeep(v, maxString);
+    if (typeof v === 'string') node[k] = clip(redact(v, { key: k }), maxString);
+    else maskAndClip(v, maxString);
   }
 }
 

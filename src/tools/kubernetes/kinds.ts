@@ -191,3 +191,13 @@ export function resolveWorkloadKind<T extends string>(kind: unknown, allowed: re
   if (hit) return hit === raw ? { kind: hit } : { kind: hit, note: `kind "${raw}" read as ${hit}` };
   return { error: `kind must be one of ${allowed.join(', ')} (short names such as ${allowed.map((a) => lookupKind(a)?.short[0] ?? a.toLowerCase()).join(', ')} work too); got ${JSON.stringify(kind)}` };
 }
+
+/** Lower-case plural for messages ("Deployment" -> "deployments"): the known one, else a guess. */
+export function pluralOf(kind: string): string {
+  const known = lookupKind(kind);
+  if (known) return known.plural;
+  const k = kind.toLowerCase();
+  if (k.endsWith('s') || k.endsWith('x')) return `${k}es`;
+  if (k.endsWith('y') && !/[aeiou]y$/.test(k)) return `${k.slice(0, -1)}ies`;
+  return `${k}s`;
+}

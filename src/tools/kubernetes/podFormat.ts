@@ -12,7 +12,9 @@ import type {
   V1ResourceRequirements,
   V1Volume,
 } from '@kubernetes/client-node';
-import { age, clip, clipMiddle, envValue, indent, kv, oneLine, redactArg, when } from './format.js';
+import type { PodSummary } from '../../contracts/toolData.js';
+import { redact } from '../../redaction/redact.js';
+import { age, clip, clipMiddle, envValue, indent, kv, oneLine, when } from './format.js';
 
 /** The STATUS column of `kubectl get pods` (CrashLoopBackOff, OOMKilled, Init:0/1, Terminating, ...). */
 export function podStatus(pod: V1Pod): string {
@@ -98,7 +100,7 @@ export function probeString(p: V1Probe | undefined): string {
     what = `${scheme}http-get ${p.httpGet.path ?? '/'} port ${p.httpGet.port}`;
   } else if (p.tcpSocket) what = `tcp-socket port ${p.tcpSocket.port}`;
   else if (p.grpc) what = `grpc port ${p.grpc.port}${p.grpc.service ? ` service ${p.grpc.service}` : ''}`;
-  else if (p.exec) what = `exec [${clip((p.exec.command ?? []).map(redactArg).join(' '), 160)}]`;
+  else if (p.exec) what = `exec [${clip((p.exec.command ?? []).map((a) => redact(a)).join(' '), 160)}]`;
   else what = 'unknown handler';
   const params = [
     `delay=${p.initialDelaySeconds ?? 0}s`,
@@ -130,8 +132,8 @@ export function envFromLine(e: V1EnvFromSource): string {
 /** The spec side of a container: image, command, ports, resources, probes, env, mounts. */
 export function containerSpecLines(c: V1Container): string[] {
   const lines: string[] = [`Image: ${c.image ?? '<none>'}${c.imagePullPolicy ? ` (pull ${c.imagePullPolicy})` : ''}`];
-  if (c.command?.length) lines.push(`Command: ${clip(c.command.map(redactArg).join(' '), 300)}`);
-  if (c.args?.length) lines.push(`Args: ${clip(c.args.map(redactArg).join(' '), 300)}`);
+  if (c.command?.length) lines.push(`Command: ${clip(c.command.map((a) => redact(a)).join(' '), 300)}`);
+  if (c.args?.length) lines.push(`Args: ${clip(c.args.map((a) => redact(a)).join(' '), 300)}`);
   if (c.ports?.length) lines.push(`Ports: ${c.ports.map((p) => `${p.containerPort}/${p.protocol ?? 'TCP'}${p.name ? ` (${p.name})` : ''}`).join(', ')}`);
   lines.push(`Resources: ${resourcesString(c.resources)}`);
   if (c.livenessProbe) lines.push(`Liveness: ${probeString(c.livenessProbe)}`);
@@ -231,16 +233,16 @@ export function podTemplateLines(t: V1PodTemplateSpec | undefined): string[] {
   return out;
 }
 
-/** One line per pod for workload descriptions. */
-export function podLine(pod: V1Pod, now: number): string {
-  const last = podLastTermination(pod);
+/** One line per pod for workload descriptions, from the pod as data (data.ts, podSummary). */
+export function podLine(p: PodSummary, now: number): string {
+  const last = p.lastTermination ? `${p.lastTermination.container}: ${p.lastTermination.reason} (exit ${p.lastTermination.exitCode})` : '';
   return [
-    pod.metadata?.name,
-    `status=${podStatus(pod)}`,
-    `ready=${podReady(pod)}`,
-    `restarts=${podRestarts(pod)}`,
-    `node=${pod.spec?.nodeName ?? '<unscheduled>'}`,
-    `age=${age(pod.metadata?.creationTimestamp, now)}`,
+    p.name,
+    `status=${p.status}`,
+    `ready=${p.ready}/${p.total}`,
+    `restarts=${p.restarts}`,
+    `node=${p.node ?? '<unscheduled>'}`,
+    `age=${age(p.createdAt, now)}`,
     last ? `last-termination=${last}` : '',
   ]
     .filter(Boolean)

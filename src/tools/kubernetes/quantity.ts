@@ -9,37 +9,8 @@ export const MEMORY_QUANTITY = new RegExp(`^${NUMBER}(?:Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|
 /** Any quantity (as the API server accepts it). */
 export const ANY_QUANTITY = new RegExp(`^[+-]?${NUMBER}(?:Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?\\d+)?$`);
 
-const SUFFIX: Record<string, number> = {
-  n: 1e-9,
-  u: 1e-6,
-  m: 1e-3,
-  '': 1,
-  k: 1e3,
-  M: 1e6,
-  G: 1e9,
-  T: 1e12,
-  P: 1e15,
-  E: 1e18,
-  Ki: 2 ** 10,
-  Mi: 2 ** 20,
-  Gi: 2 ** 30,
-  Ti: 2 ** 40,
-  Pi: 2 ** 50,
-  Ei: 2 ** 60,
-};
-
 /** The value of a quantity in base units (cores, bytes), or undefined if it is not one. */
-export function parseQuantity(q: string | number | undefined | null): number | undefined {
-  if (q === undefined || q === null) return undefined;
-  if (typeof q === 'number') return q;
-  const s = q.trim();
-  const m = /^([+-]?(?:\d+(?:\.\d+)?|\.\d+))([eE][+-]?\d+|Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$/.exec(s);
-  if (!m) return undefined;
-  const base = Number(m[1]);
-  const suffix = m[2] ?? '';
-  if (/^[eE]/.test(suffix)) return base * 10 ** Number(suffix.slice(1));
-  return base * SUFFIX[suffix];
-}
+export { parseQuantity } from '../../util/quantity.js';
 
 export function formatCpu(cores: number | undefined): string {
   if (cores === undefined) return '-';

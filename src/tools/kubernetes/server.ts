@@ -1,6 +1,9 @@
 // The built-in Kubernetes tool server: an in-process MCP server whose tools act with the operator's
 // own credentials. Every tool returns bounded text and the same finding as structured data
 // (`structuredContent`, with an `outputSchema` per tool); failures come back as `isError: true` results.
+// The tools are the modules listed in TOOL_DEFS (read/*.ts, mutate/*.ts): each declares its arguments,
+// result schema, class and scope, and BUILTIN_TOOLS / CLUSTER_SCOPED_TOOLS are read off them. It is served
+// to ToolManager, whose call() redacts its results like those of every other server.
 //
 // It answers tools/list and tools/call itself rather than through McpServer.registerTool: the SDK checks
 // arguments against the schema before a handler runs, drops unknown ones without a word and answers a
@@ -12,32 +15,40 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { toJsonSchemaCompat } from '@modelcontextprotocol/sdk/server/zod-json-schema-compat.js';
 import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { redactDeep } from '../../redaction/redact.js';
+import { redact } from '../../redaction/redact.js';
 import { prepareArgs } from './args.js';
-import { BUILTIN_TOOLS } from './classes.js';
 import { makeContext, type PrometheusSource, type ToolContext, type ToolDef } from './context.js';
 import { describeApiError } from './errors.js';
-import { fitData, scrubCredentials, truncateOutput } from './format.js';
+import { fitData, truncateOutput } from './format.js';
+import { getResource } from './read/getResource.js';
+import { listResources } from './read/listResources.js';
 import { describePod } from './read/describePod.js';
+import { describeDeployment } from './read/describeDeployment.js';
+import { describeStatefulSet } from './read/describeStatefulSet.js';
+import { describeDaemonSet } from './read/describeDaemonSet.js';
 import { describeNode } from './read/describeNode.js';
 import { describePvc } from './read/describePvc.js';
-import { describeDaemonSet, describeDeployment, describeJob, describeStatefulSet } from './read/describeWorkloads.js';
-import { getEvents } from './read/events.js';
-import { getPodLogs } from './read/logs.js';
-import { getResource, listResources } from './read/resources.js';
-import { rolloutHistory, rolloutStatus } from './read/rollout.js';
-import { topNodes, topPods } from './read/top.js';
-import { recentChanges } from './read/changes.js';
-import { queryPrometheus } from './read/prometheus.js';
-import { cordonNode, uncordonNode } from './mutate/nodes.js';
-import { deletePod } from './mutate/pods.js';
-import { setResources } from './mutate/resources.js';
-import { rollbackDeployment, rolloutRestart } from './mutate/rollout.js';
+import { describeJob } from './read/describeJob.js';
+import { getEvents } from './read/getEvents.js';
+import { getPodLogs } from './read/getPodLogs.js';
+import { rolloutStatus } from './read/rolloutStatus.js';
+import { rolloutHistory } from './read/rolloutHistory.js';
+import { topPods } from './read/topPods.js';
+import { topNodes } from './read/topNodes.js';
+import { recentChanges } from './read/recentChanges.js';
+import { queryPrometheus } from './read/queryPrometheus.js';
+import { rolloutRestart } from './mutate/rolloutRestart.js';
 import { scale } from './mutate/scale.js';
+import { deletePod } from './mutate/deletePod.js';
+import { cordonNode } from './mutate/cordonNode.js';
+import { uncordonNode } from './mutate/uncordonNode.js';
+import { setResources } from './mutate/setResources.js';
+import { rollbackDeployment } from './mutate/rollbackDeployment.js';
 
 export const SERVER_NAME = 'kubernetes';
 export const DEFAULT_MAX_OUTPUT_BYTES = 16000;
 
+/** The built-in tools, one module each (read/*.ts, mutate/*.ts), in the order tools/list offers them. */
 export const TOOL_DEFS: readonly ToolDef[] = [
   getResource,
   listResources,
@@ -65,6 +76,15 @@ export const TOOL_DEFS: readonly ToolDef[] = [
   rollbackDeployment,
 ];
 
+/**
+ * Each built-in tool's class, by name: the built-in list the policy classifies these tools by (ToolManager,
+ * src/tools/classify.ts), not by the MCP annotations, which are hints.
+ */
+export const BUILTIN_TOOLS: Record<string, 'read' | 'mutating'> = Object.fromEntries(TOOL_DEFS.map((d) => [d.name, d.class]));
+
+/** Built-in mutating tools that change cluster-scoped objects, judged by their own allow-list. */
+export const CLUSTER_SCOPED_TOOLS: ReadonlySet<string> = new Set(TOOL_DEFS.filter((d) => d.scope === 'cluster').map((d) => d.name));
+
 export interface KubernetesToolServerOptions {
   /** Upper bound of each tool result's text, in bytes (default 16000). */
   maxOutputBytes?: number;
@@ -91,10 +111,24 @@ export interface RunLimits {
 
 const noteLines = (notes: string[]) => notes.map((n) => `[note: ${n}]`).join('\n');
 
-/** Runs one tool with the arguments as a caller sent them: never throws, always bounded and scrubbed of credentials. */
+// What this server cuts to its bounds it redacts first (with the pass ToolManager.call() runs over every
+// result): a secret cut in half is no longer recognisable, and secrets would spend the budget of what is
+// kept. What fits goes out as it is and is redacted in ToolManager.call(), once.
+function cutText(text: string, maxBytes: number): string {
+  return Buffer.byteLength(text) <= maxBytes ? text : truncateOutput(redact(text), maxBytes);
+}
+
+function fitResult(data: Record<string, unknown>, maxBytes: number): { data: Record<string, unknown>; cut: boolean } {
+  return Buffer.byteLength(JSON.stringify(data)) <= maxBytes ? { data, cut: false } : fitData(redact(data) as Record<string, unknown>, maxBytes);
+}
+
+/**
+ * Runs one tool with the arguments as a caller sent them: never throws, always bounded. Redaction is
+ * ToolManager.call()'s, over every result of every server (what is cut here is redacted before the cut).
+ */
 export async function runTool(def: ToolDef, rawArgs: unknown, ctx: ToolContext, limits: number | RunLimits): Promise<CallToolResult> {
   const { maxOutputBytes, maxDataBytes } = typeof limits === 'number' ? { maxOutputBytes: limits, maxDataBytes: Math.floor(limits / 4) } : limits;
-  const error = (text: string): CallToolResult => ({ content: [{ type: 'text', text: truncateOutput(scrubCredentials(text), maxOutputBytes) }], isError: true });
+  const error = (text: string): CallToolResult => ({ content: [{ type: 'text', text: cutText(text, maxOutputBytes) }], isError: true });
   const prepared = prepareArgs(def, rawArgs);
   if ('error' in prepared) return error(prepared.error);
   const { args, notes } = prepared;
@@ -102,14 +136,14 @@ export async function runTool(def: ToolDef, rawArgs: unknown, ctx: ToolContext, 
   try {
     out = await def.run(args as never, ctx);
   } catch (err) {
-    const text = describeApiError(err, { verb: BUILTIN_TOOLS[def.name] === 'read' ? 'get' : 'patch', resource: 'resources' });
+    const text = describeApiError(err, { verb: def.class === 'read' ? 'get' : 'patch', resource: 'resources' });
     return error(notes.length ? `${text}\n${noteLines(notes)}` : text);
   }
   // Notes first, so that a cut never hides them from the caller.
   const head = notes.length ? `${noteLines(notes)}\n` : '';
-  const text = head + truncateOutput(scrubCredentials(out.text), Math.max(64, maxOutputBytes - Buffer.byteLength(head)));
+  const text = head + cutText(out.text, Math.max(64, maxOutputBytes - Buffer.byteLength(head)));
   const allNotes = [...notes, ...(Array.isArray(out.data.notes) ? (out.data.notes as string[]) : [])];
-  const fitted = fitData(redactDeep({ ...out.data, ...(allNotes.length ? { notes: allNotes } : {}) }) as Record<string, unknown>, maxDataBytes);
+  const fitted = fitResult({ ...out.data, ...(allNotes.length ? { notes: allNotes } : {}) }, maxDataBytes);
   const data = fitted.cut ? { ...fitted.data, truncated: true } : fitted.data;
   const valid = outputParser(def).safeParse(data);
   if (!valid.success) {
@@ -128,7 +162,7 @@ function outputParser(def: ToolDef): z.ZodTypeAny {
 
 /** The tool as tools/list publishes it. */
 function toolListing(def: ToolDef): Tool {
-  const read = BUILTIN_TOOLS[def.name] === 'read';
+  const read = def.class === 'read';
   return {
     name: def.name,
     title: def.title,
@@ -149,7 +183,6 @@ export function createKubernetesToolServer(kc: KubeConfig, opts: KubernetesToolS
   const maxOutputBytes = Math.max(256, opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES);
   const limits: RunLimits = { maxOutputBytes, maxDataBytes: Math.max(256, opts.maxDataBytes ?? Math.floor(maxOutputBytes / 4)) };
   const ctx: ToolContext = { ...makeContext(kc), ...(opts.prometheus ? { prometheus: opts.prometheus } : {}), ...opts.context };
-  for (const def of TOOL_DEFS) if (!BUILTIN_TOOLS[def.name]) throw new Error(`built-in tool ${def.name} is missing from BUILTIN_TOOLS`);
   const server = new McpServer(
     { name: SERVER_NAME, version: '0.1.0' },
     {

@@ -1,9 +1,11 @@
-// Shared lookups for workloads: selectors, owned ReplicaSets and pods, revisions.
+// Shared parts of the workload tools: selectors, owned ReplicaSets and pods, revisions, the pods-and-events
+// tail of a description.
 import type { V1Deployment, V1LabelSelector, V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
+import type { PodSummary } from '../../contracts/toolData.js';
 import type { ToolContext } from './context.js';
-import { k8s } from './errors.js';
 import { podSummary } from './data.js';
-import type { PodSummary } from './outputs.js';
+import { k8s } from './errors.js';
+import { eventsSection, type EventsPart } from './events.js';
 import { podLine } from './podFormat.js';
 
 export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
@@ -61,39 +63,51 @@ export async function ownedPods(ctx: ToolContext, namespace: string, selector: V
     .sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
 }
 
-/** "Pods (n):" with one line each, bounded. */
-export function podsSection(pods: V1Pod[], now: number, max = 30): string[] {
-  if (!pods.length) return ['Pods: <none>'];
-  const out = [`Pods (${pods.length}):`, ...pods.slice(0, max).map((p) => `  ${podLine(p, now)}`)];
-  if (pods.length > max) out.push(`  ... ${pods.length - max} more`);
+/** The pods part of a workload description as data: the pods it owns (the first `max`) and how many. */
+export interface PodsData {
+  pods: PodSummary[];
+  podsTotal: number;
+  podsError?: string;
+}
+
+export function podsData(pods: V1Pod[], max = 30): PodsData {
+  return { pods: pods.slice(0, max).map((p) => podSummary(p)), podsTotal: pods.length };
+}
+
+/** "Pods (n):" with one line each, from the data. */
+export function podsLines(d: PodsData, now: number): string[] {
+  if (d.podsError !== undefined) return [`Pods: unavailable — ${d.podsError}`];
+  if (!d.podsTotal) return ['Pods: <none>'];
+  const out = [`Pods (${d.podsTotal}):`, ...d.pods.map((p) => `  ${podLine(p, now)}`)];
+  if (d.podsTotal > d.pods.length) out.push(`  ... ${d.podsTotal - d.pods.length} more`);
   return out;
 }
 
-/** The pods part of a workload description: the text section and the same pods as data. */
-export interface PodsPart {
-  lines: string[];
-  data: { pods: PodSummary[]; podsTotal: number; podsError?: string };
+/** The tail of every workload description: one line per pod it owns, then its recent events. */
+export async function podsAndEvents(
+  ctx: ToolContext,
+  kind: string,
+  at: { name: string; namespace: string },
+  obj: { metadata?: { uid?: string }; spec?: { selector?: V1LabelSelector } },
+  ownerUids: Array<string | undefined>,
+  now: number,
+): Promise<{ lines: string[]; data: PodsData & EventsPart['data'] }> {
+  let pods: PodsData;
+  try {
+    pods = podsData(await ownedPods(ctx, at.namespace, obj.spec?.selector, ownerUids));
+  } catch (err) {
+    pods = { pods: [], podsTotal: 0, podsError: err instanceof Error ? err.message : String(err) };
+  }
+  const events = await eventsSection(ctx, { kind, name: at.name, namespace: at.namespace, uid: obj.metadata?.uid });
+  return { lines: [...podsLines(pods, now), ...events.lines], data: { ...pods, ...events.data } };
 }
 
-export function podsPart(pods: V1Pod[], now: number, max = 30): PodsPart {
-  return { lines: podsSection(pods, now, max), data: { pods: pods.slice(0, max).map((p) => podSummary(p)), podsTotal: pods.length } };
-}
-
-/** Like `optional`, for a part that has data as well as text. */
+/** Runs an optional part of a description (text and data): its failure becomes one line and an error field instead of failing the whole. */
 export async function optionalPart<D>(title: string, fn: () => Promise<{ lines: string[]; data: D }>, onError: (why: string) => D): Promise<{ lines: string[]; data: D }> {
   try {
     return await fn();
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
     return { lines: [`${title}: unavailable — ${why}`], data: onError(why) };
-  }
-}
-
-/** Runs an optional part of a description; its failure becomes one line instead of failing the whole. */
-export async function optional(title: string, fn: () => Promise<string[]>): Promise<string[]> {
-  try {
-    return await fn();
-  } catch (err) {
-    return [`${title}: unavailable — ${err instanceof Error ? err.message : String(err)}`];
   }
 }

@@ -1,4 +1,5 @@
-// Shared pieces of the mutating tools: patch options, reading a workload by kind, field manager.
+// Shared pieces of the mutating tools: patch options, reading and patching a workload by kind, setting a
+// node's schedulability, the field manager.
 import { PatchStrategy, setHeaderOptions, type V1DaemonSet, type V1Deployment, type V1StatefulSet } from '@kubernetes/client-node';
 import type { ToolContext } from '../context.js';
 import { k8s, type Target } from '../errors.js';
@@ -46,4 +47,22 @@ export async function patchWorkload(ctx: ToolContext, kind: WorkloadKind, name: 
     case 'DaemonSet':
       return k8s(t, () => ctx.apps.patchNamespacedDaemonSet(req, opts));
   }
+}
+
+/** The data of cordon_node and uncordon_node: spec.unschedulable before and after. */
+export interface NodeSchedule {
+  name: string;
+  changed: boolean;
+  unschedulable: { before: boolean; after: boolean };
+}
+
+/** Sets a node's spec.unschedulable (nothing when it already is as asked). */
+export async function setUnschedulable(ctx: ToolContext, name: string, unschedulable: boolean): Promise<NodeSchedule> {
+  const node = await k8s({ verb: 'get', resource: 'nodes', name }, () => ctx.core.readNode({ name }));
+  const was = node.spec?.unschedulable ?? false;
+  if (was === unschedulable) return { name, changed: false, unschedulable: { before: was, after: was } };
+  const after = await k8s({ verb: 'patch', resource: 'nodes', name }, () =>
+    ctx.core.patchNode({ name, body: { spec: { unschedulable: unschedulable ? true : null } }, fieldManager: FIELD_MANAGER }, mergePatch()),
+  );
+  return { name, changed: true, unschedulable: { before: was, after: after.spec?.unschedulable ?? false } };
 }

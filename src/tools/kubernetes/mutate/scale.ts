@@ -1,9 +1,9 @@
 // scale: set replicas through the scale subresource.
 import type { V1Scale } from '@kubernetes/client-node';
 import { z } from 'zod';
+import { ScaleOutput, type OutputOf } from '../../../contracts/toolData.js';
 import { defineTool, type ToolContext } from '../context.js';
 import { k8s, ToolError } from '../errors.js';
-import { ScaleOutput } from '../outputs.js';
 import { namespaceArg, normalizeWorkloadKind, objectName } from '../schemas.js';
 import { FIELD_MANAGER, mergePatch } from './common.js';
 
@@ -46,12 +46,26 @@ async function autoscalerFor(ctx: ToolContext, kind: string, name: string, names
   }
 }
 
+type Data = OutputOf<'scale'>;
+
+/** The text of a scale result: its data, and how many replicas existed before (status.replicas). */
+export function scaleText(d: Data, existed: number): string {
+  const { before, after } = d.replicas;
+  if (!d.changed) return `no change: ${d.kind} ${d.namespace}/${d.name} already has spec.replicas ${before} (status: ${existed} replicas)`;
+  return [
+    `scaled ${d.kind} ${d.namespace}/${d.name}: spec.replicas ${before} → ${after}`,
+    `(${existed} replicas existed before; the controller now ${after > before ? 'creates' : 'removes'} pods)`,
+    ...(d.autoscaler ? [`warning: HorizontalPodAutoscaler ${d.autoscaler} targets this ${d.kind} and may change the replica count again`] : []),
+  ].join('\n');
+}
+
 export const scale = defineTool({
   name: 'scale',
   title: 'Scale a workload',
   description:
     'Set the number of replicas of a Deployment, StatefulSet or ReplicaSet (through its scale subresource). Scaling to 0 stops all its pods. ' +
     'Reports the replica count before and after.',
+  class: 'mutating',
   inputSchema: {
     kind: z.enum(SCALE_KINDS).describe('Kind of the workload: Deployment, StatefulSet or ReplicaSet (deploy, sts, rs and other spellings work too).'),
     name: objectName('workload'),
@@ -76,17 +90,15 @@ export const scale = defineTool({
     }
     const before = await readScale(ctx, a.kind, a.name, a.namespace);
     const was = before.spec?.replicas ?? 0;
+    const existed = before.status?.replicas ?? 0;
     const base = { kind: a.kind, name: a.name, namespace: a.namespace };
     if (was === a.replicas) {
-      return { text: `no change: ${a.kind} ${a.namespace}/${a.name} already has spec.replicas ${was} (status: ${before.status?.replicas ?? 0} replicas)`, data: { ...base, changed: false, replicas: { before: was, after: was } } };
+      const data: Data = { ...base, changed: false, replicas: { before: was, after: was } };
+      return { text: scaleText(data, existed), data };
     }
     const after = await patchScale(ctx, a.kind, a.name, a.namespace, a.replicas);
     const hpa = await autoscalerFor(ctx, a.kind, a.name, a.namespace);
-    const text = [
-      `scaled ${a.kind} ${a.namespace}/${a.name}: spec.replicas ${was} → ${after.spec?.replicas ?? a.replicas}`,
-      `(${before.status?.replicas ?? 0} replicas existed before; the controller now ${a.replicas > was ? 'creates' : 'removes'} pods)`,
-      ...(hpa ? [`warning: HorizontalPodAutoscaler ${hpa} targets this ${a.kind} and may change the replica count again`] : []),
-    ].join('\n');
-    return { text, data: { ...base, changed: true, replicas: { before: was, after: after.spec?.replicas ?? a.replicas }, ...(hpa ? { autoscaler: hpa } : {}) } };
+    const data: Data = { ...base, changed: true, replicas: { before: was, after: after.spec?.replicas ?? a.replicas }, ...(hpa ? { autoscaler: hpa } : {}) };
+    return { text: scaleText(data, existed), data };
   },
 });

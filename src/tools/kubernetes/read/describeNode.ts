@@ -1,11 +1,11 @@
 // describe_node: conditions, taints, schedulability, capacity vs allocatable, pods and what they request.
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
+import { DescribeNodeOutput, type NodeData } from '../../../contracts/toolData.js';
 import { defineTool } from '../context.js';
 import { compact, conditionsData, isoOrUndefined } from '../data.js';
 import { k8s } from '../errors.js';
 import { eventsSection } from '../events.js';
 import { kv, when } from '../format.js';
-import { DescribeNodeOutput, type NodeData } from '../outputs.js';
 import { conditionLines, podRestarts, podStatus } from '../podFormat.js';
 import { formatCpu, formatMemory, parseQuantity, percent } from '../quantity.js';
 import { objectName } from '../schemas.js';
@@ -63,12 +63,7 @@ export function formatNode(node: V1Node, now: number): string[] {
   ];
 }
 
-/** Pod count and summed requests/limits of the node's non-terminated pods against allocatable. */
-export function nodeAllocationLines(node: V1Node, pods: V1Pod[], now: number): string[] {
-  return nodeAllocation(node, pods, now).lines;
-}
-
-/** The same as text and as data. */
+/** Pod count and summed requests/limits of the node's non-terminated pods against allocatable, as text and as data. */
 export function nodeAllocation(node: V1Node, pods: V1Pod[], now: number): { lines: string[]; data: NonNullable<NodeData['pods']> } {
   void now;
   const active = pods.filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
@@ -111,6 +106,7 @@ export const describeNode = defineTool({
   description:
     'kubectl-describe-like summary of a node: Ready and pressure conditions (MemoryPressure, DiskPressure, PIDPressure), taints, unschedulable (cordoned), ' +
     'capacity vs allocatable, the non-terminated pods on it with their summed requests/limits, and the last 10 events of the node.',
+  class: 'read',
   inputSchema: { name: objectName('node') },
   outputSchema: DescribeNodeOutput,
   example: { name: 'node-1' },

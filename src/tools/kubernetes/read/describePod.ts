@@ -1,11 +1,11 @@
 // describe_pod: status, conditions, per-container state and spec, volumes and recent events.
 import type { V1Pod } from '@kubernetes/client-node';
+import { DescribePodOutput } from '../../../contracts/toolData.js';
 import { defineTool } from '../context.js';
 import { compact, conditionsData, containersData, isoOrUndefined, ownerData } from '../data.js';
 import { k8s } from '../errors.js';
 import { eventsSection } from '../events.js';
 import { clip, kv, oneLine, when } from '../format.js';
-import { DescribePodOutput } from '../outputs.js';
 import { conditionLines, ownerString, podContainersSection, podReady, podRestarts, podStatus, volumeString } from '../podFormat.js';
 import { namespaceArg, objectName } from '../schemas.js';
 
@@ -123,6 +123,7 @@ export const describePod = defineTool({
     '(waiting/terminated reason, exit code, message), restart count, image, requests/limits, probes, env (secret references shown as references, sensitive values redacted), ' +
     'node, owner, volumes, the Secrets the pod references (names only), and the last 10 events of the pod (newest first). ' +
     'Secret contents are not readable by design; whether a referenced Secret is missing shows in these events (secret "NAME" not found).',
+  class: 'read',
   inputSchema: {
     name: objectName('pod'),
     namespace: namespaceArg('pod'),

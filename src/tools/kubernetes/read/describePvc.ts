@@ -1,11 +1,11 @@
 // describe_pvc: phase, volume, class, sizes, the pods using it and recent events.
 import type { V1PersistentVolume, V1PersistentVolumeClaim } from '@kubernetes/client-node';
+import { DescribePvcOutput, type PvcData } from '../../../contracts/toolData.js';
 import { defineTool } from '../context.js';
 import { compact, conditionsData, isoOrUndefined } from '../data.js';
 import { k8s } from '../errors.js';
 import { eventsSection } from '../events.js';
 import { kv, when } from '../format.js';
-import { DescribePvcOutput, type PvcData } from '../outputs.js';
 import { conditionLines, podStatus } from '../podFormat.js';
 import { namespaceArg, objectName } from '../schemas.js';
 import { optionalPart } from '../workloads.js';
@@ -79,6 +79,7 @@ export const describePvc = defineTool({
   description:
     'kubectl-describe-like summary of a PersistentVolumeClaim: phase (Pending/Bound/Lost), bound volume and its state, storage class, requested vs actual capacity, ' +
     'access modes, conditions (resizing), the pods that mount it, and the last 10 events (e.g. provisioning failures).',
+  class: 'read',
   inputSchema: { name: objectName('PersistentVolumeClaim'), namespace: namespaceArg('PersistentVolumeClaim') },
   outputSchema: DescribePvcOutput,
   example: { name: 'data-db-0', namespace: 'db' },
