@@ -62,7 +62,8 @@ async function round(bed: Bed, n: number, workers: number, llmMs: number, mcpCon
     await op.queue.idle();
     const metrics = await opMetrics(op.metrics.registry);
     const items = await listAll(bed, ns);
-    const bad = items.filter((i) => i.status?.phase !== 'Reported' || i.status?.outcome !== 'Resolved');
+    // A missing Secret needs a person: the scripted model escalates (a resolve would need proof it cannot have).
+    const bad = items.filter((i) => i.status?.phase !== 'Reported' || i.status?.outcome !== 'NeedsManualIntervention');
     if (bad.length) throw new Error(`${bad.length} incidents did not finish as scripted, e.g. ${JSON.stringify(bad[0].status).slice(0, 400)}`);
     return {
       seconds,

@@ -57,7 +57,7 @@ async function serve(o: { delayMs: number; toolCalls: number; tool: string }): P
     const done = (body.messages as Array<{ role: string }>).filter((m) => m.role === 'tool').length;
     return done < o.toolCalls
       ? { content: `Checking evidence ${done + 1}.`, toolCalls: [{ name: o.tool, arguments: { text: `evidence ${done + 1}` } }] }
-      : { content: 'Concluding.', toolCalls: [{ name: 'resolve_incident', arguments: { summary: 'checkout crash loops on a missing secret', root_cause: 'the secret checkout-db was deleted' } }] };
+      : { content: 'Concluding.', toolCalls: [{ name: 'escalate_incident', arguments: { summary: 'checkout crash loops on a missing secret', root_cause: 'the secret checkout-db was deleted' } }] };
   });
   const { createServer } = await import('node:http');
   // A side door for the benchmark's own questions, on a port of its own.
