@@ -13,6 +13,7 @@ import { ToolManager } from '../../src/tools/manager.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { startGaugeTarget, startPrometheus, type GaugeTarget, type Prometheus } from '../bed/prometheus.js';
 import { alert, createNamespace, eventually, finished, kubeConfig, payload, post, startTestOperator, waitForIncident } from './harness.js';
+import { offlineKubeConfig } from '../fixtures/offlineKubeConfig.js';
 
 const MI = 2 ** 20;
 const STEP_MS = 120_000;
@@ -60,11 +61,6 @@ async function waitForHistory(sel: string): Promise<void> {
   }, 90_000, 500);
 }
 
-function offlineKubeConfig(): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({ clusters: [{ name: 'c', server: 'https://127.0.0.1:1' }], users: [{ name: 'u' }], contexts: [{ name: 'x', cluster: 'c', user: 'u' }], currentContext: 'x' });
-  return kc;
-}
 
 async function toolManager(prometheus: { url: string; bearerToken?: string }): Promise<ToolManager> {
   const kc = offlineKubeConfig();

@@ -8,6 +8,7 @@ import { BUILTIN_TOOLS, createKubernetesToolServer, type KubernetesToolServerOpt
 import { ToolManager } from '../../src/tools/manager.js';
 import { ServersConfig } from '../../src/tools/serversConfig.js';
 import { LOG_LINES, PEM_BODY_LINES, SECRETS } from '../fixtures/secretCorpus.js';
+import { offlineKubeConfig } from '../fixtures/offlineKubeConfig.js';
 
 const PLANTED = [...Object.values(SECRETS), ...PEM_BODY_LINES];
 const T = { timeoutMs: 10_000 };
@@ -17,16 +18,6 @@ function expectNoSecret(value: unknown): void {
   for (const s of PLANTED) expect(text).not.toContain(s);
 }
 
-function offlineKubeConfig(): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'c', server: 'https://127.0.0.1:1', skipTLSVerify: true }],
-    users: [{ name: 'u', token: 't' }],
-    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-    currentContext: 'x',
-  });
-  return kc;
-}
 
 const managers: ToolManager[] = [];
 afterAll(() => Promise.all(managers.map((m) => m.close())));

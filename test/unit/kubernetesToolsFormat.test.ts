@@ -19,6 +19,7 @@ import { BUILTIN_TOOLS, createKubernetesToolServer, runTool, TOOL_DEFS } from '.
 import * as fs from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { summarize } from '../../src/tools/kubernetes/summaries.js';
+import { offlineKubeConfig } from '../fixtures/offlineKubeConfig.js';
 
 const NOW = Date.parse('2025-01-01T12:00:00Z');
 const ago = (s: number) => new Date(NOW - s * 1000).toISOString();
@@ -351,16 +352,6 @@ describe('rollout logic', () => {
 });
 
 describe('server', () => {
-  function offlineKubeConfig(token: string): KubeConfig {
-    const kc = new KubeConfig();
-    kc.loadFromOptions({
-      clusters: [{ name: 'c', server: 'https://127.0.0.1:1', skipTLSVerify: true }],
-      users: [{ name: 'u', token }],
-      contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-      currentContext: 'x',
-    });
-    return kc;
-  }
   async function connect(kc: KubeConfig, opts?: { maxOutputBytes?: number }) {
     const server = createKubernetesToolServer(kc, opts);
     const [a, b] = InMemoryTransport.createLinkedPair();

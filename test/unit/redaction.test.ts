@@ -25,6 +25,7 @@ import {
   PEM_KEY,
   SECRETS,
 } from '../fixtures/secretCorpus.js';
+import { offlineKubeConfig } from '../fixtures/offlineKubeConfig.js';
 
 const PLANTED = [...Object.values(SECRETS), ...PEM_BODY_LINES];
 
@@ -243,16 +244,6 @@ describe('the built-in formatting uses the same rules', () => {
 });
 
 describe('ToolManager.call() redacts every result', () => {
-  function offlineKubeConfig(): KubeConfig {
-    const kc = new KubeConfig();
-    kc.loadFromOptions({
-      clusters: [{ name: 'c', server: 'https://127.0.0.1:1', skipTLSVerify: true }],
-      users: [{ name: 'u', token: 't' }],
-      contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-      currentContext: 'x',
-    });
-    return kc;
-  }
   const managers: ToolManager[] = [];
   afterAll(() => Promise.all(managers.map((m) => m.close())));
 

@@ -12,21 +12,12 @@ import { BUILTIN_TOOLS, createKubernetesToolServer } from '../../src/tools/kuber
 import { ToolManager } from '../../src/tools/manager.js';
 import { ServersConfig } from '../../src/tools/serversConfig.js';
 import { SECRETS } from '../fixtures/secretCorpus.js';
+import { offlineKubeConfig } from '../fixtures/offlineKubeConfig.js';
 
 function expectNoSecret(text: string): void {
   for (const s of Object.values(SECRETS)) expect(text).not.toContain(s);
 }
 
-function offlineKubeConfig(): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'c', server: 'https://127.0.0.1:1', skipTLSVerify: true }],
-    users: [{ name: 'u', token: 't' }],
-    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-    currentContext: 'x',
-  });
-  return kc;
-}
 
 const managers: ToolManager[] = [];
 afterAll(() => Promise.all(managers.map((m) => m.close())));
