@@ -35,6 +35,7 @@ const RESOURCE = {
       description: "The namespace label of the alert (the object it is about), not the incident's own namespace.",
       jsonPath: '.spec.labels.namespace',
     },
+    { name: 'Cluster', type: 'string', description: 'The cluster the alert came from (many clusters only).', jsonPath: '.spec.cluster' },
     { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
     { name: 'Outcome', type: 'string', jsonPath: '.status.outcome' },
     { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },

@@ -2,6 +2,7 @@
 // The README's configuration table and the helm chart's values follow this schema.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { parseQuantity } from './util/quantity.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
@@ -122,9 +123,44 @@ export const ConfigSchema = z.object({
   POLICY_AUTO_DELETE_UNOWNED_PODS: bool.default('false'),
   /** Under `auto`, actions on objects the alert and the analyzer's evidence did not name run without a person; otherwise they wait. */
   POLICY_AUTO_UNINVOLVED_TARGETS: bool.default('false'),
+  /**
+   * A change to an object Flux or Argo CD keeps from Git (their labels or tracking annotation, on it or up its
+   * controller chain): `propose` does not write it (the next sync would revert it) and puts the change to
+   * make in Git in the report; `allow` writes it, with a warning that it will be reverted.
+   */
+  GITOPS_MANAGED_WRITES: z.enum(['propose', 'allow']).default('propose'),
+  /** Where Argo CD's Applications live (an Application named by a resource's tracking label is looked up here). */
+  ARGOCD_NAMESPACE: z.string().default('argocd'),
+  /** Where changes proposed in Git become pull/merge requests: `github`, `gitlab`, or empty (the report carries the change; nothing is opened). */
+  GITOPS_GIT_PROVIDER: z.enum(['', 'github', 'gitlab']).default(''),
+  /** The provider's REST API (default https://api.github.com, https://gitlab.com/api/v4). */
+  GITOPS_GIT_API_URL: z.string().url().optional(),
+  /** The host of the repository URLs that belong to the provider (default github.com, gitlab.com): other repositories get no pull request. */
+  GITOPS_GIT_HOST: z.string().optional(),
+  /** The provider's token (from a Secret): contents and pull requests write on the repositories, nothing else. */
+  GITOPS_GIT_TOKEN: z.string().optional(),
+  /** The branch a pull request goes to when the source follows HEAD. */
+  GITOPS_GIT_BASE_BRANCH: z.string().min(1).default('main'),
+  /** From opening a pull request to the cluster showing its change: past it, the change is recorded TimedOut. */
+  GITOPS_SYNC_TIMEOUT: duration('24h'),
+  /** How often an open pull request, and a merged one's sync, are checked. */
+  GITOPS_POLL_INTERVAL: duration('1m'),
   APPROVAL_TIMEOUT: duration('1h'),
   /** After an action of the built-in tools ran, how long its verification may take (rollout complete, pods Ready, the alert's condition gone) before the incident needs a person; 0 turns verification off. */
   VERIFY_TIMEOUT: duration('5m'),
+  /** set_hpa_max_replicas never sets an HPA's maxReplicas above this, whoever asks. */
+  FIX_HPA_MAX_REPLICAS_LIMIT: int(50, 1),
+  /** Nor above this multiple of its current maxReplicas (2: at most double it in one change). */
+  FIX_HPA_MAX_FACTOR: z.coerce.number().min(1).max(100).default(2),
+  /** set_quota_hard never raises a ResourceQuota's hard limit above this multiple of the current one. */
+  FIX_QUOTA_MAX_FACTOR: z.coerce.number().min(1).max(100).default(2),
+  /** expand_pvc never grows a PersistentVolumeClaim beyond this size (a quantity: 500Gi, 1Ti, 2T), whoever asks. */
+  FIX_PVC_MAX_SIZE: z
+    .string()
+    .default('1Ti')
+    .refine((q) => /^\d+(\.\d+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/.test(q.trim()) && (parseQuantity(q) ?? 0) > 0, { message: 'must be a storage quantity such as 500Gi or 1Ti' }),
+  /** Nor beyond this multiple of its current size (2: at most double it in one change; a volume cannot shrink back). */
+  FIX_PVC_MAX_FACTOR: z.coerce.number().min(1).max(100).default(2),
 
   MAX_STEPS: int(20, 1),
   // 20 steps at the full prompt budget: the step budget, not the token budget, ends a normal investigation.
@@ -166,8 +202,25 @@ export const ConfigSchema = z.object({
   RETENTION_TTL: duration('7d'),
   RETENTION_MAX: int(1000, 1),
 
+  /** Many clusters (README "Many clusters"): each alert is investigated in the cluster its CLUSTER_LABEL names; on by itself when CLUSTER_SECRET_SELECTOR is set. Off: every alert is the local cluster's, as before. */
+  CLUSTERS_ENABLED: bool.default('false'),
+  /** The alert label that names its cluster (kube-prometheus sets it as an external label). */
+  CLUSTER_LABEL: z.string().default('cluster'),
+  /** The name of the cluster the operator runs in (reached with its own ServiceAccount). */
+  LOCAL_CLUSTER_NAME: z.string().regex(/^[a-zA-Z0-9][-a-zA-Z0-9_.]{0,62}$/).default('local'),
+  /** The cluster of an alert without CLUSTER_LABEL: by default the local one; `none`: such an alert is investigated nowhere. */
+  UNLABELLED_ALERTS_CLUSTER: z.string().optional(),
+  /** Label selector of the Secrets in NAMESPACE that hold the clusters' credentials (Cluster API kubeconfig, Argo CD cluster, or plain kubeconfig Secrets). */
+  CLUSTER_SECRET_SELECTOR: z.string().optional(),
+  /** Steps of one cluster's incidents in flight at once (within MAX_CONCURRENT_INVESTIGATIONS): one slow cluster cannot hold every worker. */
+  CLUSTER_MAX_CONCURRENT_INVESTIGATIONS: int(2, 1),
+
   /** The notifications file (sinks, routing, delivery; YAML or JSON); unset: no notifications. */
   NOTIFICATIONS_CONFIG: z.string().optional(),
+  /** The tickets file (Jira, GitHub, GitLab trackers and when they open a ticket; YAML or JSON); unset: no tickets. */
+  TICKETS_CONFIG: z.string().optional(),
+  /** The ConfigMap (in NAMESPACE) that keeps each alert identity's ticket, so a refire finds it after retention. */
+  TICKETS_CONFIGMAP: z.string().regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/).default('alert-agent-tickets'),
 
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
   LOG_FORMAT: z.enum(['json', 'text', 'auto']).default('auto'),
@@ -193,12 +246,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (c.ANALYZER === 'llm' && !llmConfigured) {
     throw new ConfigError('invalid configuration:\n  ANALYZER: "llm" needs OPENAI_API_KEY or OPENAI_BASE_URL');
   }
+  if (c.GITOPS_GIT_PROVIDER && !c.GITOPS_GIT_TOKEN) {
+    throw new ConfigError(`invalid configuration:\n  GITOPS_GIT_PROVIDER: "${c.GITOPS_GIT_PROVIDER}" needs GITOPS_GIT_TOKEN (a token that may push branches and open pull requests)`);
+  }
   if (c.SHARD >= c.SHARD_COUNT) {
     throw new ConfigError(`invalid configuration:\n  SHARD: ${c.SHARD} is not a shard of SHARD_COUNT ${c.SHARD_COUNT} (0 … ${c.SHARD_COUNT - 1})`);
   }
   checkWeb(c);
   const analyzer = c.ANALYZER === 'auto' ? (llmConfigured ? 'llm' : 'rules') : c.ANALYZER;
-  return { ...c, NAMESPACE: c.NAMESPACE ?? inClusterNamespace() ?? 'default', analyzer };
+  return { ...c, NAMESPACE: c.NAMESPACE ?? inClusterNamespace() ?? 'default', analyzer, CLUSTERS_ENABLED: c.CLUSTERS_ENABLED || !!c.CLUSTER_SECRET_SELECTOR };
 }
 
 /** Web settings that would leave the view open to spoofing or unusable in a browser. */

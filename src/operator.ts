@@ -15,10 +15,11 @@ import { shareKeepAliveAgent } from './runtime/keepAlive.js';
 import { Informer, type Subscription } from './runtime/informer.js';
 import { Manager } from './runtime/manager.js';
 import { WorkQueue } from './runtime/queue.js';
-import { IncidentReconciler, UNFINISHED_SELECTOR } from './controller/reconciler.js';
+import { FINISHED_SELECTOR, IncidentReconciler, UNFINISHED_SELECTOR } from './controller/reconciler.js';
 import { Retention } from './controller/retention.js';
 import { andSelectors, shardLeaseName, shardSelector } from './incident/shard.js';
-import { InvestigationEngine } from './investigation/engine.js';
+import { InvestigationEngine, type EngineDeps } from './investigation/engine.js';
+import { clusterEngines } from './investigation/clusterEngines.js';
 import type { Tenancy } from './incident/tenancy.js';
 import { ConfigMapHistory } from './context/history.js';
 import { StoreDirectory } from './context/directory.js';
@@ -30,9 +31,10 @@ import { createEventRecorder } from './runtime/events.js';
 import type { Logger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { ToolManager, type BuiltinServer } from './tools/manager.js';
-import { loadServersConfig } from './tools/serversConfig.js';
+import { clusterServersConfig, loadServersConfig } from './tools/serversConfig.js';
 import { BUILTIN_TOOLS, CLUSTER_SCOPED_TOOLS, TOOL_DEFS, createKubernetesToolServer } from './tools/kubernetes/server.js';
-import { makeContext, type PrometheusSource } from './tools/kubernetes/context.js';
+import { makeContext, type PrometheusSource, type PvcExpansionBounds, type RaiseBounds, type ToolContext } from './tools/kubernetes/context.js';
+import { parseQuantity } from './util/quantity.js';
 import { createDryRunner } from './tools/kubernetes/dryRun.js';
 import { createVerifier } from './tools/kubernetes/verify.js';
 import { createWebhookApp } from './webhook/app.js';
@@ -43,6 +45,7 @@ import { AlertIntake } from './webhook/intake.js';
 // Notifications and the web view are imported only when configured (below): nodemailer, marked and
 // sanitize-html are several MB of memory that most operators never use.
 import type { Notifier } from './notify/notifier.js';
+import type { Ticketer } from './tickets/ticketer.js';
 
 export interface Operator {
   webhookUrl: string;
@@ -56,6 +59,8 @@ export interface Operator {
   retention: Retention;
   /** The notification queue, when sinks are configured. */
   notifier?: Notifier;
+  /** The ticket queue, when trackers are configured (TICKETS_CONFIG). */
+  tickets?: Ticketer;
   /** The one informer of AlertIncidents of this process (every consumer reads it), when anything reads them. */
   informer?: Informer<AlertIncident>;
   /** True while this replica runs the controller (always, without leader election). */
@@ -74,8 +79,16 @@ export interface OperatorOverrides {
   controller?: boolean;
   /** Called when this replica loses the leader lease; main.ts exits so that Kubernetes restarts it. */
   onLeadershipLost?: () => void;
+  /** Replaces the Git provider GITOPS_GIT_PROVIDER names (tests). */
+  gitProvider?: import('./gitops/provider.js').GitProvider;
   /** Replaces the file NOTIFICATIONS_CONFIG names (tests). */
   notifications?: import('./notify/config.js').NotificationsConfig;
+  /** Replaces the file TICKETS_CONFIG names, and the ticket systems or the links store it would build (tests). */
+  tickets?: {
+    config?: import('./tickets/config.js').TicketsConfig;
+    systems?: Record<string, import('./tickets/providers/index.js').TicketSystem>;
+    links?: import('./tickets/links.js').TicketLinks;
+  };
 }
 
 /** Steps a worker takes in a row on one incident before it lets the others in the queue have a turn. */
@@ -102,7 +115,6 @@ export async function startOperator(config: Config, log: Logger, o: OperatorOver
   const shardSel = shardSelector(config.SHARD, config.SHARD_COUNT);
   const controllerSel = andSelectors(UNFINISHED_SELECTOR, shardSel);
   const notifyConfig = o.notifications ?? (config.NOTIFICATIONS_CONFIG ? (await import('./notify/config.js')).loadNotificationsConfig(config.NOTIFICATIONS_CONFIG) : undefined);
-  const notifying = runController && !!notifyConfig?.sinks.length;
   const informer =
     runController || config.WEB_ENABLED
       ? new Informer<AlertIncident>({
@@ -110,7 +122,8 @@ export async function startOperator(config: Config, log: Logger, o: OperatorOver
           apiPath: `/apis/${GROUP}/${VERSION}`,
           plural: PLURAL,
           namespace: watchNamespace,
-          labelSelector: config.WEB_ENABLED ? undefined : notifying ? shardSel : controllerSel,
+          // Finished incidents of the shard too: the controller records what people say of them afterwards (feedback).
+          labelSelector: config.WEB_ENABLED ? undefined : runController ? shardSel : controllerSel,
           list: (q) => store.list(q),
           parse: (raw) => {
             const parsed = AlertIncident.safeParse(raw);
@@ -146,15 +159,24 @@ export async function startOperator(config: Config, log: Logger, o: OperatorOver
     onLeadershipLost: () => o.onLeadershipLost?.(),
   });
 
+  // What acts on one cluster, on its KubeConfig: the local cluster's here, every other one's in
+  // investigation/clusterEngines.ts (many clusters). The tool server, the dry run's and verifier's context.
+  const toolServerOf = (ckc: KubeConfig, prometheus: PrometheusSource | undefined) =>
+    createKubernetesToolServer(ckc, { maxOutputBytes: config.TOOL_OUTPUT_MAX_BYTES * 2, prometheus, context: { raiseBounds: raiseBounds(config), pvcExpansion: pvcExpansion(config) } });
+  const toolContextOf = (ckc: KubeConfig): ToolContext => ({ ...makeContext(ckc), raiseBounds: raiseBounds(config), pvcExpansion: pvcExpansion(config), argoNamespace: config.ARGOCD_NAMESPACE });
+  const dryRunOf = (ctx: ToolContext, server: string | undefined) =>
+    createDryRunner(ctx, { builtinServer: server, defs: TOOL_DEFS, gitops: { managedWrites: config.GITOPS_MANAGED_WRITES, argoNamespace: config.ARGOCD_NAMESPACE } });
   const builtin: BuiltinServer | undefined = config.BUILTIN_KUBERNETES_TOOLS
     ? {
         name: 'kubernetes',
-        create: () => createKubernetesToolServer(kc, { maxOutputBytes: config.TOOL_OUTPUT_MAX_BYTES * 2, prometheus: prometheusSource(config) }),
+        create: () => toolServerOf(kc, prometheusSource(config)),
         classes: BUILTIN_TOOLS,
         clusterScoped: CLUSTER_SCOPED_TOOLS,
       }
     : undefined;
-  const tools = new ToolManager(loadServersConfig(config.SERVERS_CONFIG), { log, metrics, builtin });
+  // Many clusters: the local cluster's servers, with `${CLUSTER}` templates filled with its name.
+  const servers = loadServersConfig(config.SERVERS_CONFIG);
+  const tools = new ToolManager(config.CLUSTERS_ENABLED ? clusterServersConfig(servers, config.LOCAL_CLUSTER_NAME, true) : servers, { log, metrics, builtin });
   await tools.start();
 
   const runbooks = loadRunbooks(config.RUNBOOKS_DIR);
@@ -162,8 +184,9 @@ export async function startOperator(config: Config, log: Logger, o: OperatorOver
   // The analyzer backs every LLM investigation: its evidence first (when on), and its report when the LLM cannot go on.
   const analyzer = investigator.kind === 'llm' ? new RulesInvestigator({ runbooks }) : undefined;
   const tenancy: Tenancy = { mode: config.INCIDENT_NAMESPACE_MODE, operatorNamespace: config.NAMESPACE };
-  const toolContext = makeContext(kc);
-  const engine = new InvestigationEngine({
+  // The dry run runs the tools themselves: the same bounds as the tool server's.
+  const toolContext = toolContextOf(kc);
+  const engineDeps: EngineDeps = {
     investigator,
     tenancy,
     evidence: config.EVIDENCE_FIRST ? analyzer : undefined,
@@ -198,7 +221,7 @@ export async function startOperator(config: Config, log: Logger, o: OperatorOver
     },
     inspect: clusterInspector(kc),
     // Issue 22: a change is judged by the API server before it is shown or run, and checked after it ran.
-    dryRun: createDryRunner(toolContext, { builtinServer: builtin?.name, defs: TOOL_DEFS }),
+    dryRun: dryRunOf(toolContext, builtin?.name),
     verifier: builtin ? createVerifier(toolContext, builtin.name) : undefined,
     limits: {
       maxSteps: config.MAX_STEPS,
@@ -210,9 +233,29 @@ export async function startOperator(config: Config, log: Logger, o: OperatorOver
       maxAttempts: config.LLM_MAX_ATTEMPTS,
       verifyTimeoutMs: config.VERIFY_TIMEOUT,
     },
-  });
+  };
+  const engine = new InvestigationEngine(engineDeps);
+  // Many clusters (README "Many clusters"): each incident goes to the engine of its cluster, built on
+  // that cluster's credentials the same way as the local engine above.
+  const multi = config.CLUSTERS_ENABLED
+    ? clusterEngines({
+        config,
+        kc,
+        log,
+        metrics,
+        localEngine: engine,
+        base: engineDeps,
+        builtin,
+        toolServerOf,
+        toolContextOf,
+        dryRunOf,
+        directoryOf: (ckc) => new StoreDirectory(store, ckc, watchNamespace, informer),
+      })
+    : undefined;
+  const clusters = multi?.registry;
+  const dispatch = multi?.dispatch;
   const events = createEventRecorder(kc, 'alert-agent', log);
-  const reconciler = new IncidentReconciler({ store, engine, events, log, metrics, cache: informer, canWrite: () => mgr.isLeader() });
+  const reconciler = new IncidentReconciler({ store, engine: dispatch ?? engine, events, log, metrics, cache: informer, canWrite: () => mgr.isLeader() });
   const queue = new WorkQueue({
     concurrency: config.MAX_CONCURRENT_INVESTIGATIONS,
     onError: () => undefined, // the reconciler logs with the incident's name
@@ -224,8 +267,31 @@ export async function startOperator(config: Config, log: Logger, o: OperatorOver
   const notifier = notifyConfig?.sinks.length
     ? new (await import('./notify/notifier.js')).Notifier({ config: notifyConfig, store, log: log.child({ component: 'notify' }), registry: metrics.registry, tenancy, cache: informer })
     : undefined;
+  // Tickets (src/tickets): their own queue beside the notifier's, on the same informer, on the same replica.
+  const ticketsConfig = o.tickets?.config ?? (config.TICKETS_CONFIG ? (await import('./tickets/config.js')).loadTicketsConfig(config.TICKETS_CONFIG) : undefined);
+  const tickets = ticketsConfig?.trackers.length
+    ? new (await import('./tickets/ticketer.js')).Ticketer({
+        config: ticketsConfig,
+        store,
+        links: o.tickets?.links ?? new (await import('./tickets/links.js')).ConfigMapTicketLinks(kc, { namespace: config.NAMESPACE, name: config.TICKETS_CONFIGMAP }),
+        systems: o.tickets?.systems,
+        log: log.child({ component: 'tickets' }),
+        registry: metrics.registry,
+        tenancy,
+        cache: informer,
+        localCluster: config.CLUSTERS_ENABLED ? config.LOCAL_CLUSTER_NAME : undefined,
+      })
+    : undefined;
 
-  const intake = new AlertIntake(store, { namespace: config.NAMESPACE, namespaceMode: config.INCIDENT_NAMESPACE_MODE, shardCount: config.SHARD_COUNT });
+  // Changes proposed in Git (src/gitops): pull requests on their own queue, on the same informer and replica.
+  const gitops = config.GITOPS_GIT_PROVIDER ? (await import('./gitops/setup.js')).createGitProposer(config, { store, log, kc, cache: informer, registry: metrics.registry, provider: o.gitProvider, clusters: multi?.registry }) : undefined;
+
+  const intake = new AlertIntake(store, {
+    namespace: config.NAMESPACE,
+    namespaceMode: config.INCIDENT_NAMESPACE_MODE,
+    shardCount: config.SHARD_COUNT,
+    clusters: config.CLUSTERS_ENABLED ? { label: config.CLUSTER_LABEL, local: config.LOCAL_CLUSTER_NAME, unlabelled: config.UNLABELLED_ALERTS_CLUSTER } : undefined,
+  });
   const app = createWebhookApp({
     intake,
     log,
@@ -253,6 +319,8 @@ export async function startOperator(config: Config, log: Logger, o: OperatorOver
 
   // What runs, in order (runtime/manager.ts): the informer first, then who reads it.
   if (informer) mgr.add({ name: 'informer', start: () => informer.start(), stop: () => informer.stop() }, { leaderOnly: !config.WEB_ENABLED });
+  // The clusters' Secrets, watched by the replica that investigates.
+  if (clusters && runController) mgr.add({ name: 'clusters', start: () => clusters.start(), stop: () => clusters.stop() }, { leaderOnly: true });
 
   // The web view runs on every replica, leader or not: its feed reads every incident, finished ones too.
   let webServer: Server | undefined;
@@ -296,6 +364,7 @@ export async function startOperator(config: Config, log: Logger, o: OperatorOver
   const retention = new Retention({ store, log, metrics, namespace: watchNamespace, ttlMs: config.RETENTION_TTL, max: config.RETENTION_MAX });
   if (runController) {
     let controllerSub: Subscription | undefined;
+    let learningSub: Subscription | undefined;
     mgr.add(
       {
         name: 'controller',
@@ -308,11 +377,20 @@ export async function startOperator(config: Config, log: Logger, o: OperatorOver
               if (key) queue.add(key);
             },
           });
-          await controllerSub.synced;
+          // Learning from people: a finished incident is enqueued only when its feedback annotations changed.
+          learningSub = informer!.subscribe({
+            labelSelector: andSelectors(FINISHED_SELECTOR, shardSel),
+            onEvent: (type, inc) => {
+              const key = reconciler.observeFinished(type, inc);
+              if (key) queue.add(key);
+            },
+          });
+          await Promise.all([controllerSub.synced, learningSub.synced]);
         },
         // Stops taking work and lets the step in flight finish and persist.
         stop: async () => {
           controllerSub?.unsubscribe();
+          learningSub?.unsubscribe();
           await queue.shutdown();
           await events.flush();
         },
@@ -334,6 +412,42 @@ export async function startOperator(config: Config, log: Logger, o: OperatorOver
           stop: async () => {
             notifierSub?.unsubscribe();
             await notifier.stop();
+          },
+        },
+        { leaderOnly: true },
+      );
+    }
+    if (gitops) {
+      let gitopsSub: Subscription | undefined;
+      mgr.add(
+        {
+          name: 'gitops',
+          start: async () => {
+            gitops.start();
+            gitopsSub = informer!.subscribe({ labelSelector: shardSel, onEvent: (type, inc) => gitops.observe(type, inc) });
+            await gitopsSub.synced;
+          },
+          stop: async () => {
+            gitopsSub?.unsubscribe();
+            await gitops.stop();
+          },
+        },
+        { leaderOnly: true },
+      );
+    }
+    if (tickets) {
+      let ticketsSub: Subscription | undefined;
+      mgr.add(
+        {
+          name: 'tickets',
+          start: async () => {
+            tickets.start();
+            ticketsSub = informer!.subscribe({ labelSelector: shardSel, onEvent: (type, inc) => tickets.observe(type, inc) });
+            await ticketsSub.synced;
+          },
+          stop: async () => {
+            ticketsSub?.unsubscribe();
+            await tickets.stop();
           },
         },
         { leaderOnly: true },
@@ -363,6 +477,7 @@ export async function startOperator(config: Config, log: Logger, o: OperatorOver
     tools,
     retention,
     notifier,
+    tickets,
     informer,
     leading: () => mgr.leading(),
     async stop() {
@@ -378,6 +493,8 @@ export async function startOperator(config: Config, log: Logger, o: OperatorOver
       metricsServer.closeAllConnections();
       await Promise.all([new Promise((r) => webhookServer.close(r)), new Promise((r) => metricsServer.close(r))]);
       await tools.close();
+      clusters?.stop();
+      await dispatch?.close();
       notifier?.close();
     },
   };
@@ -426,6 +543,16 @@ function defaultKubeConfig(): KubeConfig {
 }
 
 /** The Prometheus of query_prometheus, from PROMETHEUS_URL and its token settings; undefined when unset. */
+/** How far set_hpa_max_replicas and set_quota_hard may raise a bound in one change. */
+function raiseBounds(config: Config): RaiseBounds {
+  return { hpaMaxReplicasLimit: config.FIX_HPA_MAX_REPLICAS_LIMIT, hpaMaxFactor: config.FIX_HPA_MAX_FACTOR, quotaMaxFactor: config.FIX_QUOTA_MAX_FACTOR };
+}
+
+/** How far expand_pvc may grow a claim in one change (FIX_PVC_MAX_SIZE, FIX_PVC_MAX_FACTOR). */
+function pvcExpansion(config: Config): PvcExpansionBounds {
+  return { maxBytes: parseQuantity(config.FIX_PVC_MAX_SIZE) ?? 2 ** 40, maxFactor: config.FIX_PVC_MAX_FACTOR };
+}
+
 function prometheusSource(config: Config): PrometheusSource | undefined {
   if (!config.PROMETHEUS_URL) return undefined;
   return {

@@ -32,6 +32,17 @@ const ObjectRef = z.object({
 });
 export type ObjectRef = z.infer<typeof ObjectRef>;
 
+/** An earlier incident of the same alert (lib/before.ts): investigated by the rule-based analyzer, then annotated by people. */
+export const Before = z.object({
+  /** When the earlier incident's alert started firing (before the case's own). */
+  startsAgo: z.string().default('3h'),
+  /** Reject the change it waits to have approved (policy approve), saying why. */
+  reject: z.object({ reason: z.string().min(1), by: z.string().default('alice') }).optional(),
+  /** Annotations people set once it is reported (alertagent.io/feedback, actual-cause, fixed-by, ...). */
+  annotations: z.record(z.string()).default({}),
+});
+export type Before = z.infer<typeof Before>;
+
 export const CaseFile = z.object({
   description: z.string(),
   category: z.string(),
@@ -57,6 +68,21 @@ export const CaseFile = z.object({
   }),
   /** Policy for this case (default: auto, every built-in action allowed in the case's namespace). */
   policy: z.object({ mode: z.enum(['observe', 'approve', 'auto']).optional() }).default({}),
+  /** An earlier incident of the same alert that people gave feedback on, run first (learning from people). */
+  before: Before.optional(),
+  /**
+   * A Git host for changes proposed in Git (lib/gitHost.ts): a stand-in of its REST API over a bare repository
+   * holding `files`, whose repository URLs are on `host`. Each change the run proposes in Git must get exactly
+   * one pull request, recorded Open in status.gitChanges.
+   */
+  git: z
+    .object({
+      provider: z.enum(['github', 'gitlab']),
+      host: z.string(),
+      repository: z.string(),
+      files: z.record(z.string()),
+    })
+    .optional(),
 });
 export type CaseFile = z.infer<typeof CaseFile>;
 

@@ -11,6 +11,8 @@ import { createLogger, silentLogger } from '../../src/observability/logger.js';
 import { startOperator } from '../../src/operator.js';
 import { PROJECT_ROOT, serviceAccountKubeconfigFromState } from '../../scripts/local/controlPlane.js';
 import { startScriptedLlm, type Reply, type ScriptedLlm } from '../../test/bed/scriptedLlm.js';
+import { runBefore } from './before.js';
+import { pullRequestChecks, pullRequestsRecorded, startCaseGitHost, type CaseGitHost } from './gitHost.js';
 import { durationMs, renderCase, type Case, type Pattern } from './cases.js';
 import { applyObjects, checkUntouched, untouchedTargets } from './cluster.js';
 import { Kube } from './kube.js';
@@ -78,7 +80,9 @@ async function applyFile(kube: Kube, file: string): Promise<void> {
 export async function prepareBed(kube: Kube, statePath: string): Promise<EvalBed> {
   await applyFile(kube, path.join(PROJECT_ROOT, 'crds', 'alertagent.io_alertincidents.yaml'));
   await applyFile(kube, path.join(PROJECT_ROOT, 'eval', 'bed', 'cert-manager-crds.yaml'));
-  for (const crd of ['alertincidents.alertagent.io', 'certificates.cert-manager.io', 'issuers.cert-manager.io', 'clusterissuers.cert-manager.io']) {
+  await applyFile(kube, path.join(PROJECT_ROOT, 'eval', 'bed', 'gitops-crds.yaml'));
+  const gitops = ['kustomizations.kustomize.toolkit.fluxcd.io', 'helmreleases.helm.toolkit.fluxcd.io', 'gitrepositories.source.toolkit.fluxcd.io', 'applications.argoproj.io'];
+  for (const crd of ['alertincidents.alertagent.io', 'certificates.cert-manager.io', 'issuers.cert-manager.io', 'clusterissuers.cert-manager.io', ...gitops]) {
     await kube.waitFor(`CRD ${crd} established`, 30000, async () => {
       const c = await kube.get('apiextensions.k8s.io/v1', 'CustomResourceDefinition', crd);
       return !!c?.status?.conditions?.some((x: any) => x.type === 'Established' && x.status === 'True');
@@ -139,6 +143,7 @@ export async function runCase(
   let llm: ScriptedLlm | undefined;
   let proxy: RecordingProxy | undefined;
   let operator: Awaited<ReturnType<typeof startOperator>> | undefined;
+  let git: CaseGitHost | undefined;
   try {
     // Only a neutral marker: a label naming the case would hint at the cause to a model that lists namespaces.
     await kube.ensureNamespace(ns, { 'alertagent.io/eval': 'true' });
@@ -171,11 +176,14 @@ export async function runCase(
       proxy = await startRecordingProxy(env.OPENAI_BASE_URL);
       env.OPENAI_BASE_URL = proxy.baseURL;
     }
+    if (c.git) {
+      git = await startCaseGitHost(c.git);
+      Object.assign(env, git.env);
+    }
     const config = loadConfig(env);
     const kc = new KubeConfig();
     kc.loadFromFile(bed.operatorKubeconfig);
     const log = opts.logs ? createLogger({ level: 'debug', format: 'text' }) : silentLogger();
-    operator = await startOperator(config, log, { kubeConfig: kc });
 
     const startsAt = new Date(Date.now() - durationMs(c.alert.startsAgo)).toISOString();
     const alert = {
@@ -199,6 +207,9 @@ export async function runCase(
       externalURL: 'http://alertmanager.monitoring.svc:9093',
       alerts: [alert],
     };
+    // The earlier incident of the same alert (same fingerprint, an earlier start) and what people said of it.
+    const earlier = c.before ? await runBefore(kube, { before: c.before, ns, env, operatorKubeconfig: bed.operatorKubeconfig, alert, payload: (a) => ({ ...payload, alerts: [a] }) }) : undefined;
+    operator = await startOperator(config, log, { kubeConfig: kc });
     const t0 = Date.now();
     const res = await fetch(operator.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) });
     if (res.status !== 200) throw new Error(`the webhook answered ${res.status}: ${await res.text()}`);
@@ -207,9 +218,10 @@ export async function runCase(
     const deadline = t0 + inv.timeoutMs;
     for (;;) {
       const list = await kube.must('GET', `/apis/alertagent.io/v1alpha1/namespaces/${ns}/alertincidents`);
-      incident = list.items?.[0];
+      incident = list.items?.find((i: any) => i.metadata?.name !== earlier);
       const phase = incident?.status?.phase;
-      if (phase === 'Reported' || phase === 'Failed' || phase === 'AwaitingApproval') break;
+      // With a Git host: until each change proposed in Git has its pull request recorded too.
+      if ((phase === 'Reported' || phase === 'Failed' || phase === 'AwaitingApproval') && (!git || pullRequestsRecorded(incident))) break;
       if (Date.now() > deadline) break;
       await sleep(200);
     }
@@ -222,14 +234,15 @@ export async function runCase(
     const events = incident
       ? ((await kube.must('GET', `/api/v1/namespaces/${ns}/events?fieldSelector=${encodeURIComponent(`involvedObject.name=${incident.metadata.name}`)}`)).items ?? [])
       : [];
-    if (process.env.EVAL_DUMP_REQUESTS && (llm || proxy)) {
-      // Debugging aid: what the model was sent (a real one's answers too), one JSON file per case.
+    if (process.env.EVAL_DUMP_REQUESTS) {
+      // Debugging aid: what the model was sent (a real one's answers too), the steps and the report, per case.
       const dir = path.resolve(process.env.EVAL_DUMP_REQUESTS);
       fs.mkdirSync(dir, { recursive: true });
       const file = `${caseName}.${inv.name.replace(/[^A-Za-z0-9._-]+/g, '_')}`;
-      fs.writeFileSync(path.join(dir, `${file}.json`), JSON.stringify(llm ? llm.requests.map((r) => r.body) : proxy!.calls.map((c) => c.body), null, 1));
+      if (llm || proxy) fs.writeFileSync(path.join(dir, `${file}.json`), JSON.stringify(llm ? llm.requests.map((r) => r.body) : proxy!.calls.map((c) => c.body), null, 1));
       if (proxy) fs.writeFileSync(path.join(dir, `${file}.replies.json`), JSON.stringify(proxy.calls.map((c) => ({ status: c.status, tokens: c.tokens, ms: c.ms, reply: c.reply })), null, 1));
       fs.writeFileSync(path.join(dir, `${file}.steps.json`), JSON.stringify(incident?.status?.steps ?? [], null, 1));
+      fs.writeFileSync(path.join(dir, `${file}.report.md`), incident?.status?.report ?? '');
     }
     const checks = await score(c, {
       incident,
@@ -239,6 +252,7 @@ export async function runCase(
       llmRequests: llm?.requests.map((r) => r.body) ?? proxy?.calls.map((c) => c.body) ?? [],
       untouched: await Promise.all(untouched.map((t) => checkUntouched(kube, t))),
     });
+    if (git) checks.push(...pullRequestChecks(incident, git.host));
     const invariants = invariantChecks({
       incident,
       timedOut: !['Reported', 'Failed', 'AwaitingApproval'].includes(st.phase),
@@ -279,5 +293,6 @@ export async function runCase(
     await operator?.stop().catch(() => undefined);
     await llm?.stop().catch(() => undefined);
     await proxy?.stop().catch(() => undefined);
+    await git?.stop().catch(() => undefined);
   }
 }

@@ -5,7 +5,7 @@ import type { Case, Field, Pattern } from './cases.js';
 
 export interface Check {
   /** `policy`, `budget`, `floor`, `proof` and `model` are invariants only (invariants.ts). */
-  kind: 'run' | 'finished' | 'outcome' | 'finding' | 'absent' | 'untouched' | 'secret' | 'policy' | 'budget' | 'floor' | 'proof' | 'model';
+  kind: 'run' | 'finished' | 'outcome' | 'finding' | 'absent' | 'untouched' | 'secret' | 'pullRequest' | 'policy' | 'budget' | 'floor' | 'proof' | 'model';
   ok: boolean;
   what: string;
   detail?: string;

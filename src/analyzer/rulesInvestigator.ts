@@ -7,6 +7,8 @@ import { stepArguments } from '../contracts/steps.js';
 import type { EvidencePlanner, InvestigationContext, Investigator } from '../incident/contracts.js';
 import { callKey, clip, Evidence, type Observation } from './evidence.js';
 import { readOutput } from '../contracts/toolData.js';
+import { evidenceSignature } from '../incident/feedback.js';
+import { approvedBefore, heldBackLine, rejectionOf, type PastWord } from './people.js';
 import { ruleFor } from './rules/index.js';
 import { alertInfo, sourceOf, type AlertInfo, type Call, type Finding, type Rule } from './rules/types.js';
 
@@ -69,12 +71,11 @@ export class RulesInvestigator implements Investigator, EvidencePlanner {
       }
     }
 
-    if (!mutation && finding.remediation && !finding.resolved && a.status === 'firing') {
-      const t = tools.get(finding.remediation.tool);
-      // A fix the API server's dry run refused (src/investigation/dryRun.ts) is not proposed again.
-      const refused = ctx.steps.some((s) => s.action === 'invalid' && s.dryRun && s.server === t?.server && s.tool === t?.tool);
-      if (t && t.mutating && !refused && accepts(t, finding.remediation.args)) {
-        return { kind: 'callTool', tool: t.name, arguments: finding.remediation.args, reasoning: `${tag} Proposed fix: ${finding.remediation.why}` };
+    if (!mutation && !finding.resolved && a.status === 'firing') {
+      const p = proposalOf(ctx, rule, finding, tools);
+      if (p.call) {
+        const { t, call, note } = p.call;
+        return { kind: 'callTool', tool: t.name, arguments: call.args, reasoning: `${tag} Proposed fix: ${call.why}${note ? ` (${note})` : ''}` };
       }
     }
     return conclude({ a, rule, ev, finding }, mutation, tag);
@@ -123,7 +124,7 @@ export class RulesInvestigator implements Investigator, EvidencePlanner {
     const ev = new Evidence(ctx.steps);
     const finding = rule.analyse(a, ev);
     const runbook = this.opts.runbooks?.[a.name] ?? ctx.runbook;
-    const markdown = renderReport({ a, rule, ev, finding }, { summary: finding.summary, rootCause: finding.rootCause, runbook, outcome: '', reason: '', concluded: true });
+    const markdown = renderReport({ a, rule, ev, finding }, { summary: finding.summary, rootCause: finding.rootCause, runbook, outcome: '', reason: '', concluded: true, heldBack: proposalOf(ctx, rule, finding, toolIndex(ctx.tools)).heldBack });
     return {
       rule: rule.id,
       summary: finding.summary,
@@ -146,7 +147,7 @@ export class RulesInvestigator implements Investigator, EvidencePlanner {
     const summary = typeof concl.summary === 'string' && concl.summary ? concl.summary : finding.summary;
     const rootCause = typeof concl.root_cause === 'string' && concl.root_cause ? concl.root_cause : finding.rootCause;
     const runbook = this.opts.runbooks?.[a.name] ?? ctx.runbook;
-    const markdown = renderReport({ a, rule, ev, finding }, { summary, rootCause, runbook, outcome: ctx.outcome, reason: ctx.reason, concluded: !!conclusion });
+    const markdown = renderReport({ a, rule, ev, finding }, { summary, rootCause, runbook, outcome: ctx.outcome, reason: ctx.reason, concluded: !!conclusion, heldBack: proposalOf(ctx, rule, finding, toolIndex(ctx.tools)).heldBack });
     return { report: { markdown, summary, rootCause } };
   }
 }
@@ -209,6 +210,27 @@ function conclude(an: Analysis, mutation: Observation | undefined, tag: string):
   return { kind: resolved ? 'resolve' : 'escalate', summary, rootCause, reasoning };
 }
 
+// ── proposals ─────────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * The one change to propose: the rule's remediation, or (without one) a change a person approved for this
+ * alert before and whose verification passed, on the same evidence; never one the dry run refused, and
+ * never one a person rejected for this alert on the same evidence (`heldBack`, for the report).
+ */
+function proposalOf(ctx: InvestigationContext, rule: Rule, finding: Finding, tools: Map<string, ToolInfo>): { call?: { t: ToolInfo; call: Call; note?: string }; heldBack?: PastWord } {
+  const recall = ctx.incident.status?.recall;
+  const evidence = evidenceSignature(rule.id, finding.rootCause);
+  const call = finding.remediation ?? approvedBefore(recall, evidence)?.call;
+  const t = call && tools.get(call.tool);
+  if (!call || !t || !t.mutating || !accepts(t, call.args)) return {};
+  // A fix the API server's dry run refused (src/investigation/dryRun.ts) is not proposed again.
+  if (ctx.steps.some((s) => s.action === 'invalid' && s.dryRun && s.server === t.server && s.tool === t.tool)) return {};
+  const rejected = rejectionOf(recall, t.tool, call.args, evidence);
+  if (rejected?.sameEvidence) return { heldBack: rejected };
+  const note = rejected ? `a person rejected this change for this alert before (incident ${rejected.incident}); the evidence differs now` : undefined;
+  return { call: { t, call, note } };
+}
+
 // ── tools ─────────────────────────────────────────────────────────────────────────────────────────
 
 function toolIndex(tools: ToolInfo[]): Map<string, ToolInfo> {
@@ -250,7 +272,7 @@ function fence(ls: string[]): string {
 
 function renderReport(
   an: Analysis,
-  o: { summary: string; rootCause: string; runbook?: string; outcome: string; reason: string; concluded: boolean },
+  o: { summary: string; rootCause: string; runbook?: string; outcome: string; reason: string; concluded: boolean; heldBack?: PastWord },
 ): string {
   const { a, rule, ev, finding } = an;
   const reads = ev.obs.filter((x) => !x.mutating);
@@ -279,6 +301,7 @@ function renderReport(
   const recs = [...finding.recommendations];
   const mutation = ev.mutations().at(-1);
   if (mutation) recs.unshift(`${describeMutation(mutation)}.`);
+  else if (o.heldBack) recs.unshift(heldBackLine(o.heldBack));
   out.push(`## Recommendations\n\n${recs.length ? recs.map((r, i) => `${i + 1}. ${r}`).join('\n') : 'None: nothing needs doing.'}`);
 
   const url = a.annotations.runbook_url;

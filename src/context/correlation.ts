@@ -23,6 +23,8 @@ export interface CorrelationOptions {
   settleMs: number;
   /** Where primaries may live; unset: anywhere (operator namespace mode). */
   tenancy?: Tenancy;
+  /** Many clusters: the cluster of the incidents this engine links, when not the local one (keys are per cluster). */
+  cluster?: string;
 }
 
 export type Correlation = (
@@ -47,7 +49,7 @@ function before(a: { creationTimestamp?: string; name: string; namespace: string
 }
 
 export async function correlate(inc: AlertIncident, dir: IncidentDirectory, o: CorrelationOptions, now: Date): Promise<Correlation> {
-  const id = alertIdentity(inc.spec.alertname, inc.spec.labels);
+  const id = alertIdentity(inc.spec.alertname, inc.spec.labels, o.cluster);
   const obj = id.object;
   const self = { namespace: inc.metadata.namespace, name: inc.metadata.name, creationTimestamp: inc.metadata.creationTimestamp };
   let pod: { node: string; healthy: boolean } | undefined;
@@ -65,7 +67,7 @@ export async function correlate(inc: AlertIncident, dir: IncidentDirectory, o: C
   if (pod && o.rules.has('node')) {
     tries.push({
       rule: 'node',
-      match: { [LABELS.nodeIncident]: 'true', [LABELS.node]: nodeKey(pod.node) },
+      match: { [LABELS.nodeIncident]: 'true', [LABELS.node]: nodeKey(pod.node, o.cluster) },
       ordered: false,
       reason: (p) => `pod ${obj.namespace}/${obj.pod} runs on node ${pod!.node}, which has an open ${p.spec.alertname} incident`,
     });
@@ -102,7 +104,7 @@ export async function correlate(inc: AlertIncident, dir: IncidentDirectory, o: C
     for (const ref of refs) {
       if (reads++ >= MAX_READS) break;
       let c = await dir.get(ref.namespace, ref.name);
-      if (!c || !eligible(c, inc, t.rule) || !derives(c, t.match) || !mayLink(c)) continue;
+      if (!c || !eligible(c, inc, t.rule) || !derives(c, t.match, o.cluster) || !mayLink(c)) continue;
       if (c.status?.relatedTo) {
         // Linked itself: its primary is ours, if that one is still there and is not us.
         const p = await dir.get(c.status.relatedTo.namespace, c.status.relatedTo.name);
@@ -120,8 +122,10 @@ export async function correlate(inc: AlertIncident, dir: IncidentDirectory, o: C
 }
 
 /** Does the candidate's own alert give it the labels it was found by? */
-function derives(c: AlertIncident, match: Record<string, string>): boolean {
-  const own = correlationLabels(c.spec, alertIdentity(c.spec.alertname, c.spec.labels));
+function derives(c: AlertIncident, match: Record<string, string>, cluster: string | undefined): boolean {
+  // Its cluster too: the keys of one cluster never match another's, and a candidate of another cluster fails here.
+  if (cluster !== undefined && c.spec.cluster !== cluster) return false;
+  const own = correlationLabels(c.spec, alertIdentity(c.spec.alertname, c.spec.labels, cluster));
   return Object.entries(match).every(([k, v]) => own[k] === v);
 }
 

@@ -7,6 +7,7 @@
 import { CoreV1Api, type KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
 import { retryOnConflict } from '../util/retry.js';
 import { clip as cut } from '../util/text.js';
+import type { PastDecision, PeopleFeedback } from '../incident/types.js';
 
 export interface Occurrence {
   incident: string;
@@ -18,6 +19,9 @@ export interface Occurrence {
   rootCause?: string;
   /** The changes that ran (or were proposed and not run), one line each. */
   actions?: string[];
+  /** What people decided on its proposed changes, and said of its report (./feedback.ts; bounded there). */
+  decisions?: PastDecision[];
+  feedback?: PeopleFeedback;
 }
 
 export interface HistoryEntry {
@@ -59,6 +63,8 @@ export function addOccurrence(prev: HistoryEntry | undefined, key: string, objec
     ...(occ.summary ? { summary: cut(occ.summary, HISTORY_BOUNDS.summary) } : {}),
     ...(occ.rootCause ? { rootCause: cut(occ.rootCause, HISTORY_BOUNDS.rootCause) } : {}),
     ...(occ.actions?.length ? { actions: occ.actions.slice(0, HISTORY_BOUNDS.actions).map((a) => cut(a, HISTORY_BOUNDS.action)!) } : {}),
+    ...(occ.decisions?.length ? { decisions: occ.decisions } : {}),
+    ...(occ.feedback ? { feedback: occ.feedback } : {}),
   };
   const same = (x: Occurrence) => x.incident === o.incident && (x.namespace ?? '') === (o.namespace ?? '');
   const known = prev?.occurrences.some(same) ?? false;

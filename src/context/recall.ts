@@ -5,6 +5,7 @@ import type { AlertIncident, IncidentStatus, PastOccurrence, Recall, Step } from
 import type { HistoryEntry, Occurrence } from './history.js';
 import { HISTORY_BOUNDS } from './history.js';
 import { describeObject, type AlertIdentity } from '../incident/identity.js';
+import { peopleBriefing, peopleOf, peopleSection } from './feedback.js';
 
 /** status.recall from the history (undefined when this is the first time). */
 export function recallOf(identity: AlertIdentity, entry: HistoryEntry | undefined, self: { name: string; namespace: string }): Recall | undefined {
@@ -15,8 +16,8 @@ export function recallOf(identity: AlertIdentity, entry: HistoryEntry | undefine
   return { identity: identity.key, object: entry.object ?? describeObject(identity.object), count: Math.max(count, occurrences.length), firstSeen: entry.firstSeen, occurrences };
 }
 
-/** What the history keeps of a finished incident. */
-export function occurrenceOf(inc: AlertIncident, status: IncidentStatus): Occurrence {
+/** What the history keeps of a finished incident (`evidence`: the analyzer's evidence signature, for people's decisions). */
+export function occurrenceOf(inc: AlertIncident, status: IncidentStatus, evidence?: string): Occurrence {
   return {
     incident: inc.metadata.name,
     namespace: inc.metadata.namespace,
@@ -25,6 +26,7 @@ export function occurrenceOf(inc: AlertIncident, status: IncidentStatus): Occurr
     summary: status.summary,
     rootCause: status.rootCause,
     actions: actionLines(status.steps ?? []),
+    ...peopleOf(inc, status.steps ?? [], evidence),
   };
 }
 
@@ -77,7 +79,8 @@ export function recallSection(inc: AlertIncident, now: Date): string {
   if (last) lines.push(`Last time (${last.time}): ${last.outcome ?? 'no outcome'}; ${(last.summary ?? last.rootCause ?? '').replace(/\s+/g, ' ').slice(0, 300)}${last.actions?.length ? `; ${last.actions[0]}` : ''}.`);
   lines.push('', ...(r.occurrences ?? []).flatMap((o) => occurrenceLines(o)));
   if (r.count > (r.occurrences?.length ?? 0)) lines.push(`- … and ${r.count - (r.occurrences?.length ?? 0)} earlier (only the newest are kept)`);
-  return lines.join('\n');
+  const people = peopleSection(r, now);
+  return people ? `${lines.join('\n')}\n\n${people}` : lines.join('\n');
 }
 
 /** The same for the model's first message: data from the operator's own history. */
@@ -88,5 +91,6 @@ export function recallBriefing(inc: AlertIncident, now: Date): string {
     `Seen before (the operator's history of this alert on this object; data): ${headline(r, inc.spec.alertname, now)}`,
     ...(r.occurrences ?? []).flatMap((o) => occurrenceLines(o)),
     'If an earlier fix did not hold, say so and look for why rather than repeating it.',
-  ].join('\n');
+    peopleBriefing(r, now),
+  ].filter(Boolean).join('\n');
 }

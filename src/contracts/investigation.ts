@@ -2,6 +2,7 @@
 // catalog (MCP servers) as the loop sees it, an investigator's decisions, and what the tool layer reads
 // of the cluster for `auto`. The contracts that speak of an AlertIncident (the investigator itself, its
 // context, the directory of other incidents) sit just above the resource, in src/incident/contracts.ts.
+import type { GitChange } from './gitChange.js';
 
 /** A tool as offered to the investigator. `name` is unique across servers: `<server>__<tool>` (see steps.ts, toolName). */
 export interface ToolInfo {
@@ -128,7 +129,8 @@ export interface ProposedChange {
  */
 export type DryRunVerdict =
   | { kind: 'accepted'; diff: string[]; note: string }
-  | { kind: 'rejected'; reason: string }
+  /** `gitops`: the target is kept from Git by Flux or Argo CD (who, and from where); `diff`: the change to make there instead. */
+  | { kind: 'rejected'; reason: string; gitops?: string; diff?: string[]; gitChange?: GitChange }
   | { kind: 'unchecked'; note: string };
 
 export type DryRunner = (call: ProposedChange, opts: { timeoutMs: number }) => Promise<DryRunVerdict>;

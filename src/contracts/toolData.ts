@@ -152,6 +152,7 @@ export const DescribeWorkloadOutput = {
   ).describe('Deployment only: its ReplicaSets, newest revision first.'),
   replicaSetsError: opt(str),
   volumeClaimTemplates: opt(z.array(z.object({ name: str, storageClass: opt(str), storage: opt(str) }))),
+  managedBy: opt(str).describe('Flux or Argo CD keeps this workload from Git: who, from which repository and path, and how soon a direct change is reverted.'),
   ...podsPart,
   ...eventsPart,
   ...COMMON,
@@ -460,6 +461,70 @@ export const RollbackOutput = {
   ...COMMON,
 };
 
+const CertCondition = z.object({ type: str, status: str, reason: opt(str), message: opt(str) });
+
+export const RenewCertificateOutput = {
+  name: str,
+  namespace: str,
+  issuer: opt(str).describe('"Issuer name" or "ClusterIssuer name", from spec.issuerRef.'),
+  secretName: opt(str).describe('The Secret the certificate is stored in (spec.secretName): re-issuance replaces its contents.'),
+  notAfter: opt(str).describe('Expiry of the current certificate, before the renewal (ISO 8601).'),
+  renewalTime: opt(str),
+  revision: opt(int).describe('status.revision before the renewal: a new issuance raises it.'),
+  previousRequest: opt(z.object({ name: str, uid: str })).describe('The newest CertificateRequest before the renewal: the issuance it asks for makes another one.'),
+  issuing: CertCondition.describe('The Issuing condition as written (True, ManuallyTriggered).'),
+  lastFailure: opt(
+    z.object({
+      certificateRequest: opt(z.object({ name: str, revision: opt(str), conditions: z.array(CertCondition) })),
+      order: opt(z.object({ name: str, state: opt(str), reason: opt(str) })),
+      challenges: z.array(z.object({ name: str, type: opt(str), dnsName: opt(str), state: opt(str), reason: opt(str) })).describe('Failing ones only; bounded.'),
+    }),
+  ).describe('Why the last issuance failed, read before the renewal: the newest CertificateRequest, its ACME Order and failing Challenges.'),
+  ...COMMON,
+};
+
+export const ExpandPvcOutput = {
+  name: str,
+  namespace: str,
+  storageClass: str,
+  volumeName: opt(str),
+  size: z.object({ before: str, after: str }).describe('spec.resources.requests.storage.'),
+  capacity: opt(str).describe('status.capacity.storage before the change.'),
+  ...COMMON,
+};
+
+// The fixes that raise a bound (set_probe_timing, set_hpa_max_replicas, set_quota_hard): values before → after.
+const WHERE = { name: str, namespace: str, changed: z.boolean() };
+const ProbeChange = z.object({ field: str.describe('e.g. timeoutSeconds'), before: int.describe("in effect before (Kubernetes' default where unset)"), after: int, wasSet: z.boolean() });
+
+export const SetProbeTimingOutput = {
+  ...WHERE,
+  kind: z.enum(['Deployment', 'StatefulSet', 'DaemonSet']),
+  container: str,
+  probe: z.enum(['liveness', 'readiness', 'startup']),
+  changes: z.array(ProbeChange).describe("Only the timing fields asked for; the probe's handler (command, path, port) never changes."),
+  generation: z.object({ before: opt(int), after: opt(int) }),
+  ...COMMON,
+};
+
+export const SetHpaMaxReplicasOutput = {
+  ...WHERE,
+  maxReplicas: z.object({ before: int, after: int }),
+  ...{ minReplicas: opt(int), currentReplicas: opt(int), desiredReplicas: opt(int) },
+  target: opt(str).describe('"Deployment web": spec.scaleTargetRef.'),
+  ceiling: int.describe('The highest maxReplicas this change could set (FIX_HPA_MAX_REPLICAS_LIMIT, FIX_HPA_MAX_FACTOR).'),
+  ...COMMON,
+};
+
+export const SetQuotaHardOutput = {
+  ...WHERE,
+  resource: str.describe('e.g. pods, requests.cpu, limits.memory'),
+  hard: z.object({ before: str, after: str }).describe('spec.hard[resource] as written.'),
+  used: opt(str).describe('status.used[resource] before the change.'),
+  ceiling: str.describe('The highest value this change could set (FIX_QUOTA_MAX_FACTOR times the current one).'),
+  ...COMMON,
+};
+
 /** Every built-in tool's output shape, by tool name. */
 export const OUTPUTS = {
   get_resource: GetResourceOutput,
@@ -486,6 +551,11 @@ export const OUTPUTS = {
   uncordon_node: NodeScheduleOutput,
   set_resources: SetResourcesOutput,
   rollback_deployment: RollbackOutput,
+  renew_certificate: RenewCertificateOutput,
+  expand_pvc: ExpandPvcOutput,
+  set_probe_timing: SetProbeTimingOutput,
+  set_hpa_max_replicas: SetHpaMaxReplicasOutput,
+  set_quota_hard: SetQuotaHardOutput,
 } as const;
 
 export type ToolName = keyof typeof OUTPUTS;

@@ -8,6 +8,7 @@ import { withConditions } from '../incident/conditions.js';
 import { clipStatus } from '../incident/limits.js';
 import { FIELD_MANAGERS, controllerStatus, foreignControllerFields } from '../incident/owners.js';
 import { IncidentStore, apiErrorMessage, isInvalid, isNotFound } from '../incident/store.js';
+import { feedbackPending } from '../incident/feedback.js';
 import { AlertIncident, COMPLETED_AT_ANNOTATION, LABELS, isFinished, type Phase } from '../incident/types.js';
 import type { Advance, IncidentEvent, InvestigationEngine, Write } from '../investigation/engine.js';
 import type { EventRecorder } from '../runtime/events.js';
@@ -15,6 +16,8 @@ import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 
 export const UNFINISHED_SELECTOR = `${LABELS.finished}!=true`;
+/** Finished incidents: watched for what people say of them afterwards (feedback annotations). */
+export const FINISHED_SELECTOR = `${LABELS.finished}=true`;
 
 export interface ReconcileResult {
   requeue?: boolean;
@@ -41,11 +44,14 @@ export class IncidentReconciler {
   /** Tracked incidents by phase and outcome (the gauges), kept as entries come and go. */
   private readonly byPhase = new Map<string, number>();
   private waiting = 0;
+  /** Finished incidents whose people's annotations changed since they were recorded: keys only, until reconciled. */
+  private readonly learning = new Set<string>();
 
   constructor(
     private readonly d: {
       store: IncidentStore;
-      engine: InvestigationEngine;
+      /** The engine, or (many clusters) the dispatch to each cluster's engine. */
+      engine: Pick<InvestigationEngine, 'advance'> & Partial<Pick<InvestigationEngine, 'learn'>>;
       events?: EventRecorder;
       log: Logger;
       metrics?: Metrics;
@@ -78,6 +84,21 @@ export class IncidentReconciler {
     return key;
   }
 
+  /**
+   * Informer handler for finished incidents (their own selection): the key to enqueue when what people
+   * said (feedback annotations) differs from what status.feedback recorded; otherwise nothing, so a
+   * finished incident costs no reconcile and no write.
+   */
+  observeFinished(type: 'ADDED' | 'MODIFIED' | 'DELETED', inc: AlertIncident): string | undefined {
+    const key = IncidentReconciler.key(inc.metadata.namespace, inc.metadata.name);
+    if (type === 'DELETED' || !feedbackPending(inc)) {
+      this.learning.delete(key);
+      return undefined;
+    }
+    this.learning.add(key);
+    return key;
+  }
+
   /** Unfinished incidents known. */
   get tracked(): number {
     return this.known.size;
@@ -94,7 +115,7 @@ export class IncidentReconciler {
     const started = performance.now();
     // With the informer, the keys of this controller are those it handed us: one it took back (finished,
     // deleted, out of the shard) while the key waited in the queue needs no read.
-    if (this.d.cache && !this.known.has(key)) return {};
+    if (this.d.cache && !this.known.has(key) && !this.learning.has(key)) return {};
     try {
       let inc = await this.read(namespace, name);
       if (!inc) {
@@ -103,6 +124,7 @@ export class IncidentReconciler {
       }
       if (isFinished(inc)) {
         await this.markFinished(inc);
+        await this.learn(inc, log);
         return {};
       }
       const adv: Advance = await this.d.engine.advance(inc);
@@ -158,7 +180,10 @@ export class IncidentReconciler {
       if (foreignControllerFields(inc).length) await this.d.store.applyStatus(namespace, name, controllerStatus(inc.status), { fieldManager: FIELD_MANAGERS.controller });
       const updated = await this.d.store.applyStatus(namespace, name, status, { fieldManager: FIELD_MANAGERS.controller });
       this.d.cache?.observed(updated);
-      this.track(IncidentReconciler.key(namespace, name), updated);
+      this.countFeedback(inc, updated);
+      // A finished incident written for its feedback is not tracked again (markFinished forgot it).
+      const key = IncidentReconciler.key(namespace, name);
+      if (!isFinished(updated) || this.known.has(key)) this.track(key, updated);
       await this.emit(updated, inc, w.events, log);
       return updated;
     } catch (err) {
@@ -197,6 +222,22 @@ export class IncidentReconciler {
       annotations: { [COMPLETED_AT_ANNOTATION]: inc.status?.completedAt ?? new Date().toISOString() },
     });
     this.d.cache?.observed(labelled);
+  }
+
+  /** What people said of a finished incident since it was recorded: into the history and status.feedback (once per change). */
+  private async learn(inc: AlertIncident, log: Logger): Promise<void> {
+    this.learning.delete(IncidentReconciler.key(inc.metadata.namespace, inc.metadata.name));
+    if (!feedbackPending(inc)) return;
+    const adv = await this.d.engine.learn?.(inc);
+    if (adv?.kind === 'write') await this.persist(inc, adv, log);
+  }
+
+  /** A verdict on a report that this write recorded (new or changed) counts once. */
+  private countFeedback(before: AlertIncident, after: AlertIncident): void {
+    const v = after.status?.feedback?.verdict;
+    const was = before.status?.feedback;
+    if (!v || (was?.verdict === v && was?.by === after.status?.feedback?.by)) return;
+    this.d.metrics?.reportFeedback.inc({ alertname: after.spec.alertname, investigator: after.status?.investigator ?? '', verdict: v });
   }
 
   /** The object for a step: the cache's copy, else a GET (whose answer goes into the cache). */

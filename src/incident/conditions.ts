@@ -21,7 +21,28 @@ export function desiredConditions(inc: Pick<AlertIncident, 'spec'>, status: Inci
     inc.spec.status === 'resolved'
       ? { type: 'AlertFiring', status: 'False', reason: 'AlertResolved', message: `AlertManager resolved the alert${inc.spec.endsAt ? ` at ${inc.spec.endsAt}` : ''}` }
       : { type: 'AlertFiring', status: 'True', reason: 'AlertFiring', message: `firing since ${inc.spec.startsAt}` };
-  return [reported, investigating, firing];
+  return [reported, investigating, firing, ...clusterConditions(inc, status)];
+}
+
+/**
+ * Many clusters: ClusterKnown and ClusterReachable, from status.clusterProblem. Shown only on an incident
+ * with a cluster (spec.cluster), so that a single-cluster operator's conditions stay as they were.
+ */
+function clusterConditions(inc: Pick<AlertIncident, 'spec'>, status: IncidentStatus): Desired[] {
+  if (inc.spec.cluster === undefined) return [];
+  const p = status.clusterProblem;
+  const where = inc.spec.cluster ? `cluster ${inc.spec.cluster}` : 'no cluster';
+  const known: Desired =
+    p?.reason === 'UnknownCluster'
+      ? { type: 'ClusterKnown', status: 'False', reason: 'UnknownCluster', message: p.message }
+      : { type: 'ClusterKnown', status: 'True', reason: 'ClusterKnown', message: `investigated in ${where}` };
+  const reachable: Desired =
+    p?.reason === 'ClusterUnreachable'
+      ? { type: 'ClusterReachable', status: 'False', reason: 'ClusterUnreachable', message: p.message }
+      : p?.reason === 'UnknownCluster'
+        ? { type: 'ClusterReachable', status: 'Unknown', reason: 'UnknownCluster', message: 'no credentials for this cluster' }
+        : { type: 'ClusterReachable', status: 'True', reason: 'ClusterReachable', message: `the API server of ${where} answered` };
+  return [known, reachable];
 }
 
 function phaseMessage(status: IncidentStatus): string {

@@ -21,6 +21,8 @@ export interface AlertObject {
 export interface AlertIdentity {
   alertname: string;
   object: AlertObject;
+  /** The cluster of the alert when it is not the local one (many clusters): part of every key below. */
+  cluster?: string;
   /** Readable, stable: `KubePodCrashLooping|shop|workload/web`. */
   key: string;
   /** 16 hex characters of the key's SHA-256: a ConfigMap data key and a label value. */
@@ -76,24 +78,41 @@ export function alertObject(labels: Record<string, string>): AlertObject {
   return { kind: 'none' };
 }
 
-export function alertIdentity(alertname: string, labels: Record<string, string>): AlertIdentity {
+/**
+ * `cluster`: the alert's cluster when it is not the local one (see clusterKeyOf). The local cluster's keys
+ * carry no cluster at all, so the identities (recall's ConfigMap keys, correlation's label values) of
+ * every incident stored before there were many clusters stay exactly what they were: an upgrade neither
+ * forgets history nor links anything twice. Another cluster's keys start with `<cluster>/`: a node name in
+ * two clusters is two nodes.
+ */
+export function alertIdentity(alertname: string, labels: Record<string, string>, cluster?: string): AlertIdentity {
   const object = alertObject(labels);
   const where = object.kind === 'none' ? '' : `${object.kind}/${object.name ?? ''}`;
-  const key = `${alertname}|${object.namespace ?? ''}|${where}`;
-  return { alertname, object, key, hash: shortHash(key) };
+  const key = `${inCluster(cluster)}${alertname}|${object.namespace ?? ''}|${where}`;
+  return { alertname, object, key, hash: shortHash(key), ...(cluster !== undefined && { cluster }) };
+}
+
+/** The cluster part of an identity: none for the local cluster (undefined). */
+function inCluster(cluster: string | undefined): string {
+  return cluster === undefined ? '' : `${cluster}/`;
+}
+
+/** The cluster that goes into an incident's identities: its spec.cluster unless that is the local cluster. */
+export function clusterKeyOf(spec: Pick<IncidentSpec, 'cluster'>, localCluster: string | undefined): string | undefined {
+  return spec.cluster === undefined || spec.cluster === localCluster ? undefined : spec.cluster;
 }
 
 /** The same alert about the same workload (for "two pod alerts of one workload"), as a label-safe hash. */
-export function workloadKey(alertname: string, o: AlertObject): string | undefined {
-  return o.kind === 'workload' && o.name ? shortHash(`workload|${alertname}|${o.namespace ?? ''}|${o.name}`) : undefined;
+export function workloadKey(alertname: string, o: AlertObject, cluster?: string): string | undefined {
+  return o.kind === 'workload' && o.name ? shortHash(`${inCluster(cluster)}workload|${alertname}|${o.namespace ?? ''}|${o.name}`) : undefined;
 }
 
-export function nodeKey(node: string): string {
-  return shortHash(`node|${node}`);
+export function nodeKey(node: string, cluster?: string): string {
+  return shortHash(`${inCluster(cluster)}node|${node}`);
 }
 
-export function groupKeyHash(groupKey: string): string {
-  return shortHash(`group|${groupKey}`);
+export function groupKeyHash(groupKey: string, cluster?: string): string {
+  return shortHash(`${inCluster(cluster)}group|${groupKey}`);
 }
 
 export function shortHash(s: string): string {
@@ -130,13 +149,13 @@ export function correlationLabels(spec: Pick<IncidentSpec, 'alertname' | 'groupK
   const labels: Record<string, string> = {};
   const o = id.object;
   if (o.kind === 'node' && o.name) {
-    labels[LABELS.node] = nodeKey(o.name);
+    labels[LABELS.node] = nodeKey(o.name, id.cluster);
     labels[LABELS.nodeIncident] = 'true';
   } else if (podNode) {
-    labels[LABELS.node] = nodeKey(podNode);
+    labels[LABELS.node] = nodeKey(podNode, id.cluster);
   }
-  const wk = workloadKey(spec.alertname, o);
+  const wk = workloadKey(spec.alertname, o, id.cluster);
   if (wk) labels[LABELS.workload] = wk;
-  if (spec.groupKey) labels[LABELS.group] = groupKeyHash(spec.groupKey);
+  if (spec.groupKey) labels[LABELS.group] = groupKeyHash(spec.groupKey, id.cluster);
   return labels;
 }

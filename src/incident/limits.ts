@@ -25,6 +25,8 @@ export const LIMITS = {
   policyDecidedBy: 512,
   dryRunDiff: 2048,
   dryRunNote: 1024,
+  /** A change proposed in Git, as JSON: dropped (not cut) beyond this, since a cut one cannot be applied. */
+  gitChange: 4096,
   resultOutput: 65536,
   /** JSON is never cut: a larger one is dropped. */
   resultData: 65536,
@@ -40,8 +42,19 @@ export const LIMITS = {
   recallText: 1024,
   recallActions: 5,
   recallAction: 512,
+  feedbackText: 1024,
+  feedbackBy: 256,
+  feedbackSignature: 128,
+  feedbackArguments: 1024,
   linkReason: 1024,
   related: 100,
+  tickets: 16,
+  gitChanges: 8,
+  gitRepository: 512,
+  ticketTracker: 64,
+  ticketKey: 256,
+  ticketURL: 2048,
+  ticketError: 1024,
 } as const;
 
 const MARK = '…[cut]';
@@ -58,7 +71,7 @@ function clipStep(st: Step): Step {
   // Arguments of a call are never cut; any other step's arguments are only shown.
   if (st.action !== 'callTool') out.arguments = clip(st.arguments, LIMITS.stepArguments);
   if (st.policy) out.policy = { ...st.policy, reason: clip(st.policy.reason, LIMITS.policyReason), decidedBy: clip(st.policy.decidedBy, LIMITS.policyDecidedBy) };
-  if (st.dryRun) out.dryRun = dropUndefined({ ...st.dryRun, diff: clip(st.dryRun.diff, LIMITS.dryRunDiff), note: clip(st.dryRun.note, LIMITS.dryRunNote) });
+  if (st.dryRun) out.dryRun = dropUndefined({ ...st.dryRun, diff: clip(st.dryRun.diff, LIMITS.dryRunDiff), note: clip(st.dryRun.note, LIMITS.dryRunNote), gitops: clip(st.dryRun.gitops, LIMITS.dryRunNote), gitChange: st.dryRun.gitChange && st.dryRun.gitChange.length <= LIMITS.gitChange ? st.dryRun.gitChange : undefined });
   if (st.result) {
     const data = st.result.data !== undefined && st.result.data.length <= LIMITS.resultData ? st.result.data : undefined;
     out.result = dropUndefined({ ...st.result, output: clip(st.result.output, LIMITS.resultOutput), data, error: clip(st.result.error, LIMITS.resultError) });

@@ -8,8 +8,14 @@ const HASH_LEN = 10;
  * same object and concurrent deliveries collide on create (409) instead of duplicating. The fingerprint
  * identifies the alert's label set; startsAt separates one firing from the next.
  */
-export function incidentName(alertname: string, fingerprint: string, startsAt: string): string {
-  const hash = createHash('sha256').update(`${fingerprint}\n${startsAt}`).digest('hex').slice(0, HASH_LEN);
+export function incidentName(alertname: string, fingerprint: string, startsAt: string, cluster?: string): string {
+  // Another cluster than the local one (identity.ts clusterKeyOf) is part of the name: the same alert from
+  // two clusters (same labels, so the same fingerprint, when the cluster came from a per-source default) is
+  // two incidents. The local cluster's names stay as they were before there were many clusters.
+  const hash = createHash('sha256')
+    .update(`${fingerprint}\n${startsAt}${cluster === undefined ? '' : `\n${cluster}`}`)
+    .digest('hex')
+    .slice(0, HASH_LEN);
   const prefix = dnsLabelPrefix(alertname, MAX_NAME - HASH_LEN - 1);
   return prefix ? `${prefix}-${hash}` : `alert-${hash}`;
 }

@@ -5,6 +5,8 @@
 //   alert-agent-controller   everything the investigation writes (phase, steps, conditions, report, ...)
 //   alert-agent-notifier     status.notifications (the delivery records)
 //   alert-agent-correlation  status.related (written on a primary by the incidents linked to it)
+//   alert-agent-tickets      status.tickets (the ticket of each configured tracker, src/tickets)
+//   alert-agent-gitops       status.gitChanges (the pull requests of changes proposed in Git, src/gitops)
 //
 // A field a writer leaves out of its next apply is removed, if no other manager holds it: that is how the
 // controller clears attempts, lastError or relatedTo. Each applies with force: it owns its fields, and
@@ -15,11 +17,13 @@ export const FIELD_MANAGERS = {
   controller: 'alert-agent-controller',
   notifier: 'alert-agent-notifier',
   correlation: 'alert-agent-correlation',
+  tickets: 'alert-agent-tickets',
+  gitops: 'alert-agent-gitops',
 } as const;
 export type FieldManager = (typeof FIELD_MANAGERS)[keyof typeof FIELD_MANAGERS];
 
 /** Status fields the controller does not write: each has a writer of its own. */
-const OTHERS = new Set<string>(['notifications', 'related']);
+const OTHERS = new Set<string>(['notifications', 'related', 'tickets', 'gitChanges']);
 const OURS = new Set<string>(Object.values(FIELD_MANAGERS));
 
 /** The part of a status the controller owns (everything but the notifier's and correlation's fields). */

@@ -43,6 +43,11 @@ export const IncidentSpec = z
     receiver: text(1024).optional(),
     groupKey: text(8192).optional(),
     externalURL: text(8192).optional(),
+    cluster: text(253)
+      .optional()
+      .describe(
+        "The cluster the alert came from (its CLUSTER_LABEL label, or UNLABELLED_ALERTS_CLUSTER), where it is investigated; empty: it names none. Set only when the operator serves many clusters (CLUSTERS_ENABLED).",
+      ),
     notifications: z
       .object({
         count: counter,
@@ -100,6 +105,12 @@ export const DryRun = z
       .optional()
       .describe('What the call would change, one line per field (before → after), from the server-side dry run; a few lines at most.'),
     note: text(LIMITS.dryRunNote).optional().describe('How the call was judged (server-side dry run, or a read of its target) or why it was refused.'),
+    gitops: text(LIMITS.dryRunNote)
+      .optional()
+      .describe('The target is kept from Git by Flux or Argo CD (who, and from which repository and path): the change was not written to the cluster but proposed as a change in Git (the diff).'),
+    gitChange: text(LIMITS.gitChange)
+      .optional()
+      .describe('The change proposed in Git as data (JSON: who keeps the object, the repository and path, each field before and after): what a pull request applies to the manifest.'),
     time: dateTime.optional(),
   })
   .describe(
@@ -170,6 +181,72 @@ export const NotificationRecord = z.object({
 });
 export type NotificationRecord = z.infer<typeof NotificationRecord>;
 
+/** One ticket tracker's record on an incident (status.tickets; written by src/tickets only). */
+export const TicketRecord = z.object({
+  tracker: text(LIMITS.ticketTracker).describe("The tracker's name in the tickets config."),
+  system: z.enum(['jira-cloud', 'jira-datacenter', 'github', 'gitlab']),
+  event: z.enum(['open', 'resolve']).describe('open: the incident needed people (a ticket was opened, commented on or reopened); resolve: the alert resolved.'),
+  state: z
+    .enum(['Open', 'Closed', 'Retrying', 'Failed', 'Skipped'])
+    .describe('The ticket as this event left it (Open, Closed), or the event still being tried (Retrying, at nextAttemptAt), given up (Failed), or not acted on (Skipped: a newer incident of the alert holds the ticket).'),
+  action: z.enum(['Created', 'Commented', 'Reopened', 'Linked', 'Closed']).optional().describe('What was done to the ticket; Linked: found by its marker label after a restart.'),
+  key: text(LIMITS.ticketKey).optional().describe('The ticket: PROJ-123, owner/repo#12, group/project#12.'),
+  url: text(LIMITS.ticketURL).optional(),
+  time: dateTime.describe('When the state was recorded.'),
+  attempts: counter.optional(),
+  error: text(LIMITS.ticketError).optional(),
+  nextAttemptAt: dateTime.optional(),
+});
+export type TicketRecord = z.infer<typeof TicketRecord>;
+
+/** A change proposed in Git as a pull/merge request (status.gitChanges; written by src/gitops only). */
+export const GitChangeRecord = z.object({
+  step: counter.describe('The step whose change was kept out of the cluster because Flux or Argo CD keeps its target from Git.'),
+  state: z
+    .enum(['Open', 'Merged', 'Synced', 'Closed', 'TimedOut', 'Failed'])
+    .describe('Open: the pull request waits for review; Merged: merged, the cluster not yet showing it; Synced: the cluster shows the change; Closed: closed unmerged; TimedOut: not merged and synced within the timeout; Failed: no pull request could be made (the message says why).'),
+  provider: z.enum(['github', 'gitlab']),
+  repository: text(LIMITS.gitRepository).optional(),
+  branch: text(LIMITS.gitRepository).optional(),
+  number: counter.optional().describe("GitHub's pull request number, GitLab's merge request iid."),
+  url: text(LIMITS.ticketURL).optional(),
+  message: text(LIMITS.ticketError).optional(),
+  openedAt: dateTime.optional(),
+  time: dateTime.describe('When the state was recorded.'),
+});
+export type GitChangeRecord = z.infer<typeof GitChangeRecord>;
+
+/** What a person decided on one change an earlier incident proposed (src/context/feedback.ts reads it off the steps). */
+export const PastDecision = z.object({
+  step: z.number().int().positive(),
+  action: text(LIMITS.recallAction).describe('The tool and its arguments, one line (clipped).'),
+  call: text(LIMITS.feedbackSignature).describe('The call as the analyzer compares it: tool (without server) and canonical arguments, hashed.'),
+  arguments: text(LIMITS.feedbackArguments).optional().describe('The arguments whole, when short: an approved and verified change may be proposed again.'),
+  decision: z.enum(['approved', 'rejected']),
+  by: text(LIMITS.feedbackBy).optional(),
+  reason: text(LIMITS.feedbackText).optional(),
+  verified: z.boolean().optional().describe('The change ran and its verification passed.'),
+  evidence: text(LIMITS.feedbackSignature).optional().describe("The analyzer's finding when it was decided (rule and root cause, hashed): the same evidence gets the same decision."),
+});
+export type PastDecision = z.infer<typeof PastDecision>;
+
+/** What people said about an incident's report: set by annotation (alertagent.io/feedback, actual-cause, fixed-by, reject-reason). */
+export const PeopleFeedback = z.object({
+  verdict: z.enum(['correct', 'wrong']).optional().describe('alertagent.io/feedback: the report was correct or wrong.'),
+  by: text(LIMITS.feedbackBy).optional().describe('alertagent.io/feedback-by: who gave the verdict (the admission policy pins it to the requester).'),
+  actualCause: text(LIMITS.feedbackText).optional().describe('alertagent.io/actual-cause: what a person says the cause really was.'),
+  fixedBy: text(LIMITS.feedbackText).optional().describe('alertagent.io/fixed-by: the fix a person made by hand.'),
+  rejectReason: text(LIMITS.feedbackText).optional().describe('alertagent.io/reject-reason: why a person rejected the proposed change.'),
+});
+export type PeopleFeedback = z.infer<typeof PeopleFeedback>;
+
+/** status.feedback: the people's annotations as the controller took them into account (once per change). */
+export const IncidentFeedback = PeopleFeedback.extend({
+  recordedAt: dateTime.describe('When the controller read these annotations.'),
+  inHistory: z.boolean().optional().describe("Whether they went into the history of this alert's identity, for the next incident to read."),
+}).describe("What people said about this incident (annotations), as the controller recorded it into the alert identity's history.");
+export type IncidentFeedback = z.infer<typeof IncidentFeedback>;
+
 /** One earlier incident of the same alert on the same object (status.recall; from the history ConfigMap). */
 export const PastOccurrence = z.object({
   incident: objectName,
@@ -179,6 +256,8 @@ export const PastOccurrence = z.object({
   summary: text(LIMITS.recallText).optional(),
   rootCause: text(LIMITS.recallText).optional(),
   actions: z.array(text(LIMITS.recallAction)).max(LIMITS.recallActions).optional(),
+  decisions: z.array(PastDecision).max(LIMITS.recallActions).optional().describe('What people decided on the changes it proposed.'),
+  feedback: PeopleFeedback.optional().describe('What people said of its report.'),
 });
 export type PastOccurrence = z.infer<typeof PastOccurrence>;
 
@@ -251,6 +330,22 @@ export const IncidentStatus = z
         "What the notification sinks were sent for this incident: one entry per sink and event (a phase such as Reported, AwaitingApproval/<step>, or Resolved when the alert resolves). Written by the operator's delivery queue after the send; an event recorded Sent is never sent again.",
       ),
     recall: Recall.optional(),
+    feedback: IncidentFeedback.optional(),
+    clusterProblem: z
+      .object({
+        reason: z.enum(['UnknownCluster', 'ClusterUnreachable']),
+        message: text(1024),
+      })
+      .optional()
+      .describe(
+        "Why the incident's cluster cannot be investigated: no credentials for it (UnknownCluster; the incident ends) or its API server did not answer (ClusterUnreachable; the incident waits and retries). Shown as the conditions ClusterKnown and ClusterReachable.",
+      ),
+    tickets: listMap(z.array(TicketRecord).max(LIMITS.tickets), 'tracker')
+      .optional()
+      .describe("The ticket each configured tracker holds for this alert (Jira, GitHub, GitLab), for incidents that need people. Written by the operator's ticket queue."),
+    gitChanges: listMap(z.array(GitChangeRecord).max(LIMITS.gitChanges), 'step')
+      .optional()
+      .describe("The pull/merge requests opened for changes proposed in Git, and whether each was merged and synced. Written by the operator's GitOps queue."),
     relatedTo: RelatedTo.optional(),
     related: listMap(z.array(RelatedIncident).max(LIMITS.related), 'namespace', 'name')
       .optional()
@@ -290,6 +385,15 @@ export const ANNOTATIONS = {
   requestedAt: `${GROUP}/reconcile-requested-at`,
   /** `true`: break this incident's link to its primary; it investigates on its own. */
   unlink: `${GROUP}/unlink`,
+  /** Who approved or rejected (the admission policy pins them to the requester's user name). */
+  approvedBy: `${GROUP}/approved-by`,
+  rejectedBy: `${GROUP}/rejected-by`,
+  /** Learning from people (src/incident/feedback.ts): why a change was rejected, a verdict on the report and who gave it, the actual cause, a fix made by hand. */
+  rejectReason: `${GROUP}/reject-reason`,
+  feedback: `${GROUP}/feedback`,
+  feedbackBy: `${GROUP}/feedback-by`,
+  actualCause: `${GROUP}/actual-cause`,
+  fixedBy: `${GROUP}/fixed-by`,
 } as const;
 
 /** Set with the finished label: when the incident finished, for retention to read from metadata alone. */

@@ -24,7 +24,7 @@ export async function judgeChange(cx: PhaseContext, tool: ToolInfo, args: Record
     case 'unchecked':
       return { kind: 'ok', dryRun: { ok: true, note: `not checked: ${v.note}`, time } };
     case 'rejected':
-      return { kind: 'refused', reason: v.reason, dryRun: { ok: false, note: v.reason, time } };
+      return { kind: 'refused', reason: v.reason, dryRun: { ok: false, note: v.reason, ...(v.gitops ? { gitops: v.gitops } : {}), ...(v.diff?.length ? { diff: v.diff.join('\n') } : {}), ...(v.gitChange ? { gitChange: JSON.stringify(v.gitChange) } : {}), time } };
   }
 }
 
@@ -39,7 +39,9 @@ export function refuse(
   const label = toolName(call.tool.server, call.tool.tool);
   const reason = judged.reason.replace(/\.+$/, '');
   // A change the operator may not make is no wrong name: the model should recommend it, not retry it.
-  const hint = /forbidden: /.test(reason)
+  const hint = judged.dryRun.gitops
+    ? 'Do not retry it: recommend the change in Git in the report (the operator shows the diff as a proposed change in Git).'
+    : /forbidden: /.test(reason)
     ? 'The operator may not make this change: recommend it in the report instead.'
     : 'Read the cluster (list_resources, get_resource) for the right names and values before proposing a change.';
   const error = `${label} was not run and not shown for approval: ${reason}. ${hint}`;
@@ -58,7 +60,7 @@ export function refuse(
   return {
     kind: 'write',
     status: { ...status, steps: [...steps, step] },
-    events: [{ type: 'Warning', reason: 'DryRunRefused', message: `step ${step.index}: ${label} ${call.arguments.slice(0, 300)} refused before it was shown or run: ${judged.reason}`.slice(0, 1000) }],
+    events: [{ type: 'Warning', reason: judged.dryRun.gitops ? 'ChangeProposedInGit' : 'DryRunRefused', message: `step ${step.index}: ${label} ${call.arguments.slice(0, 300)} refused before it was shown or run: ${judged.reason}`.slice(0, 1000) }],
   };
 }
 

@@ -14,6 +14,7 @@ import type { AlertIncident, Phase } from '../incident/types.js';
 import { analyze } from './phases/analyze.js';
 import { checkApproval } from './phases/approve.js';
 import { execute } from './phases/execute.js';
+import { learn } from './phases/feedback.js';
 import { handOver, retryLater } from './phases/handover.js';
 import { waitForPrimary } from './phases/link.js';
 import { phaseContext, type Advance, type EngineDeps, type PhaseContext, type PhaseHandler } from './phases/phase.js';
@@ -62,5 +63,10 @@ export class InvestigationEngine {
       if (err instanceof PermanentLlmError) return handOver(this.cx, inc, 'LLMRequestRefused', err.message);
       throw err;
     }
+  }
+
+  /** A finished incident: what people said of it since it was last recorded goes into the history and status.feedback (./phases/feedback.ts). */
+  learn(inc: AlertIncident): Promise<Advance> {
+    return learn(this.cx, inc);
   }
 }

@@ -99,6 +99,8 @@ export function alertMessage(inc: AlertIncident, runbook?: string): string {
   const lines = [
     `Alert: ${s.alertname} (severity: ${s.severity ?? 'none'})`,
     `Status: ${s.status}; firing since ${s.startsAt}${s.endsAt ? `; resolved at ${s.endsAt}` : ''}; notifications received: ${s.notifications?.count ?? 1}`,
+    // Many clusters: said so that the model reads its results rightly; the tools act there whatever it asks.
+    ...(s.cluster ? [`Cluster: ${s.cluster} (every tool reads and acts in this cluster only)`] : []),
     'Labels (data):',
     fence(JSON.stringify(s.labels, null, 1)),
   ];

@@ -17,7 +17,7 @@ export function composeReport(inc: AlertIncident, steps: Step[], narrative: stri
   const header = [
     `# ${s.alertname}: ${outcome === 'Resolved' ? 'resolved' : outcome === 'NeedsManualIntervention' ? 'needs manual intervention' : outcome}`,
     '',
-    `Incident \`${inc.metadata.namespace}/${inc.metadata.name}\` · severity ${s.severity ?? 'none'} · alert ${s.status} · firing since ${s.startsAt}${s.endsAt ? ` · resolved at ${s.endsAt}` : ''}`,
+    `Incident \`${inc.metadata.namespace}/${inc.metadata.name}\`${s.cluster !== undefined ? ` · cluster ${s.cluster || '(none)'}` : ''} · severity ${s.severity ?? 'none'} · alert ${s.status} · firing since ${s.startsAt}${s.endsAt ? ` · resolved at ${s.endsAt}` : ''}`,
     '',
     `Conclusion: ${reason}`,
     '',
@@ -25,7 +25,7 @@ export function composeReport(inc: AlertIncident, steps: Step[], narrative: stri
   ].join('\n');
   // "Seen before": the earlier incidents of this alert on this object (status.recall), for every investigator.
   const seen = recallSection(inc, new Date(Date.parse(inc.status?.startedAt ?? '') || Date.parse(now) || Date.now()));
-  const sections = [header, narrative.trim(), seen, actionsSection(steps), verificationSection(steps), recommendationsSection(steps), timelineSection(inc, steps, now)].filter(Boolean);
+  const sections = [header, narrative.trim(), seen, actionsSection(steps), verificationSection(steps), recommendationsSection(steps), gitSection(inc, steps), timelineSection(inc, steps, now)].filter(Boolean);
   const text = sections.join('\n\n') + '\n';
   return text.length > MAX_REPORT ? text.slice(0, MAX_REPORT - 40) + '\n\n[report truncated]\n' : text;
 }
@@ -62,6 +62,24 @@ function recommendationsSection(steps: Step[]): string {
   return `## Recommended actions not taken\n\n${lines.join('\n')}`;
 }
 
+/**
+ * Changes not written because Flux or Argo CD keeps their target from Git (the dry run said so,
+ * src/tools/kubernetes/gitops.ts): who manages it, from where, and the change to make there.
+ */
+function gitSection(inc: AlertIncident, steps: Step[]): string {
+  const proposed = steps.filter((s) => s.action === 'invalid' && s.dryRun?.gitops);
+  if (!proposed.length) return '';
+  const withData = proposed.filter((s) => s.dryRun?.gitChange);
+  const ask = withData.length
+    ? `\n\nWith a Git provider configured (GITOPS_GIT_PROVIDER), a pull request with the change opens under \`auto\`, or when asked: \`kubectl alertincident pull-request ${inc.metadata.name} ${withData[0].index} -n ${inc.metadata.namespace}\`; status.gitChanges follows it until the cluster shows the change.`
+    : '';
+  const parts = proposed.map((s) => {
+    const diff = s.dryRun?.diff ? ['', '  The change, as the API server answered it in a dry run (make the same in the manifest or values in Git):', '', '  ```', ...s.dryRun.diff.replace(/```/g, "'''").split('\n').map((l) => `  ${l}`), '  ```'] : [];
+    return [`- Step ${s.index}: ${call(s)} was not written to the cluster: ${s.dryRun?.gitops ?? ''}.`, ...diff].join('\n');
+  });
+  return `## Proposed change in Git\n\n${parts.join('\n\n')}${ask}`;
+}
+
 function timelineSection(inc: AlertIncident, steps: Step[], now: string): string {
   const rows = [`| ${inc.spec.startsAt} | | alert fired |`];
   if (inc.status?.startedAt) rows.push(`| ${inc.status.startedAt} | | investigation started |`);
@@ -70,7 +88,9 @@ function timelineSection(inc: AlertIncident, steps: Step[], now: string): string
       s.action === 'callTool'
         ? `${toolName(s.server, s.tool)} → ${s.state ?? ''}${s.result?.durationMs !== undefined ? ` (${s.result.durationMs} ms)` : ''}`
         : s.action === 'invalid'
-          ? s.dryRun
+          ? s.dryRun?.gitops
+            ? `${toolName(s.server, s.tool)} proposed in Git, not written (GitOps-managed)`
+            : s.dryRun
             ? `${toolName(s.server, s.tool)} refused by the dry run: ${(s.dryRun.note ?? '').slice(0, 120)}`
             : `unusable reply: ${(s.result?.error ?? '').slice(0, 120)}`
           : s.action === 'verify'
@@ -123,6 +143,14 @@ const UNDO: Record<string, (args: Record<string, unknown>) => string> = {
   uncordon_node: (a) => `cordon the node again: \`kubectl cordon ${String(a.name ?? 'NODE')}\`.`,
   set_resources: () => 'set the previous requests and limits again; the result of this step reports them.',
   rollback_deployment: (a) => `roll back again: \`kubectl rollout undo deployment/${String(a.name ?? 'NAME')} -n ${String(a.namespace ?? 'NS')}\`.`,
+  set_probe_timing: () => "set the probe's previous timing again; the dry run and the result of this step report it.",
+  set_hpa_max_replicas: () => 'set maxReplicas back to the previous value (the HPA then removes the replicas above it); the dry run and the result of this step report it.',
+  set_quota_hard: () => 'set the hard limit back to the previous value (what the quota admitted stays; new objects are refused above it); the dry run and the result of this step report it.',
+  renew_certificate: (a) =>
+    "nothing to undo: re-issuance replaces the certificate in the Certificate's Secret with a newly issued one for the same names (with a new private key where spec.privateKey.rotationPolicy is Always, cert-manager's default since v1.18); " +
+    'the previous certificate is not kept (it stays valid until its notAfter for whoever still holds it). A pending re-issuance cannot be cancelled (cmctl has no such command): it ends when the issuer signs the new CertificateRequest or fails (Issuing turns False), ' +
+    `as \`kubectl get certificaterequests -n ${String(a.namespace ?? 'NS')}\` shows.`,
+  expand_pvc: (a) => pvcUndo(a, undefined),
 };
 
 /**
@@ -144,8 +172,68 @@ export function undoOf(step: Step): string {
   if (step.tool === 'set_resources' && Array.isArray(data?.changes) && data.changes.length) {
     return `set the previous values again: ${data.changes.map((c) => `${String(c.field)} ${c.before === undefined ? 'unset' : `back to ${String(c.before)}`}`).join(', ')}.`;
   }
+  if (step.tool === 'expand_pvc') {
+    const before = (data as { size?: { before?: unknown } } | undefined)?.size?.before ?? /spec\.resources\.requests\.storage: (\S+) → /.exec(step.dryRun?.diff ?? '')?.[1];
+    return pvcUndo(args, typeof before === 'string' ? before : undefined);
+  }
+  const raised = raisedBoundUndo(step.tool, args, data as Record<string, unknown> | undefined, step.dryRun?.diff);
+  if (raised) return raised;
   return UNDO[step.tool](args);
 }
+
+/** expand_pvc has no undo: a claim cannot shrink (what can be done instead). */
+function pvcUndo(args: Record<string, unknown>, before: string | undefined): string {
+  return (
+    `a volume cannot shrink: Kubernetes refuses a smaller request for PersistentVolumeClaim ${String(args.namespace ?? 'NS')}/${String(args.name ?? 'NAME')} once it grew${before ? ` (it was ${before})` : ''}; ` +
+    'to get the space back, copy the data to a new, smaller claim and point the workload at it. Only while an expansion has failed may the request go back down, to a size above the one before (RecoverVolumeExpansionFailure, on by default since Kubernetes 1.32).'
+  );
+}
+
+/** Kubernetes' value of a probe timing field the spec leaves unset. */
+const PROBE_DEFAULTS: Record<string, number> = { initialDelaySeconds: 0, periodSeconds: 10, timeoutSeconds: 1, failureThreshold: 3 };
+const json = (v: unknown) => JSON.stringify(v).replace(/'/g, `'\\''`);
+
+/**
+ * The exact undo of set_probe_timing, set_hpa_max_replicas and set_quota_hard: the values before, from the
+ * result once it ran, or before it runs from the dry run's diff (`spec.maxReplicas: 10 → 15`).
+ */
+function raisedBoundUndo(tool: string, args: Record<string, unknown>, data: Record<string, unknown> | undefined, diff: string | undefined): string | undefined {
+  const name = String(args.name ?? 'NAME');
+  const ns = String(args.namespace ?? 'NS');
+  const fromDiff = (path: string) => {
+    const line = (diff ?? '').split('\n').find((l) => l.trim().startsWith(`${path}: `));
+    return line ? /: (.*?) → /.exec(line.trim())?.[1] : undefined;
+  };
+  if (tool === 'set_hpa_max_replicas') {
+    const before = (data?.maxReplicas as { before?: unknown } | undefined)?.before ?? numberOf(fromDiff('spec.maxReplicas'));
+    if (typeof before !== 'number') return undefined;
+    return `set maxReplicas back to ${before} (the HPA then removes the replicas above it): \`kubectl patch hpa ${name} -n ${ns} -p '${json({ spec: { maxReplicas: before } })}'\`.`;
+  }
+  if (tool === 'set_quota_hard') {
+    const resource = String(args.resource ?? '');
+    const before = (data?.hard as { before?: unknown } | undefined)?.before ?? fromDiff(`spec.hard.${resource}`);
+    if (typeof before !== 'string' || !resource || before === '<unset>') return undefined;
+    return `set the ${resource} limit back to ${before} (what the quota admitted stays; new objects are refused above it): \`kubectl patch resourcequota ${name} -n ${ns} -p '${json({ spec: { hard: { [resource]: before } } })}'\`.`;
+  }
+  if (tool === 'set_probe_timing') {
+    const probe = `${String(args.probe ?? 'liveness')}Probe`;
+    const container = String(args.container ?? 'CONTAINER');
+    const changes = Array.isArray(data?.changes)
+      ? (data.changes as Array<{ field?: unknown; before?: unknown }>).filter((c) => typeof c.field === 'string' && typeof c.before === 'number').map((c) => [String(c.field), c.before as number] as const)
+      : Object.keys(PROBE_DEFAULTS)
+          .filter((f) => args[f] !== undefined)
+          .map((f) => [f, fromDiff(`spec.template.spec.containers[${container}].${probe}.${f}`)] as const)
+          .filter((c): c is readonly [string, string] => c[1] !== undefined)
+          .map(([f, v]) => [f, v === '<unset>' ? PROBE_DEFAULTS[f] : Number(v)] as const);
+    if (!changes.length || changes.some(([, v]) => !Number.isFinite(v))) return undefined;
+    const values = Object.fromEntries(changes);
+    const body = { spec: { template: { spec: { containers: [{ name: container, [probe]: values }] } } } };
+    return `set the ${probe} of container ${container} back to ${changes.map(([f, v]) => `${f} ${v}`).join(', ')}: \`kubectl patch ${String(args.kind ?? 'deployment').toLowerCase()} ${name} -n ${ns} -p '${json(body)}'\`.`;
+  }
+  return undefined;
+}
+
+const numberOf = (v: string | undefined) => (v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined);
 
 /** The change a person is asked to approve: exactly what will run, what it would change, what it does, and how to undo it. */
 export function proposalSection(step: Step, description?: string): string {

@@ -13,7 +13,7 @@ import type { InvestigationContext } from '../incident/contracts.js';
 export type ToolOffer = 'all' | 'relevant';
 
 /** The object kinds the tool selection knows, as kube-prometheus alerts name them. */
-export type ObjectKind = 'pod' | 'deployment' | 'replicaset' | 'statefulset' | 'daemonset' | 'job' | 'cronjob' | 'node' | 'pvc' | 'hpa' | 'service' | 'namespace';
+export type ObjectKind = 'pod' | 'deployment' | 'replicaset' | 'statefulset' | 'daemonset' | 'job' | 'cronjob' | 'node' | 'pvc' | 'hpa' | 'service' | 'namespace' | 'certificate';
 
 /** The built-in server's name (src/tools/kubernetes/server.ts); kept here so that investigation/ does not import tools/. */
 const BUILTIN_SERVER = 'kubernetes';
@@ -21,22 +21,25 @@ const BUILTIN_SERVER = 'kubernetes';
 /** Read tools that fit any alert (query_prometheus exists only where PROMETHEUS_URL is set). */
 const CORE = ['get_resource', 'list_resources', 'get_events', 'recent_changes', 'query_prometheus'];
 const POD = ['describe_pod', 'get_pod_logs'];
-const ROLLOUT = ['rollout_status', 'rollout_history', 'rollout_restart', 'set_resources'];
+const ROLLOUT = ['rollout_status', 'rollout_history', 'rollout_restart', 'set_resources', 'set_probe_timing'];
 
 /** Built-in tools per object kind (a workload's pods come with it). */
 export const KIND_TOOLS: Record<ObjectKind, string[]> = {
   pod: [...POD, 'top_pods', 'delete_pod'],
-  deployment: ['describe_deployment', ...ROLLOUT, 'scale', 'rollback_deployment', ...POD],
+  deployment: ['describe_deployment', ...ROLLOUT, 'scale', 'rollback_deployment', ...POD, 'set_quota_hard'],
   replicaset: ['describe_deployment', ...ROLLOUT, 'scale', 'rollback_deployment', ...POD],
-  statefulset: ['describe_statefulset', ...ROLLOUT, 'scale', ...POD],
+  statefulset: ['describe_statefulset', ...ROLLOUT, 'scale', ...POD, 'set_quota_hard'],
   daemonset: ['describe_daemonset', ...ROLLOUT, ...POD],
   job: ['describe_job', ...POD],
   cronjob: ['describe_job', ...POD],
   node: ['describe_node', 'top_nodes', 'cordon_node', 'uncordon_node'],
-  pvc: ['describe_pvc', 'describe_pod'],
-  hpa: ['describe_deployment', 'describe_statefulset', 'top_pods', 'scale'],
+  pvc: ['describe_pvc', 'describe_pod', 'expand_pvc'],
+  hpa: ['describe_deployment', 'describe_statefulset', 'top_pods', 'scale', 'set_hpa_max_replicas'],
   service: ['describe_pod', 'get_pod_logs'],
-  namespace: ['top_pods'],
+  // A namespace's ResourceQuota (KubeQuota* alerts): its one fix.
+  namespace: ['top_pods', 'set_quota_hard'],
+  // cert-manager's Certificate: read with get_resource (a core tool); its one fix.
+  certificate: ['renew_certificate'],
 };
 
 const BUILTIN_NAMES = new Set([...CORE, ...Object.values(KIND_TOOLS).flat()]);
@@ -76,6 +79,7 @@ const ALERT_KINDS: Array<[RegExp, ObjectKind]> = [
   [/^KubeHpa/, 'hpa'],
   [/^(TargetDown|PrometheusTargetMissing)$/, 'service'],
   [/^(KubeQuota|KubeCPUQuota|KubeMemoryQuota)/, 'namespace'],
+  [/^CertManagerCert/, 'certificate'],
 ];
 
 /** `Kind/name` references in tool outputs (a pod's "Controlled by: ReplicaSet/web-7d9f"). */
@@ -159,6 +163,7 @@ const KIND_WORDS: Record<ObjectKind, RegExp> = {
   hpa: /\bhpa\b|autoscaler/i,
   service: /\bservices?\b|services?_|_services?\b|endpoints?/i,
   namespace: /namespaces?/i,
+  certificate: /certificates?\b|cert-manager/i,
 };
 
 /** At most this many tools of other servers (they arrive with whatever descriptions their authors wrote). */

@@ -6,22 +6,11 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 import { PHASES } from '../incident/types.js';
 
-/** "30s", "5m", "2h", "1d" or plain milliseconds. */
-export function parseDuration(s: string | number): number {
-  if (typeof s === 'number') return s;
-  const m = /^(\d+)(ms|s|m|h|d)?$/.exec(s.trim());
-  if (!m) throw new Error(`"${s}" is not a duration like 30s, 5m, 2h or 1d`);
-  return Number(m[1]) * { ms: 1, s: 1e3, m: 60e3, h: 3600e3, d: 86400e3 }[(m[2] ?? 'ms') as 'ms'];
-}
+import { deliverySettings, durationSetting, expandEnv as expandSettings, parseDuration, uniqueNames } from '../util/settings.js';
 
-const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
-  try {
-    return parseDuration(v);
-  } catch (err) {
-    ctx.addIssue({ code: 'custom', message: (err as Error).message });
-    return z.NEVER;
-  }
-});
+export { parseDuration };
+
+const duration = durationSetting;
 const url = z.string().url();
 const names = z.array(z.string()).optional();
 
@@ -130,43 +119,16 @@ export const NotificationsConfig = z
       })
       .strict()
       .default({}),
-    delivery: z
-      .object({
-        /** Deliveries in flight at once, over all sinks. */
-        concurrency: z.number().int().min(1).default(4),
-        /** Per request. */
-        timeout: duration.default('10s'),
-        /** Attempts per event before it is recorded Failed. */
-        maxAttempts: z.number().int().min(1).default(8),
-        initialBackoff: duration.default('2s'),
-        maxBackoff: duration.default('5m'),
-      })
-      .strict()
-      .default({}),
+    delivery: deliverySettings(4),
     sinks: z.array(SinkConfig).default([]),
   })
   .strict()
-  .superRefine((c, ctx) => {
-    const seen = new Set<string>();
-    for (const s of c.sinks) {
-      if (seen.has(s.name)) ctx.addIssue({ code: 'custom', path: ['sinks'], message: `two sinks are named "${s.name}"` });
-      seen.add(s.name);
-    }
-  });
+  .superRefine((c, ctx) => uniqueNames(c.sinks, ctx, 'sinks', 'sinks'));
 export type NotificationsConfig = z.infer<typeof NotificationsConfig>;
 
-/** `${VAR}` in every string, from env; a missing variable is an error naming it (an empty URL would fail later, less clearly). */
+/** `${VAR}` in every string, from env (src/util/settings.ts); errors name the notifications file. */
 export function expandEnv(value: unknown, env: NodeJS.ProcessEnv, path = ''): unknown {
-  if (typeof value === 'string') {
-    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, name: string) => {
-      const v = env[name];
-      if (v === undefined) throw new Error(`${path || 'notifications'}: \${${name}} is not set in the environment`);
-      return v;
-    });
-  }
-  if (Array.isArray(value)) return value.map((v, i) => expandEnv(v, env, `${path}[${i}]`));
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expandEnv(v, env, path ? `${path}.${k}` : k)]));
-  return value;
+  return expandSettings(value, env, path, 'notifications');
 }
 
 export function parseNotificationsConfig(text: string, env: NodeJS.ProcessEnv = process.env): NotificationsConfig {

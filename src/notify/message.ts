@@ -24,6 +24,8 @@ export interface NotificationView {
   alertname: string;
   severity?: string;
   alertNamespace?: string;
+  /** Many clusters: the cluster the alert came from (spec.cluster). */
+  cluster?: string;
   alertStatus: 'firing' | 'resolved';
   incident: { namespace: string; name: string; uid?: string };
   phase: string;
@@ -79,6 +81,7 @@ export function buildView(inc: AlertIncident, event: string, opts: { webViewURL?
     alertname: inc.spec.alertname,
     severity: inc.spec.severity ?? inc.spec.labels.severity,
     alertNamespace: inc.spec.labels.namespace,
+    cluster: inc.spec.cluster || undefined,
     alertStatus: inc.spec.status,
     incident: { namespace, name, uid },
     phase,
@@ -101,7 +104,7 @@ export function plainText(v: NotificationView): string {
   const lines = [
     v.title,
     '',
-    `Alert:     ${v.alertname} (${v.alertStatus}${v.severity ? `, ${v.severity}` : ''})${v.alertNamespace ? ` in namespace ${v.alertNamespace}` : ''}`,
+    `Alert:     ${v.alertname} (${v.alertStatus}${v.severity ? `, ${v.severity}` : ''})${v.alertNamespace ? ` in namespace ${v.alertNamespace}` : ''}${v.cluster ? ` of cluster ${v.cluster}` : ''}`,
     `Incident:  ${v.incident.namespace}/${v.incident.name} — ${v.phase}${v.outcome ? ` / ${v.outcome}` : ''}`,
   ];
   if (v.count > 1) lines.push(`Flapping:  fired ${v.count} times within the notification interval; this message stands for all of them`);

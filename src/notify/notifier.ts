@@ -341,7 +341,9 @@ export class Notifier {
       list.splice(i < 0 ? 0 : i, 1);
     }
     try {
-      this.o.cache?.observed(await this.o.store.applyStatus(namespace, name, { notifications: list }, { fieldManager: FIELD_MANAGERS.notifier }));
+      // Written first, then told to the cache: `cache?.observed(await …)` would skip the write itself without a cache.
+      const saved = await this.o.store.applyStatus(namespace, name, { notifications: list }, { fieldManager: FIELD_MANAGERS.notifier });
+      this.o.cache?.observed(saved);
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }

@@ -25,6 +25,8 @@ export function createMetrics() {
     kubeRequests: new Counter({ name: 'alertagent_kube_requests_total', help: 'Requests to the API server for AlertIncidents, by method.', labelNames: ['method'], registers: r }),
     watchEvents: new Counter({ name: 'alertagent_watch_events_total', help: 'Watch lifecycle events (connect, relist, expired, error).', labelNames: ['event'], registers: r }),
     isLeader: new Gauge({ name: 'alertagent_leader', help: '1 when this replica holds the leader lease.', registers: r }),
+    clusterReachable: new Gauge({ name: 'alertagent_cluster_reachable', help: "Many clusters: 1 when the cluster's API server answered the last probe before a step, 0 when it did not, by cluster.", labelNames: ['cluster'], registers: r }),
+    reportFeedback: new Counter({ name: 'alertagent_report_feedback_total', help: 'Reports people marked correct or wrong (alertagent.io/feedback), by alert, investigator and verdict; a changed verdict counts again.', labelNames: ['alertname', 'investigator', 'verdict'], registers: r }),
     retentionDeleted: new Counter({ name: 'alertagent_retention_deleted_total', help: 'Reported incidents deleted by retention.', labelNames: ['reason'], registers: r }),
   };
 }

@@ -6,6 +6,8 @@
 //   - deleting a pod that no controller recreates, or pods the call does not name (POLICY_AUTO_DELETE_UNOWNED_PODS);
 //   - acting on an object the alert and the analyzer's evidence did not name, or whose object cannot be
 //     told (POLICY_AUTO_UNINVOLVED_TARGETS).
+// Lowering a bound (an HPA's maxReplicas, a ResourceQuota's hard limit, a probe's timing) needs no rule
+// here: the built-in tools that change them only raise them and refuse the rest (mutate/set*.ts).
 // Pure: the engine reads the cluster (current replicas, owners of pods) and passes the facts in.
 import { isInvolved } from './involved.js';
 import { callIntents } from './objects.js';

@@ -10,7 +10,7 @@ import { callIntents, isPodKind } from './objects.js';
 import type { ObjectRef } from './policy.js';
 
 /** Alert labels that name an object in the alert's namespace. */
-const OBJECT_LABELS = ['deployment', 'statefulset', 'daemonset', 'replicaset', 'cronjob', 'job_name', 'horizontalpodautoscaler', 'persistentvolumeclaim', 'service'];
+const OBJECT_LABELS = ['deployment', 'statefulset', 'daemonset', 'replicaset', 'cronjob', 'job_name', 'horizontalpodautoscaler', 'persistentvolumeclaim', 'service', 'resourcequota'];
 
 export function involvedObjects(labels: Record<string, string>, steps: readonly Step[] = [], analyzerDecides = false): ObjectRef[] {
   const ns = labels.namespace || undefined;

@@ -79,8 +79,18 @@ function ownObject(toolName: string, args: Record<string, unknown>, ns?: string)
   for (const [k, v] of Object.entries(args)) if (KIND_KEYS.has(keyOf(k)) && typeof v === 'string' && /^[A-Za-z.]+$/.test(v)) kind = v;
   for (const [k, v] of Object.entries(args)) {
     const key = keyOf(k);
-    if (key in NAME_KEYS && typeof v === 'string' && v) return { kind: kind ?? NAME_KEYS[key] ?? kindOfTool(toolName), namespace: ns, name: v };
+    if (key in NAME_KEYS && typeof v === 'string' && v) return { kind: boundKindOfTool(toolName) ?? kind ?? NAME_KEYS[key] ?? kindOfTool(toolName), namespace: ns, name: v };
   }
+  return undefined;
+}
+
+/**
+ * The kind of the tools that raise a bound (set_quota_hard, set_hpa_max_replicas): their name says what
+ * they act on, and set_quota_hard's `resource` is a quota's resource name (pods, requests.cpu), not a kind.
+ */
+function boundKindOfTool(toolName: string): string | undefined {
+  if (/quota/i.test(toolName)) return 'ResourceQuota';
+  if (/(^|[_.-])hpa([_.-]|$)|horizontalpodautoscaler/i.test(toolName)) return 'HorizontalPodAutoscaler';
   return undefined;
 }
 

@@ -33,11 +33,14 @@ export const ServerEntry = z.union([StdioServer, HttpServer]);
 export type ServerEntry = z.infer<typeof ServerEntry>;
 export type StdioServerEntry = z.infer<typeof StdioServer>;
 
+const ServerName = z.string().regex(/^[a-zA-Z0-9_-]{1,32}$/, 'server names are 1-32 letters, digits, _ or - (they prefix tool names)');
 export const ServersConfig = z.object({
-  mcpServers: z.record(
-    z.string().regex(/^[a-zA-Z0-9_-]{1,32}$/, 'server names are 1-32 letters, digits, _ or - (they prefix tool names)'),
-    ServerEntry,
-  ),
+  mcpServers: z.record(ServerName, ServerEntry),
+  /**
+   * Many clusters: the MCP servers of each cluster other than the local one (whose servers are
+   * `mcpServers`). An incident of cluster X is offered the built-in tools on X's credentials and these.
+   */
+  clusters: z.record(z.string(), z.object({ mcpServers: z.record(ServerName, ServerEntry).default({}) })).optional(),
 });
 export type ServersConfig = z.infer<typeof ServersConfig>;
 
@@ -65,4 +68,25 @@ export function loadServersConfig(path: string): ServersConfig {
 /** Expands ${VAR} in env values and headers from the operator's environment, so secrets stay out of the file. */
 export function expandEnv(value: string, env: NodeJS.ProcessEnv = process.env): string {
   return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => env[name] ?? '');
+}
+
+const CLUSTER_VAR = '${CLUSTER}';
+
+/**
+ * The MCP servers of one cluster. `mcpServers` are the local cluster's, except an entry that says
+ * `${CLUSTER}` somewhere (a URL, an argument, an env value, a header): that one is a template every
+ * cluster gets, with its name in place (e.g. `"url": "http://mcp-${CLUSTER}.example/mcp"`). Another
+ * cluster also gets its own `clusters.<name>.mcpServers`.
+ */
+export function clusterServersConfig(config: ServersConfig, cluster: string, local: boolean): ServersConfig {
+  const templated = (e: ServerEntry) => JSON.stringify(e).includes(CLUSTER_VAR);
+  // Replaced in the JSON text, the name escaped as a JSON string: whatever it holds, the entry stays one entry.
+  const fill = (e: ServerEntry): ServerEntry => JSON.parse(JSON.stringify(e).replaceAll(CLUSTER_VAR, JSON.stringify(cluster).slice(1, -1))) as ServerEntry;
+  const mcpServers: Record<string, ServerEntry> = {};
+  for (const [name, entry] of Object.entries(config.mcpServers)) {
+    if (templated(entry)) mcpServers[name] = fill(entry);
+    else if (local) mcpServers[name] = entry;
+  }
+  if (!local) Object.assign(mcpServers, config.clusters?.[cluster]?.mcpServers ?? {});
+  return { mcpServers };
 }

@@ -82,13 +82,16 @@ export const APP_JS = `'use strict';
   var count = document.getElementById('count');
   var params = new URLSearchParams(location.search);
   var f = {};
-  ['phase', 'outcome', 'severity', 'namespace', 'alertname'].forEach(function (k) { f[k] = params.get(k) || ''; });
+  ['phase', 'outcome', 'severity', 'namespace', 'alertname', 'cluster'].forEach(function (k) { f[k] = params.get(k) || ''; });
+  // The Cluster column, when the page shows it (many clusters).
+  var clusterColumn = !!document.querySelector('th[data-col="cluster"]');
   function matches(r) {
     if (f.phase && r.phase !== f.phase) return false;
     if (f.outcome && r.outcome !== f.outcome) return false;
     if (f.severity && r.severity !== f.severity) return false;
     if (f.namespace && r.namespace !== f.namespace && r.alertNamespace !== f.namespace) return false;
     if (f.alertname && r.alertname.toLowerCase().indexOf(f.alertname.toLowerCase()) < 0) return false;
+    if (f.cluster && r.cluster !== f.cluster) return false;
     return true;
   }
   function age(iso) {
@@ -133,6 +136,7 @@ export const APP_JS = `'use strict';
     td = cell('Alert'); words(td, r.alertname); tr.appendChild(td);
     td = cell('Severity'); badge(td, 'sev', r.severity); tr.appendChild(td);
     td = cell('Alert NS'); td.textContent = r.alertNamespace; tr.appendChild(td);
+    if (clusterColumn) { td = cell('Cluster'); td.textContent = r.cluster || ''; tr.appendChild(td); }
     td = cell('Phase'); badge(td, 'phase', r.phase);
     if (r.awaitingStep) { var h = document.createElement('span'); h.className = 'hint'; h.textContent = ' step ' + r.awaitingStep; td.appendChild(h); }
     tr.appendChild(td);

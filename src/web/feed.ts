@@ -9,6 +9,8 @@ export interface Row {
   alertname: string;
   severity: string;
   alertNamespace: string;
+  /** Many clusters: the alert's cluster (spec.cluster); '' for a single-cluster operator. */
+  cluster: string;
   phase: string;
   outcome: string;
   summary: string;
@@ -28,6 +30,7 @@ export function toRow(inc: AlertIncident): Row {
     alertname: inc.spec.alertname,
     severity: inc.spec.severity ?? inc.spec.labels.severity ?? '',
     alertNamespace: inc.spec.labels.namespace ?? '',
+    cluster: inc.spec.cluster ?? '',
     phase: inc.status?.phase ?? 'Pending',
     outcome: inc.status?.outcome ?? '',
     summary: inc.status?.summary ?? '',

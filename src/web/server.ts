@@ -6,6 +6,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import { stepToolName } from '../contracts/steps.js';
 import { ANNOTATIONS, GROUP, PLURAL, VERSION, type AlertIncident } from '../incident/types.js';
+import { LIMITS } from '../incident/limits.js';
 import { apiErrorMessage, isConflict, isNotFound, type IncidentStore } from '../incident/store.js';
 import type { EventRecorder } from '../runtime/events.js';
 import type { Logger } from '../observability/logger.js';
@@ -230,7 +231,7 @@ export function createWebApp(o: WebOptions): express.Express {
       const rows = await visibleRows(user);
       const filters = filtersOf(req);
       const uniq = (xs: string[]) => [...new Set(xs.filter(Boolean))].sort();
-      page(res, 200, listPage({ user, rows: rows.filter((r) => matches(r, filters)), filters, severities: uniq(rows.map((r) => r.severity)), namespaces: uniq(rows.map((r) => r.namespace)) }));
+      page(res, 200, listPage({ user, rows: rows.filter((r) => matches(r, filters)), filters, severities: uniq(rows.map((r) => r.severity)), namespaces: uniq(rows.map((r) => r.namespace)), clusters: uniq(rows.map((r) => r.cluster)) }));
     }),
   );
 
@@ -255,6 +256,7 @@ export function createWebApp(o: WebOptions): express.Express {
   const NOTICES: Record<string, string> = {
     approved: 'Approved: the operator runs the step next.',
     rejected: 'Rejected: the operator goes on without it.',
+    feedback: 'Thank you: the next incident of this alert will read what you said.',
   };
 
   /** The incident of /incidents/:ns/:name if the person may get it; otherwise the 403 or 404 page is sent. */
@@ -275,8 +277,9 @@ export function createWebApp(o: WebOptions): express.Express {
       const inc = await readable(req, res);
       if (!inc) return;
       const canApprove = inc.status?.phase === 'AwaitingApproval' && (await access.can(user, 'patch', ns, name));
+      const canFeedback = inc.status?.phase === 'Reported' && (await access.can(user, 'patch', ns, name));
       const notice = typeof req.query.done === 'string' ? NOTICES[req.query.done] : undefined;
-      page(res, 200, incidentPage({ user, inc, canApprove, csrf: csrfOf(req, res), related: await related(user, inc), notice }));
+      page(res, 200, incidentPage({ user, inc, canApprove, canFeedback, csrf: csrfOf(req, res), related: await related(user, inc), notice }));
     }),
   );
 
@@ -302,6 +305,8 @@ export function createWebApp(o: WebOptions): express.Express {
       }
       const step = Number(req.body?.step);
       if (!Number.isInteger(step) || step < 1) return fail(res, 400, 'Which step? (a positive step index)', user);
+      // A rejection may say why: the next incident of this alert reads it (src/context/feedback.ts).
+      const reason = decision === 'reject' ? String(req.body?.reason ?? '').trim().slice(0, LIMITS.feedbackText) : '';
       const inc = await o.store.get(ns, name);
       if (!inc) return fail(res, 404, `No incident ${ns}/${name}.`, user);
       const last = inc.status?.steps?.at(-1);
@@ -320,7 +325,7 @@ export function createWebApp(o: WebOptions): express.Express {
             namespace: ns,
             plural: PLURAL,
             name,
-            body: { metadata: { resourceVersion: inc.metadata.resourceVersion, annotations: { [key]: String(step), [decision === 'approve' ? APPROVED_BY : REJECTED_BY]: user.username } } },
+            body: { metadata: { resourceVersion: inc.metadata.resourceVersion, annotations: { [key]: String(step), [decision === 'approve' ? APPROVED_BY : REJECTED_BY]: user.username, ...(reason ? { [ANNOTATIONS.rejectReason]: reason } : {}) } } },
           },
           mergePatch,
         );
@@ -336,6 +341,42 @@ export function createWebApp(o: WebOptions): express.Express {
     });
   app.post('/incidents/:ns/:name/approve', decide('approve'));
   app.post('/incidents/:ns/:name/reject', decide('reject'));
+
+  // A verdict on a finished report, with the actual cause when it was wrong: what `kubectl alertincident
+  // feedback` sets, with the same authorization as approving (patch on the incident) and feedback-by pinned
+  // to the signed-in user, as the admission policy pins it.
+  app.post(
+    '/incidents/:ns/:name/feedback',
+    guarded(async (req, res) => {
+      const user = userOf(res);
+      const { ns, name } = req.params as { ns: string; name: string };
+      if (crossSite(req)) return fail(res, 403, 'cross-site request refused', user);
+      if (!(await access.can(user, 'patch', ns, name))) return fail(res, 403, `You may not patch alertincidents in namespace ${ns}, so you may not give feedback on its report.`, user);
+      if (user.via !== 'header' && !sameString(String(req.body?.csrf ?? ''), cookies(req)[CSRF_COOKIE] ?? '')) {
+        return fail(res, 403, 'The form is stale or was not sent by this page (CSRF token mismatch): reload the incident and try again.', user);
+      }
+      const verdict = String(req.body?.verdict ?? '');
+      if (verdict !== 'correct' && verdict !== 'wrong') return fail(res, 400, 'Say whether the report was correct or wrong.', user);
+      const cause = String(req.body?.cause ?? '').trim().slice(0, LIMITS.feedbackText);
+      const inc = await o.store.get(ns, name);
+      if (!inc) return fail(res, 404, `No incident ${ns}/${name}.`, user);
+      if (inc.status?.phase !== 'Reported') return fail(res, 409, `${name} has no finished report to judge yet.`, user);
+      // A report marked correct has no other actual cause: one given before is removed (null in a merge patch).
+      const actual = cause ? { [ANNOTATIONS.actualCause]: cause } : verdict === 'correct' ? { [ANNOTATIONS.actualCause]: null } : {};
+      try {
+        await api.patchNamespacedCustomObject(
+          { group: GROUP, version: VERSION, namespace: ns, plural: PLURAL, name, body: { metadata: { annotations: { [ANNOTATIONS.feedback]: verdict, [ANNOTATIONS.feedbackBy]: user.username, ...actual } } } },
+          mergePatch,
+        );
+      } catch (err) {
+        if (isNotFound(err)) return fail(res, 404, `No incident ${ns}/${name}.`, user);
+        throw err;
+      }
+      await o.events(inc, 'Normal', 'FeedbackInWebView', `report marked ${verdict} by ${user.username} in the web view${cause ? `; actual cause: ${cause.slice(0, 300)}` : ''}`);
+      o.log.info('web: report feedback', { incident: `${ns}/${name}`, verdict, user: user.username });
+      res.redirect(303, `${incidentPath(ns, name)}?done=feedback`);
+    }),
+  );
 
   app.use((_req: Request, res: Response) => fail(res, 404, 'Not found.', res.locals.user));
   return app;

@@ -14,6 +14,7 @@ export const COLUMNS: Array<[keyof Row, string]> = [
   ['alertname', 'Alert'],
   ['severity', 'Severity'],
   ['alertNamespace', 'Alert NS'],
+  ['cluster', 'Cluster'],
   ['phase', 'Phase'],
   ['outcome', 'Outcome'],
   ['created', 'Age'],
@@ -26,9 +27,10 @@ export interface Filters {
   severity?: string;
   namespace?: string;
   alertname?: string;
+  cluster?: string;
 }
 
-export const FILTER_KEYS = ['phase', 'outcome', 'severity', 'namespace', 'alertname'] as const;
+export const FILTER_KEYS = ['phase', 'outcome', 'severity', 'namespace', 'alertname', 'cluster'] as const;
 
 export function matches(row: Row, f: Filters): boolean {
   if (f.phase && row.phase !== f.phase) return false;
@@ -36,6 +38,7 @@ export function matches(row: Row, f: Filters): boolean {
   if (f.severity && row.severity !== f.severity) return false;
   if (f.namespace && row.namespace !== f.namespace && row.alertNamespace !== f.namespace) return false;
   if (f.alertname && !row.alertname.toLowerCase().includes(f.alertname.toLowerCase())) return false;
+  if (f.cluster && row.cluster !== f.cluster) return false;
   return true;
 }
 
@@ -83,12 +86,14 @@ function camelBreaks(s: string): Safe {
   return html`${s.split(/(?<=[a-z0-9])(?=[A-Z])/).map((w, i) => (i ? html`<wbr>${w}` : w))}`;
 }
 
-export function rowCells(r: Row, now = Date.now()): Safe {
+/** `clusters`: the Cluster column is shown (many clusters: some incident has one). */
+export function rowCells(r: Row, now = Date.now(), clusters = false): Safe {
   return html`<td data-label="Name"><a href="${incidentPath(r.namespace, r.name)}">${r.name}</a></td>
 <td data-label="Namespace">${r.namespace}</td>
 <td data-label="Alert">${camelBreaks(r.alertname)}</td>
 <td data-label="Severity">${badge('sev', r.severity)}</td>
 <td data-label="Alert NS">${r.alertNamespace}</td>
+${clusters ? html`<td data-label="Cluster">${r.cluster}</td>` : ''}
 <td data-label="Phase">${badge('phase', r.phase)}${r.awaitingStep ? html` <span class="hint">step ${r.awaitingStep}</span>` : ''}</td>
 <td data-label="Outcome">${badge('outcome', r.outcome)}</td>
 <td data-label="Age"><time datetime="${r.created}" data-age>${age(r.created, now)}</time></td>
@@ -106,15 +111,19 @@ ${values.map((v) => html`<option value="${v}"${v === current ? html` selected` :
 </select></label>`;
 }
 
-export function listPage(o: { user: WebUser; rows: Row[]; filters: Filters; severities: string[]; namespaces: string[] }): Safe {
+export function listPage(o: { user: WebUser; rows: Row[]; filters: Filters; severities: string[]; namespaces: string[]; clusters?: string[] }): Safe {
   const f = o.filters;
   const now = Date.now();
+  // A single-cluster operator's incidents have no cluster: no column, no filter, the page as it was.
+  const clusters = o.clusters ?? [];
+  const shown = clusters.length > 0;
   const body = html`<h1>Incidents</h1>
 <form class="filters" method="get" action="/" role="search" aria-label="Filter incidents">
 ${select('phase', 'Phase', PHASES, f.phase)}
 ${select('outcome', 'Outcome', OUTCOMES, f.outcome)}
 ${select('severity', 'Severity', o.severities, f.severity)}
 ${select('namespace', 'Namespace', o.namespaces, f.namespace)}
+${shown ? select('cluster', 'Cluster', clusters, f.cluster) : ''}
 <label>Alert <input type="search" name="alertname" value="${f.alertname ?? ''}" placeholder="alert name"></label>
 <button type="submit">Filter</button>
 </form>
@@ -122,9 +131,9 @@ ${select('namespace', 'Namespace', o.namespaces, f.namespace)}
 <div class="table-wrap">
 <table class="incidents" id="incidents">
 <caption class="visually-hidden">AlertIncidents you may list, newest first</caption>
-<thead><tr>${COLUMNS.map(([, h]) => html`<th scope="col">${h}</th>`)}</tr></thead>
+<thead><tr>${COLUMNS.filter(([k]) => shown || k !== 'cluster').map(([k, h]) => html`<th scope="col" data-col="${k}">${h}</th>`)}</tr></thead>
 <tbody>
-${o.rows.map((r) => html`<tr data-key="${r.namespace}/${r.name}">${rowCells(r, now)}</tr>`)}
+${o.rows.map((r) => html`<tr data-key="${r.namespace}/${r.name}">${rowCells(r, now, shown)}</tr>`)}
 </tbody>
 </table>
 </div>
@@ -170,6 +179,8 @@ export function incidentPage(o: {
   user: WebUser;
   inc: AlertIncident;
   canApprove: boolean;
+  /** A finished report, and the person may patch the incident: the feedback form. */
+  canFeedback?: boolean;
   csrf: string;
   related: Row[];
   notice?: string;
@@ -191,7 +202,7 @@ ${waiting.reasoning ? html`<p class="reasoning">${waiting.reasoning}</p>` : ''}
 ${o.canApprove
   ? html`<div class="buttons">
 <form method="post" action="${action}/approve"><input type="hidden" name="csrf" value="${o.csrf}"><input type="hidden" name="step" value="${waiting.index}"><button type="submit" class="approve">Approve step ${waiting.index}</button></form>
-<form method="post" action="${action}/reject"><input type="hidden" name="csrf" value="${o.csrf}"><input type="hidden" name="step" value="${waiting.index}"><button type="submit" class="reject">Reject step ${waiting.index}</button></form>
+<form method="post" action="${action}/reject"><input type="hidden" name="csrf" value="${o.csrf}"><input type="hidden" name="step" value="${waiting.index}"><label for="reject-reason">Why (optional; the next incident of this alert reads it)</label> <input type="text" id="reject-reason" name="reason" maxlength="1024"> <button type="submit" class="reject">Reject step ${waiting.index}</button></form>
 </div>
 <p class="hint">Same as <code>kubectl annotate alertincident -n ${inc.metadata.namespace} ${inc.metadata.name} alertagent.io/approve=${waiting.index}</code></p>`
   : html`<p class="muted">You may not approve this: it needs <code>patch</code> on alertincidents in namespace ${inc.metadata.namespace}.</p>`}
@@ -206,8 +217,11 @@ ${o.notice ? html`<p class="notice" role="status">${o.notice}</p>` : ''}
 ${st.summary ? html`<p class="summary-line" data-testid="summary">${st.summary}</p>` : ''}
 ${st.rootCause ? html`<section aria-labelledby="rc-h"><h2 id="rc-h">Root cause</h2><p>${st.rootCause}</p></section>` : ''}
 ${st.failureReason ? html`<p class="notice">Failed: ${st.failureReason}</p>` : ''}
+${st.gitChanges?.length ? html`<p class="tickets" data-testid="git-changes">Changes proposed in Git: ${st.gitChanges.map((g) => html`${/^https?:\/\//.test(g.url ?? '') ? html`<a href="${g.url}" rel="noopener noreferrer">step ${g.step}${g.number !== undefined ? ` #${g.number}` : ''}</a>` : `step ${g.step}`} <span class="hint">(${g.provider}, ${g.state}${g.message ? `: ${g.message}` : ''})</span> `)}</p>` : ''}
+${st.tickets?.some((t) => t.key) ? html`<p class="tickets" data-testid="tickets">Tickets: ${st.tickets.filter((t) => t.key).map((t) => html`${/^https?:\/\//.test(t.url ?? '') ? html`<a href="${t.url}" rel="noopener noreferrer">${t.key}</a>` : t.key} <span class="hint">(${t.tracker}, ${t.state})</span> `)}</p>` : ''}
 ${approval}
 ${decided}
+${feedbackSection(inc, o.canFeedback === true, o.csrf)}
 <section aria-labelledby="report-h"><h2 id="report-h">Report</h2>
 ${st.report ? html`<article class="report" data-testid="report">${markdown(st.report)}</article>` : html`<p class="muted">No report yet.</p>`}
 </section>
@@ -217,6 +231,7 @@ ${steps.length ? html`<ol class="timeline">${steps.map(stepView)}</ol>` : html`<
 <section aria-labelledby="alert-h"><h2 id="alert-h">The alert</h2>
 <dl class="kv">
 <div><dt>Status</dt><dd>${inc.spec.status}</dd></div>
+${inc.spec.cluster !== undefined ? html`<div><dt>Cluster</dt><dd>${inc.spec.cluster || '(none)'}</dd></div>` : ''}
 <div><dt>Starts at</dt><dd>${inc.spec.startsAt}</dd></div>
 ${inc.spec.endsAt ? html`<div><dt>Ends at</dt><dd>${inc.spec.endsAt}</dd></div>` : ''}
 <div><dt>Fingerprint</dt><dd>${inc.spec.fingerprint}</dd></div>
@@ -249,6 +264,28 @@ ${o.related.length
   : html`<p class="muted">none</p>`}
 </section>`;
   return layout(`${inc.spec.alertname} ${inc.metadata.name}`, o.user, body);
+}
+
+/** What people said of the report (status.feedback as recorded, else the annotations), and the form to say it. */
+function feedbackSection(inc: AlertIncident, canFeedback: boolean, csrf: string): Safe {
+  const ann = inc.metadata.annotations ?? {};
+  const f = inc.status?.feedback;
+  const verdict = f?.verdict ?? ann['alertagent.io/feedback'];
+  const cause = f?.actualCause ?? ann['alertagent.io/actual-cause'];
+  const fixed = f?.fixedBy ?? ann['alertagent.io/fixed-by'];
+  if (!canFeedback && !verdict && !fixed) return html``;
+  const action = incidentPath(inc.metadata.namespace, inc.metadata.name);
+  return html`<section class="feedback" aria-labelledby="feedback-h"><h2 id="feedback-h">Was this report right?</h2>
+${verdict ? html`<p class="decided">Marked <strong data-testid="feedback-verdict">${verdict}</strong>${f?.by ?? ann['alertagent.io/feedback-by'] ? html` by <strong>${f?.by ?? ann['alertagent.io/feedback-by']}</strong>` : ''}${cause ? html`; actual cause: <span data-testid="feedback-cause">${cause}</span>` : ''}${f ? html` <span class="hint">(recorded${f.inHistory ? ' in the history of this alert' : ''})</span>` : ''}</p>` : ''}
+${fixed ? html`<p class="decided">Fixed by hand: ${fixed}</p>` : ''}
+${canFeedback
+  ? html`<div class="buttons">
+<form method="post" action="${action}/feedback"><input type="hidden" name="csrf" value="${csrf}"><input type="hidden" name="verdict" value="correct"><button type="submit" class="approve">Correct</button></form>
+<form method="post" action="${action}/feedback"><input type="hidden" name="csrf" value="${csrf}"><input type="hidden" name="verdict" value="wrong"><label for="actual-cause">Actual cause (optional)</label> <input type="text" id="actual-cause" name="cause" maxlength="1024"> <button type="submit" class="reject">Wrong</button></form>
+</div>
+<p class="hint">The next incident of this alert on this object reads it. Same as <code>kubectl alertincident feedback ${inc.metadata.name} -n ${inc.metadata.namespace} correct|wrong --cause "…"</code></p>`
+  : ''}
+</section>`;
 }
 
 export function loginPage(o: { error?: string; next?: string; proxy?: boolean }): Safe {

@@ -100,13 +100,13 @@ export function createWebhookApp(opts: WebhookOptions): express.Express {
   };
 
   /** Stores every alert of the payload, then answers: 200 only once all are stored. */
-  const store = async (res: Response, payload: WebhookPayload, source: string) => {
+  const store = async (res: Response, payload: WebhookPayload, source: string, sourceCluster?: string) => {
     // Counted once per payload and label value (a counter's inc costs the same for 1 as for 100).
     const resolved = payload.alerts.filter((a) => a.status === 'resolved').length;
     if (payload.alerts.length > resolved) metrics?.alertsReceived.inc({ status: 'firing' }, payload.alerts.length - resolved);
     if (resolved) metrics?.alertsReceived.inc({ status: 'resolved' }, resolved);
     try {
-      const results = await intake.ingest(payload);
+      const results = await intake.ingest(payload, sourceCluster);
       const created = results.filter((r) => r === 'created').length;
       const updated = results.length - created;
       if (created) metrics?.alertsStored.inc({ result: 'created' }, created);
@@ -127,7 +127,18 @@ export function createWebhookApp(opts: WebhookOptions): express.Express {
     }
   };
 
-  app.post('/api/v1/alerts', auth, body, async (req, res) => {
+  // Many clusters: an AlertManager whose alerts carry no cluster label posts to its cluster's path, and
+  // its alerts without the label belong to that cluster (README "Many clusters").
+  app.post('/api/v1/alerts', auth, body, (req, res) => alertmanager(req, res));
+  app.post('/api/v1/alerts/clusters/:cluster', auth, body, (req, res) => {
+    const cluster = String(req.params.cluster);
+    if (!intake.clustered || !/^[a-zA-Z0-9][-a-zA-Z0-9_.]{0,252}$/.test(cluster)) {
+      res.status(404).json({ error: intake.clustered ? `not a cluster name: ${cluster.slice(0, 64)}` : 'not found: many clusters are off (CLUSTERS_ENABLED); POST to /api/v1/alerts' });
+      return;
+    }
+    return alertmanager(req, res, cluster);
+  });
+  async function alertmanager(req: Request, res: Response, sourceCluster?: string): Promise<void> {
     const count = Array.isArray(req.body?.alerts) ? req.body.alerts.length : 0;
     if (refused(res, count, req.body, 'AlertManager', req.body?.groupKey)) return;
     const parsed = WebhookPayload.safeParse(req.body);
@@ -141,8 +152,8 @@ export function createWebhookApp(opts: WebhookOptions): express.Express {
     if (payload.truncatedAlerts) {
       log.warn('AlertManager left alerts out of this notification (max_alerts)', { truncatedAlerts: payload.truncatedAlerts, groupKey: payload.groupKey });
     }
-    await store(res, payload, 'AlertManager');
-  });
+    await store(res, payload, 'AlertManager', sourceCluster);
+  }
 
   // Grafana Alerting's webhook contact point (src/webhook/sources.ts): the same checks and intake.
   app.post('/api/v1/grafana', auth, body, async (req, res) => {

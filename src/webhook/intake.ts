@@ -5,7 +5,7 @@ import { API_VERSION, KIND, type AlertIncident, type IncidentSpec } from '../inc
 import { fingerprintOf, incidentName } from '../incident/naming.js';
 import { IncidentStore, isConflict, isNotFound, statusCode } from '../incident/store.js';
 import { SHARD_LABEL, shardOf } from '../incident/shard.js';
-import { alertIdentity, correlationLabels } from '../incident/identity.js';
+import { alertIdentity, clusterKeyOf, correlationLabels } from '../incident/identity.js';
 import type { WebhookAlert, WebhookPayload } from './payload.js';
 import { retryOnConflict } from '../util/retry.js';
 
@@ -19,6 +19,25 @@ export interface IntakeOptions {
   concurrency?: number;
   /** SHARD_COUNT: above 1, a new incident is labelled alertagent.io/shard from its fingerprint's hash. */
   shardCount?: number;
+  /** Many clusters (CLUSTERS_ENABLED): how an alert's cluster is told; unset: no spec.cluster, as before. */
+  clusters?: ClusterOfAlert;
+}
+
+export interface ClusterOfAlert {
+  /** CLUSTER_LABEL */
+  label: string;
+  /** LOCAL_CLUSTER_NAME */
+  local: string;
+  /** UNLABELLED_ALERTS_CLUSTER: the cluster of an alert without the label (default: the local one); `none`: no cluster. */
+  unlabelled?: string;
+}
+
+/** The cluster an alert belongs to; '' when it has no cluster label and unlabelled alerts belong to none. */
+export function clusterOfAlert(labels: Record<string, string>, c: ClusterOfAlert): string {
+  const named = labels[c.label]?.trim();
+  if (named) return named;
+  const fallback = c.unlabelled ?? c.local;
+  return fallback === 'none' ? '' : fallback;
 }
 
 /** The API server refused the object itself (422): retrying the same alert can never succeed. */
@@ -53,15 +72,23 @@ export class AlertIntake {
     private readonly opts: IntakeOptions,
   ) {}
 
-  /** Stores every alert of the payload; resolves only when all are stored, rejects on the first failure. */
-  async ingest(payload: WebhookPayload): Promise<StoreResult[]> {
+  /** Many clusters: whether alerts are told apart by cluster (the webhook's per-cluster path exists only then). */
+  get clustered(): boolean {
+    return !!this.opts.clusters;
+  }
+
+  /**
+   * Stores every alert of the payload; resolves only when all are stored, rejects on the first failure.
+   * `sourceCluster`: the cluster of the sender (a per-cluster webhook path), for alerts without the label.
+   */
+  async ingest(payload: WebhookPayload, sourceCluster?: string): Promise<StoreResult[]> {
     const now = new Date().toISOString();
     const results: StoreResult[] = new Array(payload.alerts.length);
     let next = 0;
     const worker = async () => {
       while (next < payload.alerts.length) {
         const i = next++;
-        results[i] = await this.storeAlert(specFromAlert(payload.alerts[i], payload, now));
+        results[i] = await this.storeAlert(specFromAlert(payload.alerts[i], payload, now), sourceCluster);
       }
     };
     const n = Math.min(this.opts.concurrency ?? 16, payload.alerts.length);
@@ -69,8 +96,10 @@ export class AlertIntake {
     return results;
   }
 
-  async storeAlert(spec: IncidentSpec): Promise<StoreResult> {
-    const name = incidentName(spec.alertname, spec.fingerprint, spec.startsAt);
+  async storeAlert(spec: IncidentSpec, sourceCluster?: string): Promise<StoreResult> {
+    const clusters = this.opts.clusters;
+    if (clusters) spec = { ...spec, cluster: clusterOfAlert(spec.labels, sourceCluster ? { ...clusters, unlabelled: sourceCluster } : clusters) };
+    const name = incidentName(spec.alertname, spec.fingerprint, spec.startsAt, clusterKeyOf(spec, this.opts.clusters?.local));
     const alertNs = spec.labels.namespace;
     if (this.opts.namespaceMode === 'alert' && alertNs && alertNs !== this.opts.namespace) {
       try {
@@ -100,7 +129,7 @@ export class AlertIntake {
             // The shard is set at create time only: a later notification never moves an incident. The
             // correlation labels come with the create too (one request, and visible to the next alert at once).
             const shardCount = this.opts.shardCount ?? 1;
-            const labels: Record<string, string> = correlationLabels(spec, alertIdentity(spec.alertname, spec.labels));
+            const labels: Record<string, string> = correlationLabels(spec, alertIdentity(spec.alertname, spec.labels, clusterKeyOf(spec, this.opts.clusters?.local)));
             if (shardCount > 1) labels[SHARD_LABEL] = String(shardOf(spec.fingerprint, shardCount));
             const incident: AlertIncident = { apiVersion: API_VERSION, kind: KIND, metadata: { name, namespace, ...(Object.keys(labels).length && { labels }) }, spec };
             deletedInBetween = false;

@@ -155,6 +155,19 @@ describe('the admission policy, as a namespaced user', () => {
     expect(other.stderr).toContain('alertagent.io/completed-at');
   });
 
+  it('lets people say what the operator learns from (reason, verdict, actual cause, fix by hand) and ask for a pull request; feedback-by only with their own name', async () => {
+    for (const a of ['reject-reason=scaling to 0 takes the shop down', 'feedback=wrong', `feedback-by=${alice}`, 'actual-cause=the database was down', 'fixed-by=restarted the database', 'open-pull-request=7']) {
+      const r = await as(alice, ['-n', teamA, 'annotate', '--overwrite', 'alertincident', name, `alertagent.io/${a}`]);
+      expect({ a, code: r.code, err: r.stderr }).toEqual({ a, code: 0, err: '' });
+    }
+    const forged = await as(alice, ['-n', teamA, 'annotate', '--overwrite', 'alertincident', name, 'alertagent.io/feedback-by=admin']);
+    expect(forged.code).not.toBe(0);
+    expect(forged.stderr).toContain('feedback-by');
+    const other = await as(alice, ['-n', teamA, 'annotate', 'alertincident', name, 'alertagent.io/feedback-score=5']);
+    expect(other.code).not.toBe(0);
+    expect(other.stderr).toContain('alertagent.io/feedback-score');
+  });
+
   it('lets the operator\'s ServiceAccount write everything it writes', async () => {
     expect((await patch(operatorUser(), { metadata: { labels: { [LABELS.alertname]: 'KubePodCrashLooping' }, annotations: { 'alertagent.io/approved-by': 'alice' } } })).code).toBe(0);
     expect((await patch(operatorUser(), { spec: { status: 'resolved' } })).code).toBe(0);

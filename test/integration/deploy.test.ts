@@ -302,8 +302,10 @@ describe('deploy/ (kustomize)', () => {
         'Namespace/alert-agent',
         'Role/alert-agent-history',
         'Role/alert-agent-leader-election',
+        'Role/alert-agent-tickets',
         'RoleBinding/alert-agent-history',
         'RoleBinding/alert-agent-leader-election',
+        'RoleBinding/alert-agent-tickets',
         'Service/alert-agent',
         'ServiceAccount/alert-agent',
         'ValidatingAdmissionPolicy/alert-agent-incidents',
@@ -649,6 +651,16 @@ describe('no grant on Secrets anywhere (chart and deploy/)', () => {
     const kustomized = parse((await kubectl(['kustomize', path.join(PROJECT_ROOT, 'deploy')])).stdout);
     const actions = parse(fs.readFileSync(path.join(PROJECT_ROOT, 'deploy', 'actions-rbac.yaml'), 'utf8'));
     expect(secretRules([...kustomized, ...actions])).toEqual([]);
+  });
+
+  test('many clusters: the one grant is a Role that reads Secrets of the release namespace only, and only when on', async () => {
+    for (const set of [['clusters.enabled=true'], ['clusters.secretSelector=alertagent.io/cluster-credentials=true']]) {
+      const objs = parse(await template(...set));
+      expect(secretRules(objs).map((r) => ({ role: r.role, verbs: r.verbs }))).toEqual([{ role: 't-alert-agent-cluster-credentials', verbs: ['get', 'list', 'watch'] }]);
+      expect(objs.filter((o) => o.kind === 'ClusterRole' && secretRules([o]).length)).toEqual([]);
+    }
+    const member = parse(fs.readFileSync(path.join(PROJECT_ROOT, 'deploy', 'member-cluster-rbac.yaml'), 'utf8'));
+    expect(secretRules(member)).toEqual([]);
   });
 
   test('deploy/ applied for real: its ServiceAccount may not get, list or watch Secrets (kubectl auth can-i --as)', async () => {

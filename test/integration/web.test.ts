@@ -253,6 +253,38 @@ it('kubectl alertincident (the plugin): approve runs the waiting step as the per
   expect((await plugin(bobKc, 'open', inc.metadata.name)).stdout.trim()).toBe(`${op.webUrl}/incidents/${teamA}/${inc.metadata.name}`);
 });
 
+it('feedback: a person who may patch marks a finished report wrong with the actual cause; the controller records it; the plugin sets it too', async () => {
+  const inc = await waitForIncident(teamA, (i) => i.spec.alertname === 'WebApprove' && finished(i));
+  const url = `${op.webUrl}/incidents/${teamA}/${inc.metadata.name}`;
+  const v = await signedIn(viewer.token);
+  await v.page.goto(url);
+  expect(await v.page.getByRole('button', { name: 'Wrong' }).count()).toBe(0);
+  await v.ctx.close();
+  const denied = await fetch(`${url}/feedback`, { method: 'POST', headers: { authorization: `Bearer ${viewer.token}` }, body: new URLSearchParams({ verdict: 'wrong' }) });
+  expect(denied.status).toBe(403);
+
+  const { ctx, page } = await signedIn(approver.token);
+  await page.goto(url);
+  await page.getByLabel('Actual cause (optional)').fill('the load test <b>doubled</b> traffic');
+  await page.getByRole('button', { name: 'Wrong' }).click();
+  await page.waitForURL(/done=feedback/);
+  const marked = await waitForIncident(teamA, (i) => i.metadata.name === inc.metadata.name && i.status?.feedback?.verdict === 'wrong');
+  expect(marked.metadata.annotations).toMatchObject({ 'alertagent.io/feedback': 'wrong', 'alertagent.io/feedback-by': approver.user, 'alertagent.io/actual-cause': 'the load test <b>doubled</b> traffic' });
+  expect(marked.status!.feedback).toMatchObject({ verdict: 'wrong', by: approver.user, actualCause: 'the load test <b>doubled</b> traffic', inHistory: true });
+  await page.goto(url);
+  await expect(page.getByTestId('feedback-verdict').textContent()).resolves.toBe('wrong');
+  await expect(page.getByTestId('feedback-cause').textContent()).resolves.toBe('the load test <b>doubled</b> traffic');
+  await ctx.close();
+
+  // The plugin, as alice: correct drops the earlier cause.
+  const b = (await import('../bed/shared.js')).bed();
+  const aliceKc = await serviceAccountKubeconfig(teamA, 'alice');
+  const r = await runBedBinary('kubectl', ['alertincident', 'feedback', inc.metadata.name, 'correct', '-n', teamA], { env: { KUBECONFIG: aliceKc, PATH: `${path.join(PROJECT_ROOT, 'scripts')}:${b.binDir}:${process.env.PATH}` } });
+  expect(r.stdout).toContain(`report marked correct by ${approver.user}`);
+  const correct = await waitForIncident(teamA, (i) => i.metadata.name === inc.metadata.name && i.status?.feedback?.verdict === 'correct');
+  expect(correct.status!.feedback!.actualCause).toBeUndefined();
+});
+
 it('a token without the verbs sees nothing of namespaces it may not list: 403 on their pages, nothing in the API or the live feed', async () => {
   scripts.WebHidden = [resolve('hidden', 'nothing')];
   await fire('WebHidden', teamB);

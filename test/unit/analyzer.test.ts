@@ -32,10 +32,15 @@ import { logHighlights } from '../../src/tools/kubernetes/read/getPodLogs.js';
 // ── harness ─────────────────────────────────────────────────────────────────────────────────────
 
 const READ = ['get_resource', 'list_resources', 'describe_pod', 'describe_deployment', 'describe_statefulset', 'describe_daemonset', 'describe_node', 'describe_pvc', 'describe_job', 'get_events', 'get_pod_logs', 'rollout_status', 'rollout_history', 'top_pods', 'top_nodes'];
-const MUTATING = ['rollout_restart', 'scale', 'delete_pod', 'cordon_node', 'uncordon_node', 'set_resources', 'rollback_deployment'];
+const MUTATING = ['rollout_restart', 'scale', 'delete_pod', 'cordon_node', 'uncordon_node', 'set_resources', 'rollback_deployment', 'set_probe_timing', 'set_hpa_max_replicas', 'set_quota_hard', 'renew_certificate', 'expand_pvc'];
 const SCHEMAS: Record<string, { properties: Record<string, unknown>; required: string[] }> = {
   set_resources: { properties: { kind: {}, name: {}, namespace: {}, container: {}, requests: {}, limits: {} }, required: ['kind', 'name', 'namespace', 'container'] },
   rollback_deployment: { properties: { name: {}, namespace: {}, toRevision: {} }, required: ['name', 'namespace'] },
+  set_probe_timing: { properties: { kind: {}, name: {}, namespace: {}, container: {}, probe: {}, initialDelaySeconds: {}, periodSeconds: {}, timeoutSeconds: {}, failureThreshold: {} }, required: ['kind', 'name', 'namespace', 'container', 'probe'] },
+  set_hpa_max_replicas: { properties: { name: {}, namespace: {}, maxReplicas: {} }, required: ['name', 'namespace', 'maxReplicas'] },
+  set_quota_hard: { properties: { name: {}, namespace: {}, resource: {}, value: {} }, required: ['name', 'namespace', 'resource', 'value'] },
+  renew_certificate: { properties: { name: {}, namespace: {} }, required: ['name', 'namespace'] },
+  expand_pvc: { properties: { name: {}, namespace: {}, size: {} }, required: ['name', 'namespace', 'size'] },
 };
 const tool = (name: string, mutating: boolean): ToolInfo => ({
   name: `kubernetes__${name}`,
@@ -317,6 +322,27 @@ describe('RulesInvestigator', () => {
     expect(md).toContain('kubectl set resources deployment/api -n shop -c api --limits=memory=256Mi');
   });
 
+  it('a liveness probe that times out: proposes more time for that probe only (not for a 503, nor for a container starved by a tiny CPU limit)', async () => {
+    const name = 'web-7d9f8c6b5-x2x9k';
+    const timeout = 'Liveness probe failed: Get "http://10.244.2.18:8080/healthz": context deadline exceeded (Client.Timeout exceeded while awaiting headers)';
+    const probed = (message: string, limits: Record<string, string> = { memory: '256Mi' }) =>
+      pod({
+        ...CRASHLOOP_POD,
+        containers: [{ ...CRASHLOOP_POD.containers[0], lastState: { state: 'terminated', reason: 'Error', exitCode: 143, finishedAt: '2026-11-26T06:58:00Z' }, limits }],
+        events: [event('Warning', 'Unhealthy', message, 27), event('Normal', 'Killing', 'Container web failed liveness probe, will be restarted', 9)],
+      });
+    const alertSpec = { alertname: 'KubePodCrashLooping', labels: { namespace: 'shop', pod: name, container: 'web' } };
+    const fx = (d: PodData) => ({ describe_pod: ok('describe_pod', d), get_events: NO_EVENTS, get_pod_logs: logs(name, 'GET /healthz took 2.4s', { previous: true }) });
+    const r = await run(alertSpec, fx(probed(timeout)));
+    expect(r.calls.at(-1)).toBe('set_probe_timing {"kind":"Deployment","name":"web","namespace":"shop","container":"web","probe":"liveness","timeoutSeconds":5}');
+    expect(r.steps.at(-2)?.reasoning).toMatch(/Proposed fix: The liveness probe of container web times out after 1s .*give it 5s in deployment\/web/);
+    expect(conclusion(r.decision).rootCause).toContain('liveness probe');
+    for (const d of [probed('Liveness probe failed: HTTP probe failed with statuscode: 503'), probed(timeout, { cpu: '100m', memory: '256Mi' })]) {
+      const other = await run(alertSpec, fx(d));
+      expect(other.calls.some((c) => c.startsWith('set_probe_timing'))).toBe(false);
+    }
+  });
+
   it('OOMKilled remediation that runs: checks the rollout, resolves when it completes', async () => {
     const name = 'api-6c9d7f8b4-qq7zt';
     const describe = pod({
@@ -488,12 +514,35 @@ describe('RulesInvestigator', () => {
         get_events: podEvents([event('Warning', 'FailedCreate', `Error creating: ${quotaMsg}`, 12, 'ReplicaSet/web-5b8d9c7f6')]),
       },
     );
-    expect(r.calls.map((c) => c.split(' ')[0])).toEqual(['describe_deployment', 'rollout_status', 'get_events']);
+    // The quota is read (the evidence names it), and room for the one missing pod proposed: 9Gi used + 2Gi.
+    expect(r.calls.map((c) => c.split(' ')[0])).toEqual(['describe_deployment', 'rollout_status', 'get_events', 'get_resource', 'set_quota_hard']);
+    expect(r.calls[3]).toBe('get_resource {"apiVersion":"v1","kind":"ResourceQuota","name":"compute","namespace":"shop"}');
+    expect(r.calls[4]).toBe('set_quota_hard {"name":"compute","namespace":"shop","resource":"requests.memory","value":"11264Mi"}');
     const c = conclusion(r.decision);
     expect(c.kind).toBe('escalate');
     expect(c.rootCause).toContain('2 of 3 replicas available');
     expect(c.rootCause).toContain('exceeded quota: compute');
     expect(await report(r)).toContain('kubectl describe resourcequota -n shop');
+  });
+
+  it('KubeQuotaFullyUsed that refuses pods: proposes room for them within the bound; not for a quota that only fills up', async () => {
+    const quota: ResourceData = {
+      apiVersion: 'v1',
+      kind: 'ResourceQuota',
+      name: 'sandbox-quota',
+      namespace: 'shop',
+      object: { apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'sandbox-quota', namespace: 'shop' }, spec: { hard: { pods: '10' } }, status: { hard: { pods: '10' }, used: { pods: '10' } } },
+    };
+    const refusal = 'Error creating: pods "preview-6f7d8c9b5-7nmx2" is forbidden: exceeded quota: sandbox-quota, requested: pods=1, used: pods=10, limited: pods=10';
+    const labels = { namespace: 'shop', resourcequota: 'sandbox-quota', resource: 'pods' };
+    const fx = (events: Event[]) => ({ get_resource: ok('get_resource', quota), get_events: podEvents(events) });
+    const r = await run({ alertname: 'KubeQuotaFullyUsed', labels }, fx([event('Warning', 'FailedCreate', refusal, 14, 'ReplicaSet/preview-6f7d8c9b5')]));
+    expect(r.calls.at(-1)).toBe('set_quota_hard {"name":"sandbox-quota","namespace":"shop","resource":"pods","value":"11"}');
+    expect(conclusion(r.decision).rootCause).toContain('It refuses new objects');
+    const quiet = await run({ alertname: 'KubeQuotaFullyUsed', labels }, fx([]));
+    expect(quiet.calls.some((c) => c.startsWith('set_quota_hard'))).toBe(false);
+    const almost = await run({ alertname: 'KubeQuotaAlmostFull', labels }, fx([event('Warning', 'FailedCreate', refusal, 14, 'ReplicaSet/preview-6f7d8c9b5')]));
+    expect(almost.calls.some((c) => c.startsWith('set_quota_hard'))).toBe(false);
   });
 
   it('KubeDeploymentRolloutStuck: ProgressDeadlineExceeded, the new pods cannot pull their image → proposes a rollback', async () => {
@@ -698,7 +747,9 @@ describe('RulesInvestigator', () => {
         top_pods: { error: 'metrics API (metrics-server) is not installed in this cluster (no metrics.k8s.io API)' },
       },
     );
-    expect(r.calls.map((c) => c.split(' ')[0])).toEqual(['get_resource', 'get_events', 'describe_deployment', 'top_pods']);
+    // Held at its ceiling by CPU: half as much again is proposed (blocked in observe).
+    expect(r.calls.map((c) => c.split(' ')[0])).toEqual(['get_resource', 'get_events', 'describe_deployment', 'top_pods', 'set_hpa_max_replicas']);
+    expect(r.calls[4]).toBe('set_hpa_max_replicas {"name":"web","namespace":"shop","maxReplicas":15}');
     const c = conclusion(r.decision);
     expect(c.kind).toBe('escalate');
     expect(c.rootCause).toContain('maxReplicas (10/10');
@@ -810,15 +861,74 @@ describe('RulesInvestigator', () => {
         get_resource: ok('get_resource', { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', name: 'standard', object: { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'standard' }, allowVolumeExpansion: true, provisioner: 'ebs.csi.aws.com' } }),
       },
     );
-    expect(r.calls.map((c) => c.split(' ')[0])).toEqual(['describe_pvc', 'get_events', 'get_resource']);
+    expect(r.calls.map((c) => c.split(' ')[0])).toEqual(['describe_pvc', 'get_events', 'get_resource', 'expand_pvc']);
     expect(r.calls[2]).toBe('get_resource {"apiVersion":"storage.k8s.io/v1","kind":"StorageClass","name":"standard"}');
+    // The storage class allows expansion: the fix is proposed (twice the size, within expand_pvc's bounds); observe blocks it here.
+    expect(r.calls[3]).toBe('expand_pvc {"name":"data-db-0","namespace":"db","size":"20Gi"}');
+    expect(r.steps[3].reasoning).toContain('Storage class standard allows volume expansion: grow PVC db/data-db-0 from 10Gi to 20Gi');
     const c = conclusion(r.decision);
+    expect(c.rootCause).toContain('Proposed expand_pvc');
     expect(c.rootCause).toContain('capacity 10Gi');
     expect(c.rootCause).toContain('3.2%');
     expect(c.rootCause).toContain('allows volume expansion');
     const md = await report(r);
-    expect(md).toContain(`kubectl patch pvc data-db-0 -n db -p '{"spec":{"resources":{"requests":{"storage":"15Gi"}}}}'`);
+    expect(md).toContain(`Grow the claim in place to 20Gi (the built-in fix \`expand_pvc\`, proposed under the policy; a volume cannot shrink back): \`kubectl patch pvc data-db-0 -n db -p '{"spec":{"resources":{"requests":{"storage":"20Gi"}}}}'\``);
     expect(md).toContain('Runbook: https://runbooks.example/pv');
+  });
+
+  it('KubePersistentVolumeFillingUp: no expansion proposed where the storage class does not allow it', async () => {
+    const sc = { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', name: 'local', object: { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'local' }, provisioner: 'kubernetes.io/no-provisioner' } };
+    const r = await run(
+      { alertname: 'KubePersistentVolumeFillingUp', labels: { namespace: 'db', persistentvolumeclaim: 'data-db-0' } },
+      {
+        describe_pvc: ok('describe_pvc', { name: 'data-db-0', namespace: 'db', phase: 'Bound', volumeName: 'pv-1', storageClass: 'local', volumeMode: 'Filesystem', requested: '10Gi', capacity: '10Gi', accessModes: ['ReadWriteOnce'], conditions: [], events: [], eventsTotal: 0 }),
+        get_events: podEvents([], 'db'),
+        get_resource: ok('get_resource', sc),
+      },
+    );
+    expect(r.calls.map((c) => c.split(' ')[0])).toEqual(['describe_pvc', 'get_events', 'get_resource']);
+    expect(conclusion(r.decision).rootCause).toContain('Storage class local does not allow expansion');
+  });
+
+  describe('cert-manager: renew_certificate is proposed only where a renewal can help', () => {
+    const certificate = (conditions: Array<Record<string, string>>, issuer = 'letsencrypt') => ({
+      apiVersion: 'cert-manager.io/v1',
+      kind: 'Certificate',
+      name: 'api-tls',
+      namespace: 'shop',
+      object: { metadata: { name: 'api-tls', namespace: 'shop' }, spec: { secretName: 'api-tls', issuerRef: { name: issuer, kind: 'Issuer' } }, status: { notAfter: new Date(Date.now() + 5 * 86400e3).toISOString(), renewalTime: new Date(Date.now() - 86400e3).toISOString(), conditions } },
+    });
+    const issuer = (ready: boolean) => ({
+      apiVersion: 'cert-manager.io/v1',
+      kind: 'Issuer',
+      name: 'letsencrypt',
+      namespace: 'shop',
+      object: { metadata: { name: 'letsencrypt' }, status: { conditions: [ready ? { type: 'Ready', status: 'True', reason: 'ACMEAccountRegistered' } : { type: 'Ready', status: 'False', reason: 'ErrInitIssuer', message: 'secret "acme-key" not found' }] } },
+    });
+    const alert = { alertname: 'CertManagerCertExpirySoon', labels: { name: 'api-tls', exported_namespace: 'shop', namespace: 'cert-manager' } };
+    const fixtures = (cert: ReturnType<typeof certificate>, ready: boolean): Fixtures => ({
+      get_resource: (a) => ok('get_resource', a.kind === 'Certificate' ? cert : issuer(ready)),
+      get_events: podEvents([], 'shop'),
+    });
+    const readyCond = { type: 'Ready', status: 'True', reason: 'Ready', message: 'Certificate is up to date and has not expired' };
+
+    it('near expiry, issuer Ready, no issuance under way: proposed', async () => {
+      const r = await run(alert, fixtures(certificate([readyCond]), true));
+      expect(r.calls.at(-1)).toBe('renew_certificate {"name":"api-tls","namespace":"shop"}');
+      expect(r.steps.find((x) => x.tool === 'renew_certificate')!.reasoning).toMatch(/Issuer letsencrypt is Ready and Certificate shop\/api-tls expires in 5 days: ask cert-manager to renew it now/);
+    });
+
+    it('the issuer is not Ready: not proposed, and the report says why not', async () => {
+      const r = await run(alert, fixtures(certificate([readyCond]), false));
+      expect(r.calls.map((c) => c.split(' ')[0])).not.toContain('renew_certificate');
+      expect(await report(r)).toContain('Do not renew Certificate shop/api-tls (cmctl renew) before Issuer letsencrypt is Ready: a renewal now fails the same way');
+    });
+
+    it('an issuance already under way: not proposed', async () => {
+      const r = await run(alert, fixtures(certificate([readyCond, { type: 'Issuing', status: 'True', reason: 'Renewing', message: 'Renewing certificate' }]), true));
+      expect(r.calls.map((c) => c.split(' ')[0])).not.toContain('renew_certificate');
+      expect(await report(r)).toContain('An issuance is already under way (Issuing=True (Renewing)');
+    });
   });
 
   it('KubeNodeNotReady: the Ready condition message, taints and the other nodes', async () => {

@@ -349,6 +349,11 @@ describe('what a verification checks', () => {
     expect(plan('delete_pod', { name: 'web-1', namespace: 'shop' }, { owner: { kind: 'ReplicaSet', name: 'web-5d8' } })?.target).toEqual({ check: 'podGone', name: 'web-1', namespace: 'shop', owner: { kind: 'ReplicaSet', name: 'web-5d8' } });
     expect(plan('cordon_node', { name: 'node-1' })?.target).toEqual({ check: 'node', name: 'node-1', unschedulable: true });
     expect(plan('uncordon_node', { name: 'node-1' })?.target).toEqual({ check: 'node', name: 'node-1', unschedulable: false });
+    expect(plan('expand_pvc', { name: 'data', namespace: 'shop', size: '20Gi' }, { name: 'data', namespace: 'shop', size: { before: '10Gi', after: '20Gi' } })?.target).toEqual({ check: 'pvcSize', name: 'data', namespace: 'shop', size: '20Gi', before: '10Gi' });
+    expect(plan('renew_certificate', { name: 'tls', namespace: 'shop' }, { notAfter: '2026-12-01T00:00:00Z', revision: 3, previousRequest: { name: 'tls-4', uid: 'u-4' } })).toEqual({
+      what: 'Certificate shop/tls is re-issued: Ready=True with a notAfter later than 2026-12-01T00:00:00Z',
+      target: { check: 'certificate', name: 'tls', namespace: 'shop', notAfter: '2026-12-01T00:00:00Z', revision: 3, previousRequest: 'u-4' },
+    });
     expect(createVerifier({} as ToolContext, 'kubernetes').plan({ server: 'other', tool: 'scale', arguments: { name: 'web', namespace: 'shop', replicas: 1 }, alertLabels: labels })).toBeUndefined();
   });
 

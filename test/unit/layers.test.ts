@@ -11,13 +11,14 @@ const LAYERS: string[][] = [
   ['observability'],
   ['incident'],
   ['runtime'],
+  ['clusters'],
   ['policy', 'llm'],
   ['tools'],
   ['analyzer'],
   ['context'],
   ['investigation'],
   ['controller'],
-  ['webhook', 'web', 'notify'],
+  ['webhook', 'web', 'notify', 'tickets', 'gitops'],
   ['operator', 'main'],
 ];
 const rank = new Map(LAYERS.flatMap((names, i) => names.map((n) => [n, i] as const)));

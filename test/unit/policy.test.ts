@@ -3,6 +3,7 @@ import { stringify } from 'yaml';
 import { evaluate, type PolicyConfig, type ProposedCall } from '../../src/policy/policy.js';
 import { callTargets } from '../../src/policy/targets.js';
 import { involvedObjects, isInvolved } from '../../src/policy/involved.js';
+import { callIntents } from '../../src/policy/objects.js';
 
 // The rules below predate auto's switches: they hold with every switch on (tested off further down).
 const AUTO_ON = { autoScaleDown: true, autoDeleteUnownedPods: true, autoUninvolvedTargets: true };
@@ -211,6 +212,17 @@ describe('auto: scaling down, deleting unowned pods and acting on objects the in
     expect(yes({ kind: 'Deployment', namespace: 'shop', name: 'payments' })).toBe(false);
     expect(yes({ kind: 'Deployment', namespace: 'prod', name: 'web' })).toBe(false);
     expect(yes({ kind: 'Node', name: 'node-2' })).toBe(false);
+  });
+
+  it('the fixes that raise a bound act on their quota or HPA (set_quota_hard\'s `resource` is a quota\'s resource, not a kind), never as a scale', () => {
+    const quota = (resource: string): ProposedCall => ({ tool: 'kubernetes__set_quota_hard', mutating: true, arguments: { name: 'compute', namespace: 'shop', resource, value: '8' } });
+    expect(callIntents('kubernetes__set_quota_hard', quota('pods').arguments)).toMatchObject({ objects: [{ kind: 'ResourceQuota', namespace: 'shop', name: 'compute' }], scales: [], podDeletes: [] });
+    expect(callIntents('kubernetes__set_hpa_max_replicas', { name: 'web', namespace: 'shop', maxReplicas: 15 })).toMatchObject({ objects: [{ kind: 'HorizontalPodAutoscaler', namespace: 'shop', name: 'web' }], scales: [] });
+    // A KubeQuota* alert's resourcequota label names the quota: under auto the raise of it needs no person.
+    const involved = involvedObjects({ namespace: 'shop', resourcequota: 'compute' });
+    const allowed = strict({ allowedTools: ['kubernetes__set_quota_hard'] });
+    expect(evaluate(quota('requests.cpu'), allowed, seen(facts({ involved }))).verdict).toBe('allow');
+    expect(evaluate(quota('pods'), allowed, seen()).verdict).toBe('approve'); // the quota is not the incident's
   });
 
   it('blocks stay blocks: the new rules only turn an allow into a question', () => {

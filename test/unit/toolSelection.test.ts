@@ -37,11 +37,11 @@ const tokens = (ts: ToolInfo[], compact: boolean) => estimateTokens(JSON.stringi
 const POD_ALERT = { alertname: 'KubePodCrashLooping', namespace: 'shop', pod: 'web-7c9d8b6f5-x2k4q', container: 'web' };
 
 describe('selectTools', () => {
-  test('the built-in server has the 23 tools the selection knows (query_prometheus only with PROMETHEUS_URL)', () => {
-    expect(builtin).toHaveLength(23);
+  test('the built-in server has the 28 tools the selection knows (query_prometheus only with PROMETHEUS_URL)', () => {
+    expect(builtin).toHaveLength(28);
     // every built-in tool belongs to some kind's set or the core, so none is lost for good
     const union = new Set<string>();
-    for (const labels of <Array<Record<string, string>>>[{ pod: 'p' }, { deployment: 'd' }, { statefulset: 's' }, { daemonset: 'd' }, { job_name: 'j' }, { node: 'n' }, { persistentvolumeclaim: 'c' }, { hpa: 'h' }]) {
+    for (const labels of <Array<Record<string, string>>>[{ pod: 'p' }, { deployment: 'd' }, { statefulset: 's' }, { daemonset: 'd' }, { job_name: 'j' }, { node: 'n' }, { persistentvolumeclaim: 'c' }, { hpa: 'h' }, { alertname: 'CertManagerCertExpirySoon' }]) {
       for (const t of selectTools(ctxOf({ alertname: 'X', ...labels }), 'relevant')) union.add(t.tool);
     }
     expect([...union].sort()).toEqual(names(builtin));
@@ -80,7 +80,7 @@ describe('selectTools', () => {
   });
 
   test('an alert that names nothing the selection knows gets every built-in tool', () => {
-    expect(selectTools(ctxOf({ alertname: 'Watchdog' }), 'relevant')).toHaveLength(23);
+    expect(selectTools(ctxOf({ alertname: 'Watchdog' }), 'relevant')).toHaveLength(28);
   });
 
   test('a tool already called stays on offer', () => {

@@ -68,8 +68,23 @@ export const certificateRule: Rule = {
     if (issuing?.status === 'False' && issuing.message && issuing.message !== ready?.message) causes.push(`issuance: ${condLine(issuing)}`);
     if (issuerReady && issuerReady.status !== 'True') causes.push(`${issuerName} is not ready, so nothing can be issued or renewed: ${condLine(issuerReady)}`);
     const healthy = ready?.status === 'True' && (days === undefined || days > 14) && issuerReady?.status !== 'False';
+    // A renewal (cmctl renew) can help only with a Ready issuer and no issuance under way (the tool refuses that).
+    const underWay = issuing?.status === 'True';
+    const renewable = !healthy && issuerReady?.status === 'True' && !underWay;
+    const failed = ready?.status !== 'True' || issuing?.status === 'False';
     return {
       resolved: healthy,
+      ...(renewable
+        ? {
+            remediation: {
+              tool: 'renew_certificate',
+              args: { name: t.name, namespace: t.namespace },
+              why: failed
+                ? `${issuerName} is Ready: ask cert-manager to issue ${what} again now rather than after its retry backoff (up to 32h); it fails the same way unless the cause above is fixed.`
+                : `${issuerName} is Ready and ${what} expires in ${days} days: ask cert-manager to renew it now.`,
+            },
+          }
+        : {}),
       ...(healthy ? { recheck: `${what} reads Ready=True now, not close to expiry` } : {}),
       summary: healthy
         ? `${a.name}: ${what} is Ready and not close to expiry now`
@@ -78,6 +93,9 @@ export const certificateRule: Rule = {
       quotes,
       recommendations: [
         ...(issuerReady?.status === 'False' ? [`Fix ${issuerName} first (its message says what is missing): \`kubectl describe ${String(ref.kind ?? 'issuer').toLowerCase()} ${ref.name}${ref.kind === 'ClusterIssuer' ? '' : ` -n ${t.namespace}`}\``] : []),
+        ...(renewable ? [`Renew it now (the built-in fix \`renew_certificate\`, proposed under the policy): \`cmctl renew -n ${t.namespace} ${t.name}\``] : []),
+        ...(!healthy && issuerReady?.status === 'False' ? [`Do not renew ${what} (cmctl renew) before ${issuerName} is Ready: a renewal now fails the same way`] : []),
+        ...(!healthy && underWay ? [`An issuance is already under way (${condLine(issuing)}): renewing again changes nothing; its newest CertificateRequest says why it does not finish`] : []),
         `Inspect the issuance: \`kubectl describe certificate -n ${t.namespace} ${t.name}\` and \`kubectl get certificaterequests,orders,challenges -n ${t.namespace}\``,
         ...(/acme|challenge|order/i.test(ready?.message ?? '') ? ['For an ACME HTTP-01 failure, check that the challenge path is reachable through the ingress from the internet (the CA reports what it got)'] : []),
       ],

@@ -22,6 +22,7 @@ import {
 import { readOutput, type UsageRow } from '../../contracts/toolData.js';
 import { quote, type AlertInfo, type Call, type Finding, type Quote, type Rule } from './types.js';
 import { oneLine } from '../../util/text.js';
+import { probeTimeoutFix } from './fixes.js';
 
 /** A long message keeps its head and its tail: wrapped errors put the innermost cause last. */
 function clipEnds(s: string, max: number): string {
@@ -494,9 +495,15 @@ export const podRule: Rule = {
     const dg = diagnosePod(ev, a.namespace, a.pod, a.container);
     const f = podFinding(a, dg, a.name);
     if (isOomAlert(a) && dg.problem === 'oomKilled') f.remediation = memoryRemediation(ev, dg);
+    else f.remediation = probeFix(ev, dg);
     return f;
   },
 };
+
+/** More time for a probe that times out (fixes.ts), from every event about the pod. */
+export function probeFix(ev: Evidence, dg: PodDiagnosis): Call | undefined {
+  return probeTimeoutFix(dg, podEvents(ev, dg.namespace, dg.pod, dg.info).events);
+}
 
 /** Proposed only for OOMKilled containers of a Deployment/StatefulSet/DaemonSet with a known memory limit: double it. */
 function memoryRemediation(ev: Evidence, dg: PodDiagnosis): Call | undefined {

@@ -3,6 +3,7 @@
 import { clip, eventsBy, isNotFound, type Evidence } from '../evidence.js';
 import { quote, type Call, type Quote, type Rule } from './types.js';
 import { parseQuantity } from '../../util/quantity.js';
+import { quotaRoomFix } from './fixes.js';
 
 /** A quota's hard or used figure (a quantity as the API writes it) in base units. */
 const amount = (v: unknown): number | undefined => (typeof v === 'string' || typeof v === 'number' ? parseQuantity(v) : undefined);
@@ -49,7 +50,11 @@ export const quotaRule: Rule = {
       ...quote(`events in namespace ${ns}`, refused.slice(0, 2).map((e) => e.line)),
     ];
     const usage = shown.map((r) => `${r.res} ${r.used}/${r.hard}${r.pct !== undefined ? ` (${r.pct}%)` : ''}`).join(', ');
+    // Objects it refuses (not only a full quota): room for them, within the bound of one change (fixes.ts).
+    const refusing = a.name !== 'KubeQuotaAlmostFull' && full.length > 0 && refused.length > 0;
+    const remediation = refusing ? quotaRoomFix(refused[0].message, ns, new Set(refused.map((e) => e.object ?? e.message)).size) : undefined;
     return {
+      ...(remediation ? { remediation } : {}),
       resolved: a.name !== 'KubeQuotaAlmostFull' && !full.length,
       ...(a.name !== 'KubeQuotaAlmostFull' && !full.length ? { recheck: `ResourceQuota ${ns}/${name} reads ${usage || 'no resource at its limit'} now` } : {}),
       summary: `${a.name}: ResourceQuota ${ns}/${name} ${full.length ? `is ${atLimit ? 'used up' : 'nearly used up'}: ${usage}` : `usage ${usage || 'below its limits now'}`}`,

@@ -1,6 +1,7 @@
 // PersistentVolume alerts: a volume filling up (bytes or inodes) and volumes in an error phase.
 import { clip, eventsBy, isNotFound, quantity, memoryQuantity, text } from '../evidence.js';
 import { quote, type Call, type Finding, type Quote, type Rule } from './types.js';
+import { DEFAULT_PVC_EXPANSION } from '../../tools/kubernetes/mutate/expandPvc.js';
 
 const PV_ALERTS = new Set([
   'KubePersistentVolumeFillingUp',
@@ -14,6 +15,14 @@ const PV_ALERTS = new Set([
 
 function storageClassOf(desc: { storageClass?: string } | undefined): string | undefined {
   return desc?.storageClass || undefined;
+}
+
+/** Twice the claim's size (in whole Mi, never above twice), when that is within expand_pvc's default bound (FIX_PVC_MAX_SIZE). */
+function doubled(size: string | undefined): string | undefined {
+  const bytes = quantity(size);
+  if (!bytes) return undefined;
+  const next = Math.floor((bytes * DEFAULT_PVC_EXPANSION.maxFactor) / 2 ** 20) * 2 ** 20;
+  return next <= DEFAULT_PVC_EXPANSION.maxBytes ? memoryQuantity(next) : undefined;
 }
 
 export const pvcRule: Rule = {
@@ -100,6 +109,7 @@ export const pvcRule: Rule = {
     const pct = /(\d+(?:\.\d+)?)\s*%/.exec(desc2 ?? '')?.[1];
     const capBytes = quantity(capacity);
     const bigger = capBytes ? memoryQuantity(Math.ceil((capBytes * 1.5) / 2 ** 30) * 2 ** 30) : undefined;
+    const expansion = inodes || expandable !== true ? undefined : doubled(desc.requested ?? capacity);
     const rootCause =
       `The volume of PersistentVolumeClaim ${ns}/${a.pvc} (capacity ${capacity ?? '?'}${sc ? `, storage class ${sc}` : ''}) is running out of ${inodes ? 'inodes' : 'space'}` +
       (pct ? `: the alert reports only ${pct}% ${inodes ? 'inodes' : 'space'} free` : '') +
@@ -111,10 +121,16 @@ export const pvcRule: Rule = {
       summary: `${a.name}: PVC ${ns}/${a.pvc} (${capacity ?? '?'}) is nearly full${pct ? ` — ${pct}% free` : ''}`,
       rootCause,
       quotes,
+      // Growing in place is safe to propose only where the storage class allows it; the policy decides whether it runs.
+      ...(expansion
+        ? { remediation: { tool: 'expand_pvc', args: { name: a.pvc, namespace: ns, size: expansion }, why: `Storage class ${sc} allows volume expansion: grow PVC ${ns}/${a.pvc} from ${desc.requested ?? capacity} to ${expansion} (it cannot shrink back).` } }
+        : {}),
       recommendations: [
-        ...(expandable !== false && capacity
-          ? [`Grow the claim${expandable === undefined ? ' (if its storage class allows expansion)' : ''}: \`kubectl patch pvc ${a.pvc} -n ${ns} -p '{"spec":{"resources":{"requests":{"storage":"${bigger}"}}}}'\``]
-          : []),
+        ...(expansion
+          ? [`Grow the claim in place to ${expansion} (the built-in fix \`expand_pvc\`, proposed under the policy; a volume cannot shrink back): \`kubectl patch pvc ${a.pvc} -n ${ns} -p '{"spec":{"resources":{"requests":{"storage":"${expansion}"}}}}'\``]
+          : expandable !== false && capacity
+            ? [`Grow the claim${expandable === undefined ? ' (if its storage class allows expansion)' : ''}: \`kubectl patch pvc ${a.pvc} -n ${ns} -p '{"spec":{"resources":{"requests":{"storage":"${bigger}"}}}}'\``]
+            : []),
         inodes ? 'Delete many small files (caches, temp files) or move them off the volume' : 'Find what grows on the volume (old data, logs, WAL/backup files) and clean it up or set retention: `kubectl exec` into the pod that mounts it and run `du -sh /<mount>/*`',
         ...(expandable === false ? ['Migrate the data to a larger volume, or create a storage class with allowVolumeExpansion: true'] : []),
       ],

@@ -2,7 +2,8 @@
 // HorizontalPodAutoscalers. The workload's own status says how far off it is; its worst pod says why.
 import type { Condition as DataCondition, Event as DataEvent, PodSummary, WorkloadData } from '../../contracts/toolData.js';
 import { clip, condition, conditions, cpuText, eventsBy, field, isNotFound, list, memoryText, podInfo, podLines, text, worstPod, type Evidence } from '../evidence.js';
-import { diagnosePod, podPlan, sentence, type PodDiagnosis } from './pods.js';
+import { diagnosePod, podPlan, probeFix, sentence, type PodDiagnosis } from './pods.js';
+import { hpaCeilingFix, parseQuotaRefusal, quotaRoomFix } from './fixes.js';
 import { quote, type AlertInfo, type Call, type Finding, type Quote, type Rule } from './types.js';
 
 type Kind = 'Deployment' | 'StatefulSet' | 'DaemonSet';
@@ -119,7 +120,11 @@ export const workloadRule: Rule = {
       { tool: 'rollout_status', args: { kind, name, namespace: ns }, why: `Is the latest rollout of ${name} complete, progressing or failed (progress deadline)?` },
       { tool: 'get_events', args: { namespace: ns, limit: 40 }, why: `Read the recent events in namespace ${ns} (FailedCreate from quotas, FailedScheduling, BackOff, Unhealthy).` },
     ];
-    calls.push(...worstPodPlan(ev, ns, ev.data(DESCRIBE[kind], { name, namespace: ns })?.pods));
+    const desc = ev.data(DESCRIBE[kind], { name, namespace: ns });
+    // A quota that refuses the pods: read it, so that the evidence names it (and a raise of it is judged on it).
+    const quota = parseQuotaRefusal(failedCreate(ev, ns, desc, '')?.message ?? '')?.quota;
+    if (quota) calls.push({ tool: 'get_resource', args: { apiVersion: 'v1', kind: 'ResourceQuota', name: quota, namespace: ns }, why: `Read ResourceQuota ${ns}/${quota}, which refuses the pods: its hard limits against what is used.` });
+    calls.push(...worstPodPlan(ev, ns, desc?.pods));
     if (kind === 'Deployment' && a.name !== 'KubeDeploymentReplicasMismatch') {
       calls.push({ tool: 'rollout_history', args: { name, namespace: ns }, why: `See which revisions exist and what changed in the latest rollout of ${name}.` });
     }
@@ -218,6 +223,7 @@ export const workloadRule: Rule = {
       quotes: [...quotes, ...(a.annotations.description ? [{ source: 'alert annotation', lines: [clip(a.annotations.description, 400)] }] : [])],
       recommendations: [...new Set(recs)],
     };
+    if (desc.managedBy) keptInGit(finding, desc.managedBy, `${kind} ${ns}/${name}`, src, history?.revisions);
     // The one remediation: a new revision whose pods cannot start, with an older revision to return to.
     const revisions = history?.revisions.length ?? 0;
     if (kind === 'Deployment' && revisions >= 2 && dg && ['imagePull', 'crashLoop', 'configError'].includes(dg.problem) && !fc && !paused) {
@@ -231,9 +237,24 @@ export const workloadRule: Rule = {
         };
       }
     }
+    // Else a raised bound, where the diagnosis calls for one (fixes.ts): room in the quota, more time for a probe.
+    if (!finding.remediation && fc && kind !== 'DaemonSet') finding.remediation = quotaRoomFix(fc.message, ns, (c.desired ?? 0) - (c.total ?? 0));
+    else if (!finding.remediation && !fc && !paused && dg) finding.remediation = probeFix(ev, dg);
     return finding;
   },
 };
+
+/**
+ * Flux or Argo CD keeps the workload from Git: a direct fix is reverted by the next sync, so the fix is made in
+ * Git (a rollback is still proposed: the dry run turns it into the change to make in Git, with its diff).
+ */
+function keptInGit(finding: Finding, managedBy: string, what: string, src: string, revisions: Array<{ revision: number; current: boolean; images: string[] }> | undefined): void {
+  finding.quotes.push(...quote(src, [`Managed by: ${managedBy}`]));
+  finding.rootCause = `${finding.rootCause} ${sentence(managedBy)}`;
+  const previous = revisions?.find((r) => !r.current && r.images.length);
+  const undoImage = previous && revisions?.find((r) => r.current)?.images.join(',') !== previous.images.join(',') ? ` (revision ${previous.revision} ran ${previous.images.join(', ')})` : '';
+  finding.recommendations.unshift(`Make the fix in Git, where ${what} is kept: revert the change of the current revision${undoImage} in the manifest or values there; a change made with kubectl is undone by the next sync.`);
+}
 
 // ── Jobs ──────────────────────────────────────────────────────────────────────────────────────────
 
@@ -379,7 +400,9 @@ export const hpaRule: Rule = {
       if (Number.isFinite(current) && Number.isFinite(max) && current < max) {
         return { resolved: true, recheck: `HPA ${ns}/${a.hpa} reads ${current} of at most ${max} replicas now`, summary: `${a.name}: HPA ${ns}/${a.hpa} is below its maximum now (${current}/${max})`, rootCause: `The HPA runs ${current} replicas, below its maximum of ${max}; the load that maxed it out has passed.`, quotes, recommendations: [] };
       }
+      const remediation = hpaCeilingFix({ name: a.hpa, namespace: ns, max, current, desired, limited: limited?.reason === 'TooManyReplicas', metrics, targetHealthy: !dg || dg.problem === 'healthy' });
       return {
+        ...(remediation ? { remediation } : {}),
         resolved: false,
         summary: `${a.name}: HPA ${ns}/${a.hpa} is pinned at its maximum of ${max} replicas${metrics[0]?.current ? ` (${metrics[0].name} ${metrics[0].current} vs target ${metrics[0].target})` : ''}`,
         rootCause:

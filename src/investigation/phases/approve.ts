@@ -3,6 +3,7 @@
 import { toolName } from '../../contracts/steps.js';
 import { LIMITS } from '../../incident/limits.js';
 import { ANNOTATIONS, type AlertIncident, type IncidentStatus, type Step } from '../../incident/types.js';
+import { REJECTED_REASON } from '../../context/feedback.js';
 import { dryRunSummary } from '../dryRun.js';
 import { composeReport, fallbackNarrative, proposalSection } from '../report.js';
 import { oneLine, type Advance, type PhaseContext, type WriteAdvance } from './phase.js';
@@ -17,12 +18,16 @@ export function checkApproval(cx: PhaseContext, inc: AlertIncident): Advance {
   const idx = String(last.index);
   const label = toolName(last.server, last.tool);
   const replace = (s: Step, phase: IncidentStatus['phase']): IncidentStatus => ({ ...status, phase, steps: [...steps.slice(0, -1), s] });
+  // Who decided and why go with the step: the history keeps them for the next incident (../../context/feedback.ts).
+  const by = (k: string) => (ann[k]?.trim() ? ` by ${ann[k].trim().slice(0, 200)}` : '');
   if (ann[ANNOTATIONS.reject] === idx) {
-    const s: Step = { ...last, state: 'Rejected', policy: { verdict: 'approve', reason: 'a person rejected this action', decidedBy: `annotation ${ANNOTATIONS.reject}` } };
-    return { kind: 'write', status: replace(s, 'Analyzing'), events: [{ type: 'Normal', reason: 'ActionRejected', message: `step ${idx} was rejected` }] };
+    const why = ann[ANNOTATIONS.rejectReason]?.trim();
+    const reason = `${REJECTED_REASON}${why ? `: ${why.replace(/\s+/g, ' ')}` : ''}`.slice(0, LIMITS.policyReason);
+    const s: Step = { ...last, state: 'Rejected', policy: { verdict: 'approve', reason, decidedBy: `annotation ${ANNOTATIONS.reject}${by(ANNOTATIONS.rejectedBy)}` } };
+    return { kind: 'write', status: replace(s, 'Analyzing'), events: [{ type: 'Normal', reason: 'ActionRejected', message: `step ${idx} was rejected${by(ANNOTATIONS.rejectedBy)}${why ? `: ${why.slice(0, 500)}` : ''}` }] };
   }
   if (ann[ANNOTATIONS.approve] === idx) {
-    const s: Step = { ...last, state: 'Planned', policy: { verdict: 'allow', reason: 'approved by a person', decidedBy: `annotation ${ANNOTATIONS.approve}` } };
+    const s: Step = { ...last, state: 'Planned', policy: { verdict: 'allow', reason: 'approved by a person', decidedBy: `annotation ${ANNOTATIONS.approve}${by(ANNOTATIONS.approvedBy)}` } };
     return { kind: 'write', status: replace(s, 'Executing'), events: [{ type: 'Normal', reason: 'ActionApproved', message: `step ${idx} (${label}) was approved` }] };
   }
   const waited = cx.now().getTime() - Date.parse(last.time);

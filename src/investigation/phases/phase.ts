@@ -71,6 +71,11 @@ export interface EngineDeps {
     /** How often a linked incident looks at its primary (default: timeout/30, within 2 s … 15 s). */
     pollMs?: number;
   };
+  /**
+   * Many clusters: the cluster this engine investigates in, when it is not the local one. Every tool,
+   * read and action of the deps above acts there; recall and correlation key by it.
+   */
+  cluster?: string;
   now?: () => Date;
 }
 

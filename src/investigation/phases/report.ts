@@ -7,6 +7,7 @@ import { TransientError, PermanentLlmError } from '../../contracts/errors.js';
 import type { Diagnosis } from '../../contracts/investigation.js';
 import { occurrenceOf } from '../../context/recall.js';
 import type { Investigator } from '../../incident/contracts.js';
+import { evidenceSignature, feedbackOf, feedbackStatus } from '../../incident/feedback.js';
 import { alertIdentity, describeObject } from '../../incident/identity.js';
 import type { AlertIncident, IncidentStatus, Outcome, Step } from '../../incident/types.js';
 import { demoted, judgeConclusion, recheckStepOf } from '../conclusion.js';
@@ -18,6 +19,19 @@ import { addUsage, isConclusion, oneLine, type Advance, type IncidentEvent, type
 export function reportConclusion(cx: PhaseContext, inc: AlertIncident, step: Step): Promise<Advance> {
   const outcome = step.action === 'resolve' ? 'Resolved' : 'NeedsManualIntervention';
   return report(cx, inc, outcome, step.reasoning || `the investigator decided to ${step.action}`);
+}
+
+/**
+ * The evidence people's decisions on this incident were made on, as the analyzer reads it (rule and root
+ * cause, src/incident/feedback.ts): the next incident repeats or avoids a decision only on the same evidence.
+ */
+export function evidenceOf(cx: PhaseContext, inc: AlertIncident, status: IncidentStatus): string | undefined {
+  try {
+    const d = analyzerOf(cx)?.diagnose?.(cx.context({ ...inc, status }, status.steps ?? []));
+    return d ? evidenceSignature(d.rule, d.rootCause) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The rule-based analyzer, when there is one: the LLM's fallback, or the investigator itself. */
@@ -100,6 +114,9 @@ export async function report(cx: PhaseContext, inc: AlertIncident, claimed: Outc
     lastError: undefined,
     nextAttemptAt: undefined,
   };
+  // What people said so far (a reason for a rejection) goes into the history with the report: recorded now.
+  const said = feedbackOf(inc);
+  if (said) final.feedback = feedbackStatus(said, now, !!cx.deps.history);
   return {
     kind: 'write',
     status: final,
@@ -122,9 +139,9 @@ export function budgetSpent(cx: PhaseContext, inc: AlertIncident, status: Incide
 export async function remember(cx: PhaseContext, inc: AlertIncident, status: IncidentStatus): Promise<IncidentEvent[]> {
   const history = cx.deps.history;
   if (!history) return [];
-  const id = alertIdentity(inc.spec.alertname, inc.spec.labels);
+  const id = alertIdentity(inc.spec.alertname, inc.spec.labels, cx.deps.cluster);
   try {
-    await history.record(id.hash, id.key, describeObject(id.object), occurrenceOf(inc, status));
+    await history.record(id.hash, id.key, describeObject(id.object), occurrenceOf(inc, status, evidenceOf(cx, inc, status)));
     return [];
   } catch (err) {
     return [{ type: 'Warning', reason: 'HistoryNotRecorded', message: `this incident could not be added to the history of earlier incidents: ${(err as Error).message}` }];

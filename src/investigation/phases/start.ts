@@ -72,7 +72,7 @@ export async function start(cx: PhaseContext, inc: AlertIncident): Promise<Advan
 async function recall(cx: PhaseContext, inc: AlertIncident, started: IncidentStatus, events: IncidentEvent[]): Promise<void> {
   const { history } = cx.deps;
   if (!history) return;
-  const id = alertIdentity(inc.spec.alertname, inc.spec.labels);
+  const id = alertIdentity(inc.spec.alertname, inc.spec.labels, cx.deps.cluster);
   try {
     const recall = recallOf(id, await history.lookup(id.hash), inc.metadata);
     if (recall) {

@@ -32,6 +32,7 @@ export function emailHtml(v: NotificationView): string {
     row('Outcome', v.outcome ?? v.phase),
     row('Alert', `${v.alertname} (${v.alertStatus})`),
     row('Namespace', v.alertNamespace ?? '–'),
+    ...(v.cluster ? [row('Cluster', v.cluster)] : []),
     row('Incident', `${v.incident.namespace}/${v.incident.name}`),
     ...(v.count > 1 ? [row('Flapping', `fired ${v.count} times within the notification interval`)] : []),
     '</table>',

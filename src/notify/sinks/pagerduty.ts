@@ -33,7 +33,7 @@ export function pagerDutyEvent(v: NotificationView, routingKey: string): Record<
     ...(v.links.webView ? { client_url: v.links.webView } : {}),
     payload: {
       summary: cut(`${v.title}${v.summary ? `: ${v.summary}` : ''}`, 1024),
-      source: cut(v.alertNamespace ? `namespace/${v.alertNamespace}` : `${v.incident.namespace}/${v.incident.name}`, 255),
+      source: cut(`${v.cluster ? `cluster/${v.cluster}/` : ''}${v.alertNamespace ? `namespace/${v.alertNamespace}` : `${v.incident.namespace}/${v.incident.name}`}`, 255),
       severity: pagerDutySeverity(v.severity),
       timestamp: v.startsAt,
       component: v.alertname,

@@ -18,6 +18,7 @@ export function slackMessage(v: NotificationView): { text: string; blocks: Block
     `*Outcome*\n${esc(v.outcome ?? v.phase)}`,
     `*Alert*\n${esc(v.alertname)} (${v.alertStatus})`,
     `*Namespace*\n${esc(v.alertNamespace ?? '–')}`,
+    ...(v.cluster ? [`*Cluster*\n${esc(v.cluster)}`] : []),
   ].map((text) => ({ type: 'mrkdwn', text: cut(text, 2000) }));
   blocks.push({ type: 'section', fields });
   if (v.summary) blocks.push(section(`*Summary*\n${esc(v.summary)}`));

@@ -20,6 +20,7 @@ export function teamsMessage(v: NotificationView): Record<string, unknown> {
         { title: 'Outcome', value: v.outcome ?? v.phase },
         { title: 'Alert', value: `${md(v.alertname)} (${v.alertStatus})` },
         { title: 'Namespace', value: md(v.alertNamespace ?? '–') },
+        ...(v.cluster ? [{ title: 'Cluster', value: md(v.cluster) }] : []),
         { title: 'Incident', value: md(`${v.incident.namespace}/${v.incident.name}`) },
         ...(v.count > 1 ? [{ title: 'Flapping', value: `fired ${v.count} times within the notification interval` }] : []),
       ],

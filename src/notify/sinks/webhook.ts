@@ -14,7 +14,7 @@ export function webhookBody(v: NotificationView, deliveryId: string, now = new D
     sentAt: now.toISOString(),
     title: v.title,
     incident: { ...v.incident },
-    alert: { alertname: v.alertname, severity: v.severity, namespace: v.alertNamespace, status: v.alertStatus, startsAt: v.startsAt },
+    alert: { alertname: v.alertname, severity: v.severity, namespace: v.alertNamespace, ...(v.cluster && { cluster: v.cluster }), status: v.alertStatus, startsAt: v.startsAt },
     status: {
       phase: v.phase,
       outcome: v.outcome,

@@ -21,8 +21,33 @@ export interface ToolContext {
   objects: KubernetesObjectApi;
   /** Current time in ms (a function so that tests can pin it). */
   now(): number;
+  /** Where Argo CD's Applications live (ARGOCD_NAMESPACE; default argocd): see gitops.ts. */
+  argoNamespace?: string;
   /** Where query_prometheus sends its queries (PROMETHEUS_URL); absent: the tool is not offered. */
   prometheus?: PrometheusSource;
+  /** How far expand_pvc may grow a claim (FIX_PVC_MAX_SIZE, FIX_PVC_MAX_FACTOR); absent: its defaults. */
+  pvcExpansion?: PvcExpansionBounds;
+  /** How far set_hpa_max_replicas and set_quota_hard may raise a bound (FIX_HPA_*, FIX_QUOTA_MAX_FACTOR); absent: DEFAULT_RAISE_BOUNDS. */
+  raiseBounds?: RaiseBounds;
+}
+
+export interface RaiseBounds {
+  /** The highest maxReplicas set_hpa_max_replicas may set (FIX_HPA_MAX_REPLICAS_LIMIT). */
+  hpaMaxReplicasLimit: number;
+  /** The highest new maxReplicas as a multiple of the current one (FIX_HPA_MAX_FACTOR). */
+  hpaMaxFactor: number;
+  /** The highest new hard limit of a ResourceQuota as a multiple of the current one (FIX_QUOTA_MAX_FACTOR). */
+  quotaMaxFactor: number;
+}
+
+/** The settings' defaults (src/config.ts), for a context made without them. */
+export const DEFAULT_RAISE_BOUNDS: RaiseBounds = { hpaMaxReplicasLimit: 50, hpaMaxFactor: 2, quotaMaxFactor: 2 };
+
+export interface PvcExpansionBounds {
+  /** The largest size a claim may be grown to, in bytes. */
+  maxBytes: number;
+  /** The largest new size as a multiple of the current one. */
+  maxFactor: number;
 }
 
 export interface PrometheusSource {

@@ -22,7 +22,9 @@ import type { ObjectRef } from '../../policy/policy.js';
 import { redact } from '../../redaction/redact.js';
 import { prepareArgs } from './args.js';
 import type { ToolContext, ToolDef } from './context.js';
-import { diffObjects } from './diff.js';
+import type { GitChange } from '../../contracts/gitChange.js';
+import { diffObjects, fieldChanges } from './diff.js';
+import { describeOwner, gitopsOwner } from './gitops.js';
 import { ToolError, describeApiError, httpCode } from './errors.js';
 import { toPlain } from './format.js';
 import { lookupKind } from './kinds.js';
@@ -82,7 +84,8 @@ function dryRunClient<T extends object>(api: T, cap: Capture): T {
       if (READ.test(prop)) {
         return async (...args: unknown[]) => {
           const r = await fn.apply(target, args);
-          if (prop.startsWith('read')) {
+          // `get…`: the custom objects client's reads (getNamespacedCustomObjectStatus), diffed like `read…`.
+          if (/^(read|get)/.test(prop)) {
             const m = parseMethod(prop);
             cap.reads.set(keyOf(m.kind, m.subresource, args[0] as { name?: unknown; namespace?: unknown }), r);
           }
@@ -94,6 +97,8 @@ function dryRunClient<T extends object>(api: T, cap: Capture): T {
           const m = parseMethod(prop);
           const after = await fn.apply(target, [{ ...(param ?? {}), dryRun: 'All' }, ...rest]);
           const before = cap.reads.get(keyOf(m.kind, m.subresource, param));
+          // A custom object is labelled by its own kind (Certificate), not the client's "CustomObject".
+          if (m.kind === 'CustomObject' && typeof (after as { kind?: unknown } | undefined)?.kind === 'string') m.kind = (after as { kind: string }).kind;
           cap.writes.push({ ...m, name: param?.name as string | undefined, namespace: param?.namespace as string | undefined, before, after });
           return after;
         };
@@ -110,7 +115,9 @@ function readOnlyObjects<T extends object>(api: T): T {
   return new Proxy(api, {
     get(target, prop, receiver) {
       const value: unknown = Reflect.get(target, prop, receiver);
-      if (typeof value !== 'function' || typeof prop !== 'string' || prop === 'constructor' || READ.test(prop)) return value;
+      if (typeof value !== 'function' || typeof prop !== 'string' || prop === 'constructor') return value;
+      // Bound to the client itself: a read calls its own helpers (specUriPath, requestPromise), which are no writes.
+      if (READ.test(prop)) return (value as (...args: unknown[]) => unknown).bind(target);
       return () => {
         throw new ToolError(`internal error: ${prop} is not allowed in a dry run`);
       };
@@ -138,9 +145,11 @@ export function dryRunContext(ctx: ToolContext): { ctx: ToolContext; capture: Ca
 /** The metadata the API server sets on every write: not what a change is about. */
 const SERVER_METADATA = ['managedFields', 'resourceVersion', 'generation', 'uid', 'creationTimestamp', 'selfLink', 'deletionTimestamp', 'deletionGracePeriodSeconds'];
 
-function comparable(obj: unknown): unknown {
+function comparable(obj: unknown, subresource?: string): unknown {
   const plain = toPlain(obj) as Record<string, unknown> | undefined;
   if (!plain || typeof plain !== 'object') return plain;
+  // A write through the status subresource changes only the status (renew_certificate's Issuing condition).
+  if (subresource === 'status') return { status: plain.status };
   const { status: _status, ...rest } = plain;
   void _status;
   const meta = rest.metadata && typeof rest.metadata === 'object' ? { ...(rest.metadata as Record<string, unknown>) } : undefined;
@@ -176,7 +185,7 @@ export function describeWrites(writes: readonly DryWrite[]): string[] {
     } else if (w.verb === 'create') {
       out.push(`${label}: created`);
     } else {
-      const [before, after] = align(comparable(w.before), comparable(w.after));
+      const [before, after] = align(comparable(w.before, w.subresource), comparable(w.after, w.subresource));
       const lines = diffObjects(before, after, MAX_LINES_PER_OBJECT);
       out.push(...(lines.length ? [`${label}:`, ...lines.map((l) => `  ${l}`)] : [`${label}: no field would change`]));
     }
@@ -192,8 +201,40 @@ function transient(err: unknown): boolean {
   return /^cannot reach the Kubernetes API server|ECONNREFUSED|ECONNRESET|ETIMEDOUT|socket hang up|fetch failed/i.test(msg);
 }
 
+/** What to do with a change to an object Flux or Argo CD keeps from Git (GITOPS_MANAGED_WRITES, see gitops.ts). */
+export interface GitOpsOptions {
+  /** `propose`: refuse the direct write and give the change to make in Git instead; `allow`: write, and say it will be reverted. */
+  managedWrites: 'propose' | 'allow';
+  /** Where Argo CD's Applications live (ARGOCD_NAMESPACE). */
+  argoNamespace: string;
+}
+
+/** Tools whose effect is done once they ran (pods replaced, a node cordoned): a later sync has nothing to revert. */
+const ONE_SHOT = new Set(['rollout_restart', 'delete_pod', 'cordon_node', 'uncordon_node']);
+
+/**
+ * The first object a dry run would write that Flux or Argo CD manages: who manages it, and the change as data
+ * for a patch of its manifest in Git (absent when it is no plain field change, or a subresource's).
+ */
+async function gitopsManaged(def: ToolDef, writes: readonly DryWrite[], ctx: ToolContext, o: GitOpsOptions): Promise<{ owner: string; change?: GitChange } | undefined> {
+  if (ONE_SHOT.has(def.name)) return undefined;
+  for (const w of writes) {
+    if (w.verb.startsWith('delete') || !w.name) continue;
+    const owner = await gitopsOwner(ctx, { kind: w.kind, name: w.name, namespace: w.namespace }, o.argoNamespace);
+    if (!owner) continue;
+    const known = lookupKind(w.kind);
+    const changes = !w.subresource && known ? fieldChanges(comparable(w.before), comparable(w.after)) : undefined;
+    const change: GitChange | undefined =
+      changes?.length && known
+        ? { owner: describeOwner(owner), tool: owner.tool, manager: owner.manager, source: owner.source ?? {}, object: { apiVersion: known.apiVersion, kind: known.kind, name: w.name, ...(w.namespace ? { namespace: w.namespace } : {}) }, changes }
+        : undefined;
+    return { owner: describeOwner(owner), ...(change ? { change } : {}) };
+  }
+  return undefined;
+}
+
 /** Runs a built-in mutating tool in dry-run mode: the API server's answer, as the diff of what would change. */
-export async function dryRunTool(def: ToolDef, rawArgs: Record<string, unknown>, ctx: ToolContext): Promise<DryRunVerdict> {
+export async function dryRunTool(def: ToolDef, rawArgs: Record<string, unknown>, ctx: ToolContext, gitops?: GitOpsOptions): Promise<DryRunVerdict> {
   const prepared = prepareArgs(def, rawArgs);
   if ('error' in prepared) return { kind: 'rejected', reason: prepared.error };
   const dry = dryRunContext(ctx);
@@ -205,8 +246,13 @@ export async function dryRunTool(def: ToolDef, rawArgs: Record<string, unknown>,
     if (transient(err)) throw new TransientError(`the dry run of ${def.name} could not reach the API server: ${message}`);
     return { kind: 'rejected', reason: `the API server refused it in a dry run: ${message}` };
   }
-  const diff = dry.capture.writes.length ? describeWrites(dry.capture.writes) : [`no change: ${text.split('\n', 1)[0]}`];
-  return { kind: 'accepted', diff: redact(diff) as string[], note: 'server-side dry run (dryRun=All): the API server validated and admitted the change and stored nothing' };
+  const diff = redact(dry.capture.writes.length ? describeWrites(dry.capture.writes) : [`no change: ${text.split('\n', 1)[0]}`]) as string[];
+  const managed = gitops && dry.capture.writes.length ? await gitopsManaged(def, dry.capture.writes, ctx, gitops) : undefined;
+  if (managed && gitops?.managedWrites === 'propose') {
+    return { kind: 'rejected', reason: `${managed.owner}: make this change in Git instead (the operator proposes it there, it does not write it to the cluster)`, gitops: managed.owner, diff, ...(managed.change ? { gitChange: managed.change } : {}) };
+  }
+  const note = 'server-side dry run (dryRun=All): the API server validated and admitted the change and stored nothing';
+  return { kind: 'accepted', diff, note: managed ? `${note}. Warning: ${managed.owner}` : note };
 }
 
 // ── names and objects ────────────────────────────────────────────────────────────────────────────
@@ -244,6 +290,8 @@ export interface DryRunnerOptions {
   builtinServer?: string;
   /** The built-in tools (TOOL_DEFS). */
   defs: readonly ToolDef[];
+  /** Changes to objects Flux or Argo CD manage (absent: not looked for). */
+  gitops?: GitOpsOptions;
 }
 
 /** The operator's dry runner (wired in src/operator.ts): see the top of this file. */
@@ -278,7 +326,7 @@ async function judge(ctx: ToolContext, o: DryRunnerOptions, call: ProposedChange
   if (builtin) {
     const def = o.defs.find((d) => d.name === call.tool);
     if (!def || def.class !== 'mutating') return { kind: 'unchecked', note: `${call.tool} is not a mutating built-in tool` };
-    return dryRunTool(def, call.arguments, ctx);
+    return dryRunTool(def, call.arguments, ctx, o.gitops);
   }
   if (creates) return { kind: 'unchecked', note: `server "${call.server}" does no server-side dry run, and ${call.tool} may make new objects: nothing was checked but the names` };
   const read: string[] = [];

@@ -44,6 +44,11 @@ import { cordonNode } from './mutate/cordonNode.js';
 import { uncordonNode } from './mutate/uncordonNode.js';
 import { setResources } from './mutate/setResources.js';
 import { rollbackDeployment } from './mutate/rollbackDeployment.js';
+import { renewCertificate } from './mutate/renewCertificate.js';
+import { expandPvc } from './mutate/expandPvc.js';
+import { setProbeTiming } from './mutate/setProbeTiming.js';
+import { setHpaMaxReplicas } from './mutate/setHpaMaxReplicas.js';
+import { setQuotaHard } from './mutate/setQuotaHard.js';
 
 export const SERVER_NAME = 'kubernetes';
 export const DEFAULT_MAX_OUTPUT_BYTES = 16000;
@@ -74,6 +79,11 @@ export const TOOL_DEFS: readonly ToolDef[] = [
   uncordonNode,
   setResources,
   rollbackDeployment,
+  renewCertificate,
+  expandPvc,
+  setProbeTiming,
+  setHpaMaxReplicas,
+  setQuotaHard,
 ];
 
 /**

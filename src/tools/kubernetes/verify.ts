@@ -1,14 +1,17 @@
 // Did the action work? (issue 22: closed-loop remediation.) After a built-in mutating tool succeeded, the
 // engine's Verifying phase checks, poll by poll within VERIFY_TIMEOUT, what the action was meant to bring
 // about, read with the operator's own client:
-//   rollout_restart, set_resources, rollback_deployment: the rollout completes (observedGeneration at least
+//   rollout_restart, set_resources, set_probe_timing, rollback_deployment: the rollout completes (observedGeneration at least
 //     the generation the change made; every replica updated and available, no old ones left) and the
 //     workload's pods are Ready, not waiting (CrashLoopBackOff, ImagePullBackOff, ...) and, when new, not
 //     restarting;
 //   scale: spec.replicas is still the count set, and that many pods are Ready and not restarting;
 //   delete_pod: the pod is gone (or replaced by a Ready one of the same name), and its controller has all
 //     its pods Ready and not restarting again;
-//   cordon_node / uncordon_node: the node is (un)schedulable.
+//   cordon_node / uncordon_node: the node is (un)schedulable;
+//   set_hpa_max_replicas, set_quota_hard: the raised bound holds and no longer holds back (verifyFixes.ts);
+//   expand_pvc, renew_certificate: the claim's capacity reached the new size; the certificate was re-issued
+//     (Ready with a later notAfter) (verifyStorage.ts).
 // Where the alert names a pod in the action's namespace, that pod must be gone or Ready too: the
 // condition the rule saw is gone, not only the action done. The plan is data (kept in the verify step),
 // so a restarted operator checks the same thing. A check never throws: what cannot be read is a failing line.
@@ -19,6 +22,8 @@ import type { ToolContext } from './context.js';
 import { describeApiError, httpCode } from './errors.js';
 import { podRestarts, podStatus } from './podFormat.js';
 import { selectorString } from './workloads.js';
+import { checkFix, isFixTarget, planFixVerification, type FixTarget } from './verifyFixes.js';
+import { checkStorageTarget, isStorageTarget, planStorageVerification, type StorageTarget } from './verifyStorage.js';
 
 type WorkloadKind = 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'ReplicaSet';
 
@@ -26,7 +31,9 @@ type WorkloadKind = 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'ReplicaSet';
 export type VerifyTarget =
   | { check: 'rollout'; kind: WorkloadKind; name: string; namespace: string; generation?: number; replicas?: number; alertPod?: string }
   | { check: 'podGone'; name: string; namespace: string; owner?: { kind: string; name: string }; alertPod?: string }
-  | { check: 'node'; name: string; unschedulable: boolean };
+  | { check: 'node'; name: string; unschedulable: boolean }
+  | FixTarget
+  | StorageTarget;
 
 /** Pods created this long before the action finished count as new (the controller may beat our clock). */
 const NEW_POD_SLACK_MS = 30_000;
@@ -47,6 +54,7 @@ export function planVerification(tool: string, args: Record<string, unknown>, da
   switch (tool) {
     case 'rollout_restart':
     case 'set_resources':
+    case 'set_probe_timing':
     case 'rollback_deployment': {
       const kind = tool === 'rollback_deployment' ? 'Deployment' : (str(data?.kind) ?? str(args.kind));
       if (!namespace || !kind || !WORKLOADS.has(kind)) return undefined;
@@ -73,13 +81,16 @@ export function planVerification(tool: string, args: Record<string, unknown>, da
       const unschedulable = tool === 'cordon_node';
       return { what: `node ${name} is ${unschedulable ? 'unschedulable (cordoned)' : 'schedulable'}`, target: { check: 'node', name, unschedulable } satisfies VerifyTarget };
     }
+    case 'expand_pvc':
+    case 'renew_certificate':
+      return planStorageVerification(tool, args, data);
     default:
-      return undefined;
+      return planFixVerification(tool, args, data, alertLabels);
   }
 }
 
 /** The verifier of the built-in tools' actions (wired in src/operator.ts). */
-export function createVerifier(ctx: Pick<ToolContext, 'core' | 'apps'>, builtinServer: string): Verifier {
+export function createVerifier(ctx: Pick<ToolContext, 'core' | 'apps' | 'autoscaling' | 'custom'>, builtinServer: string): Verifier {
   return {
     plan: (a) => (a.server === builtinServer ? planVerification(a.tool, a.arguments, a.data, a.alertLabels) : undefined),
     check: async (target, since) => {
@@ -89,7 +100,9 @@ export function createVerifier(ctx: Pick<ToolContext, 'core' | 'apps'>, builtinS
   };
 }
 
-async function checkTarget(ctx: Pick<ToolContext, 'core' | 'apps'>, t: VerifyTarget, since: Date): Promise<VerificationCheck> {
+async function checkTarget(ctx: Pick<ToolContext, 'core' | 'apps' | 'autoscaling' | 'custom'>, t: VerifyTarget, since: Date): Promise<VerificationCheck> {
+  if (isFixTarget(t)) return checkFix(ctx, t);
+  if (isStorageTarget(t)) return checkStorageTarget(ctx, t);
   switch (t.check) {
     case 'rollout': {
       const main = await workloadCheck(ctx, t, since);

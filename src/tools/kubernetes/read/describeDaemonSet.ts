@@ -7,6 +7,7 @@ import { k8s } from '../errors.js';
 import { kv, when } from '../format.js';
 import { conditionLines, podTemplateLines } from '../podFormat.js';
 import { namespaceArg, objectName } from '../schemas.js';
+import { managedByPart } from '../gitops.js';
 import { podsAndEvents, selectorString } from '../workloads.js';
 
 const n = (v: number | undefined) => v ?? 0;
@@ -69,7 +70,8 @@ export const describeDaemonSet = defineTool({
     );
     const now = ctx.now();
     const tail = await podsAndEvents(ctx, 'DaemonSet', a, d, [d.metadata?.uid], now);
-    return { text: [...formatDaemonSet(d, now), ...tail.lines].join('\n'), data: { ...daemonSetData(d), ...tail.data } };
+    const managed = await managedByPart(ctx, { kind: 'DaemonSet', name: a.name, namespace: a.namespace }, d);
+    return { text: [...formatDaemonSet(d, now), ...managed.lines, ...tail.lines].join('\n'), data: { ...daemonSetData(d), ...managed.data, ...tail.data } };
   },
 });
 

@@ -6,6 +6,7 @@ import { compact, conditionsData, isoOrUndefined, templateContainers } from '../
 import { k8s } from '../errors.js';
 import { age, kv, when } from '../format.js';
 import { conditionLines, podTemplateLines, templateImages } from '../podFormat.js';
+import { managedByPart } from '../gitops.js';
 import { namespaceArg, objectName } from '../schemas.js';
 import { optionalPart, ownedReplicaSets, podsAndEvents, REVISION_ANNOTATION, revisionOf, selectorString } from '../workloads.js';
 
@@ -100,7 +101,8 @@ export const describeDeployment = defineTool({
       (why) => ({ replicaSetsError: why }),
     );
     const tail = await podsAndEvents(ctx, 'Deployment', a, d, rsUids, now);
-    return { text: [...out, ...rsPart.lines, ...tail.lines].join('\n'), data: compact({ ...deploymentData(d), ...rsPart.data, ...tail.data }) };
+    const managed = await managedByPart(ctx, { kind: 'Deployment', name: a.name, namespace: a.namespace }, d);
+    return { text: [...out, ...managed.lines, ...rsPart.lines, ...tail.lines].join('\n'), data: compact({ ...deploymentData(d), ...managed.data, ...rsPart.data, ...tail.data }) };
   },
 });
 

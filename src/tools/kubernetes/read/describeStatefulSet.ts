@@ -7,6 +7,7 @@ import { k8s } from '../errors.js';
 import { kv, when } from '../format.js';
 import { conditionLines, podTemplateLines } from '../podFormat.js';
 import { namespaceArg, objectName } from '../schemas.js';
+import { managedByPart } from '../gitops.js';
 import { podsAndEvents, selectorString } from '../workloads.js';
 
 const n = (v: number | undefined) => v ?? 0;
@@ -76,7 +77,8 @@ export const describeStatefulSet = defineTool({
     );
     const now = ctx.now();
     const tail = await podsAndEvents(ctx, 'StatefulSet', a, s, [s.metadata?.uid], now);
-    return { text: [...formatStatefulSet(s, now), ...tail.lines].join('\n'), data: { ...statefulSetData(s), ...tail.data } };
+    const managed = await managedByPart(ctx, { kind: 'StatefulSet', name: a.name, namespace: a.namespace }, s);
+    return { text: [...formatStatefulSet(s, now), ...managed.lines, ...tail.lines].join('\n'), data: { ...statefulSetData(s), ...managed.data, ...tail.data } };
   },
 });
 
