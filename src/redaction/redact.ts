@@ -453,7 +453,17 @@ function redactText(text: string): string {
     }
   }
   t = redactEnvPairs(t);
+  if (t.includes('</')) t = redactXmlElements(t);
   return redactNamedValues(t);
+}
+
+/** `<password>…</password>`, `<db:token attr="x">…</db:token>`: an XML element whose tag names a secret (a ConfigMap's users.xml). */
+const XML_ELEMENT = /<([A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)(\s[^<>]*)?>([^<]+)<\/\1?\2\s*>/g;
+
+function redactXmlElements(text: string): string {
+  return text.replace(XML_ELEMENT, (whole, prefix: string | undefined, tag: string, attrs: string | undefined, value: string) =>
+    secretNameKind(tag) && value.trim() && !isPlaceholder(value.trim()) ? `<${prefix ?? ''}${tag}${attrs ?? ''}>${REDACTED}</${prefix ?? ''}${tag}>` : whole,
+  );
 }
 
 export interface RedactOptions {

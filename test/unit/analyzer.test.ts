@@ -251,6 +251,8 @@ describe('RulesInvestigator', () => {
       `describe_pod {"name":"${name}","namespace":"shop"}`,
       `get_events {"namespace":"shop","involvedObjectName":"${name}","limit":20}`,
       `get_pod_logs {"name":"${name}","namespace":"shop","container":"web","previous":true,"tailLines":50}`,
+      // The log names a host it cannot connect to: the pod's spec is read to follow it (dependencies.ts).
+      `get_resource {"apiVersion":"v1","kind":"Pod","name":"${name}","namespace":"shop"}`,
     ]);
     const c = conclusion(r.decision);
     expect(c.kind).toBe('escalate');
@@ -408,7 +410,8 @@ describe('RulesInvestigator', () => {
         get_pod_logs: logs(name, 'WARN readiness: cache backend redis.shop.svc unreachable'),
       },
     );
-    expect(r.calls.map((c) => c.split(' ')[0])).toEqual(['describe_pod', 'get_events', 'get_pod_logs']);
+    // Then the pod's spec, for the Services it depends on (dependencies.ts; not answered here).
+    expect(r.calls.map((c) => c.split(' ')[0])).toEqual(['describe_pod', 'get_events', 'get_pod_logs', 'get_resource']);
     const c = conclusion(r.decision);
     expect(c.kind).toBe('escalate');
     expect(c.rootCause).toContain('readiness probe');
@@ -514,10 +517,12 @@ describe('RulesInvestigator', () => {
         get_events: podEvents([event('Warning', 'FailedCreate', `Error creating: ${quotaMsg}`, 12, 'ReplicaSet/web-5b8d9c7f6')]),
       },
     );
-    // The quota is read (the evidence names it), and room for the one missing pod proposed: 9Gi used + 2Gi.
-    expect(r.calls.map((c) => c.split(' ')[0])).toEqual(['describe_deployment', 'rollout_status', 'get_events', 'get_resource', 'set_quota_hard']);
+    // The quota is read (the evidence names it), then who else uses it (the Deployments listed: none read here),
+    // and room for the one missing pod proposed: 9Gi used + 2Gi.
+    expect(r.calls.map((c) => c.split(' ')[0])).toEqual(['describe_deployment', 'rollout_status', 'get_events', 'get_resource', 'list_resources', 'set_quota_hard']);
     expect(r.calls[3]).toBe('get_resource {"apiVersion":"v1","kind":"ResourceQuota","name":"compute","namespace":"shop"}');
-    expect(r.calls[4]).toBe('set_quota_hard {"name":"compute","namespace":"shop","resource":"requests.memory","value":"11264Mi"}');
+    expect(r.calls[4]).toBe('list_resources {"apiVersion":"apps/v1","kind":"Deployment","namespace":"shop"}');
+    expect(r.calls[5]).toBe('set_quota_hard {"name":"compute","namespace":"shop","resource":"requests.memory","value":"11264Mi"}');
     const c = conclusion(r.decision);
     expect(c.kind).toBe('escalate');
     expect(c.rootCause).toContain('2 of 3 replicas available');

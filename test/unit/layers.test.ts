@@ -19,7 +19,7 @@ const LAYERS: string[][] = [
   ['investigation'],
   ['controller'],
   ['webhook', 'web', 'notify', 'tickets', 'gitops'],
-  ['operator', 'main'],
+  ['operator', 'main'], // `operator` is both src/operator.ts and the src/operator/ it builds from
 ];
 const rank = new Map(LAYERS.flatMap((names, i) => names.map((n) => [n, i] as const)));
 

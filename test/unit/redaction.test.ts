@@ -101,6 +101,8 @@ describe('secret names', () => {
     ['env-style name/value pairs in YAML', `- name: SIGNING_KEY\n  value: ${SECRETS.envSigningKey}\n- name: MODE\n  value: fast`, '- name: SIGNING_KEY\n  value: [redacted]\n- name: MODE\n  value: fast'],
     ['env-style pairs in YAML, value first', `- value: ${SECRETS.envSigningKey}\n  name: SIGNING_KEY`, '- value: [redacted]\n  name: SIGNING_KEY'],
     ['env-style pairs in JSON', `{"name":"DB_PASSWORD","value":"${SECRETS.envDbPassword}"},{"name":"MODE","value":"fast"}`, '{"name":"DB_PASSWORD","value":"[redacted]"},{"name":"MODE","value":"fast"}'],
+    ['an XML element (a users.xml in a ConfigMap)', `<users><admin><password>${SECRETS.jsonPassword}</password><networks><ip>::/0</ip></networks></admin></users>`, '<admin><password>[redacted]</password><networks><ip>::/0</ip>'],
+    ['an XML element with a namespace and attributes', `<db:token type="static">${SECRETS.argToken}</db:token>`, '<db:token type="static">[redacted]</db:token>'],
   ])('%s', (_what, text, expected) => {
     const out = redactText(text);
     expect(out).toContain(expected);

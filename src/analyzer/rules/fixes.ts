@@ -10,9 +10,9 @@ import type { PodDiagnosis } from './pods.js';
 import type { Call } from './types.js';
 
 /** A probe failure that is a timeout (the app answered too slowly), not an answer it gave (503, refused). */
-const PROBE_TIMEOUT = /(Liveness|Readiness|Startup) probe (failed|errored):.*(timeout|timed out|deadline exceeded)/i;
+export const PROBE_TIMEOUT = /(Liveness|Readiness|Startup) probe (failed|errored):.*(timeout|timed out|deadline exceeded)/i;
 /** A CPU limit this small can starve the app: more time would hide that, not fix it. */
-const STARVING_CPU_LIMIT = 0.2;
+export const STARVING_CPU_LIMIT = 0.2;
 const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet']);
 
 /** The probe's timing as the describe tools print it: "http-get /healthz port 8080 delay=0s timeout=1s period=10s success=1 failure=3". */

@@ -3,6 +3,8 @@
 import type { ListItem, NodeData } from '../../contracts/toolData.js';
 import { clip, condition, conditions, cpuText, eventsBy, isNotFound, memoryText, podLine, quantity, type Evidence } from '../evidence.js';
 import { quote, type AlertInfo, type Call, type Finding, type Quote, type Rule } from './types.js';
+import { sentence } from './pods.js';
+import { pressureCulprit, pressurePlan, type PressureCulprit } from './pressure.js';
 
 const NODE_ALERTS = new Set([
   'KubeNodeNotReady',
@@ -31,6 +33,11 @@ function nodeRows(ev: Evidence): Array<{ name: string; status: string; line: str
   });
 }
 
+/** The pressure conditions node `node` reports True, once described. */
+function truePressures(ev: Evidence, node: string): string[] {
+  return (ev.data('describe_node', { name: node })?.conditions ?? []).filter((c) => PRESSURE.includes(c.type) && c.status === 'True').map((c) => c.type);
+}
+
 function nodeName(a: AlertInfo): string | undefined {
   if (a.node) return a.node;
   const inst = a.labels.instance;
@@ -42,13 +49,15 @@ function nodeName(a: AlertInfo): string | undefined {
 export const nodeRule: Rule = {
   id: 'node',
   matches: (a) => NODE_ALERTS.has(a.name) || (/node/i.test(a.name) && /notready|unreachable|pressure/i.test(a.name)),
-  plan(a) {
+  plan(a, ev) {
     const node = nodeName(a);
     if (!node) return [{ tool: 'list_resources', args: { apiVersion: 'v1', kind: 'Node' }, why: 'The alert names no node: list the nodes and their Ready status.' }];
     return [
       { tool: 'describe_node', args: { name: node }, why: `Describe node ${node}: Ready and pressure conditions (with the kubelet's message), taints, cordon state and its pods.` },
       { tool: 'get_events', args: { involvedObjectKind: 'Node', involvedObjectName: node, limit: 20 }, why: `Read the events of node ${node} (NodeNotReady, Rebooted, pressure transitions).` },
       { tool: 'list_resources', args: { apiVersion: 'v1', kind: 'Node' }, why: 'Is it one node or several: list all nodes and their status.' },
+      // Under memory or disk pressure: which pod causes it (pressure.ts).
+      ...pressurePlan(ev, node, truePressures(ev, node)),
     ];
   },
   analyse(a, ev) {
@@ -103,6 +112,7 @@ export const nodeRule: Rule = {
     const pressureText = pressures.length ? ` Pressure: ${pressures.map((p) => `${p.type}=True${p.reason ? ` (${p.reason}${p.message ? `: ${p.message}` : ''})` : ''}`).join('; ')}.` : '';
     let cause: string;
     let summary: string;
+    let culprit: PressureCulprit | undefined;
     if (ready?.status === 'Unknown') {
       cause = `Node ${node} is NotReady: Ready=Unknown${ready.reason ? ` (${ready.reason}${ready.message ? `: ${ready.message}` : ''})` : ''} — its kubelet stopped posting status to the API server, so the node is down, cut off from the control plane, or its kubelet/container runtime died.`;
       summary = `${a.name}: node ${node} is NotReady — the kubelet stopped reporting (Ready=Unknown)`;
@@ -110,13 +120,16 @@ export const nodeRule: Rule = {
       cause = `Node ${node} is NotReady: Ready=False (${ready.reason ?? 'no reason'}${ready.message ? `: ${ready.message}` : ''}) — the kubelet runs but reports the node unhealthy.`;
       summary = `${a.name}: node ${node} is NotReady — ${ready.reason ?? 'Ready=False'}${ready.message ? `: ${clip(ready.message, 120)}` : ''}`;
     } else if (pressures.length) {
-      cause = `Node ${node} is under resource pressure.`;
-      summary = `${a.name}: node ${node} has ${pressures.map((p) => p.type).join(', ')}`;
+      culprit = pressureCulprit(ev, node, pressures.map((p) => p.type));
+      cause = `Node ${node} is under resource pressure.${culprit ? ` ${sentence(culprit.cause)}` : ''}`;
+      summary = `${a.name}: node ${node} has ${pressures.map((p) => p.type).join(', ')}${culprit ? ` caused by ${culprit.short}` : ''}`;
+      if (culprit) quotes.push(...culprit.quotes);
     } else {
       cause = `Node ${node} shows no Ready condition in its description (${statusLine ?? 'no status line'}).`;
       summary = `${a.name}: node ${node} status unclear`;
     }
     const recs = [
+      ...(culprit?.recommendations ?? []),
       ...(ready?.status === 'Unknown'
         ? [`Check whether the machine is up and reachable (cloud console / \`ping\`), then the kubelet: \`systemctl status kubelet containerd\` and \`journalctl -u kubelet --since "30 min ago"\` on ${node}`]
         : ready?.status === 'False'

@@ -70,10 +70,47 @@ export function servicePlan(ev: Evidence, ns: string, svc: string): Call[] {
     if (worst) calls.push(...podPlan(ev, ns, worst.name));
     // Ready endpoints and no failing pod: what may stand between the scraper and the pods.
     if (!worst && endpointCounts(ev.resource('Endpoints', svc, ns)).ready > 0) {
+      const first = podsListed(ev, ns)?.[0];
+      if (first) calls.push({ tool: 'get_resource', args: { apiVersion: 'v1', kind: 'Pod', name: first.name, namespace: ns }, why: `The pods behind ${svc} are ready: do they serve on the ports the Service sends to (its targetPorts)?` });
       calls.push({ tool: 'list_resources', args: { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', namespace: ns }, why: `The pods behind ${svc} are ready: do NetworkPolicies in ${ns} restrict who may connect to them?` });
     }
   }
   return calls;
+}
+
+interface PortMismatch {
+  name: string;
+  targetPort: string;
+  servedOn?: string;
+  line: string;
+  podLine: string;
+}
+
+/**
+ * The Service ports whose targetPort no container of the pod declares: a number no containerPort has, or
+ * a name no port has. When a container port has the Service port's name, that is where it moved.
+ */
+export function portMismatches(service: Record<string, unknown>, pod: Record<string, unknown> | undefined): PortMismatch[] {
+  const declared = list(pod, 'spec.containers').flatMap((c) => list(c, 'ports').map((p) => ({ name: text(p, 'name'), port: text(p, 'containerPort') })));
+  if (!declared.length) return [];
+  const out: PortMismatch[] = [];
+  for (const sp of list(service, 'spec.ports')) {
+    const name = text(sp, 'name') ?? text(sp, 'port') ?? '?';
+    const target = text(sp, 'targetPort') ?? text(sp, 'port');
+    if (!target) continue;
+    const served = /^\d+$/.test(target) ? declared.some((d) => d.port === target) : declared.some((d) => d.name === target);
+    if (served) continue;
+    const sameName = declared.find((d) => d.name && d.name === text(sp, 'name'));
+    out.push({
+      name,
+      targetPort: target,
+      servedOn: sameName?.port,
+      line: `Service port ${name} (${text(sp, 'port') ?? '?'}) sends to targetPort ${target}, which no container of the pods declares${sameName ? `; the pods serve ${name} on containerPort ${sameName.port}` : ''}`,
+      podLine: `container ports: ${declared.map((d) => `${d.name ? `${d.name}:` : ''}${d.port}`).join(', ')}`,
+    });
+  }
+  // The ports that moved (their name is served elsewhere) first: they explain a scrape that fails.
+  return out.sort((x, y) => Number(!!y.servedOn) - Number(!!x.servedOn));
 }
 
 export interface ServiceTraceOptions {
@@ -154,6 +191,19 @@ export function serviceFinding(a: AlertInfo, ev: Evidence, ns: string, svc: stri
         `${sentence(dg.cause)}${others.length ? ` Also unhealthy: ${others.slice(0, 4).map((p) => `${p.name} (${p.status}${p.lastTermination ? `, last ${p.lastTermination}` : ''})`).join(', ')}.` : ''}`,
       quotes,
       recommendations: dg.recommendations,
+    };
+  }
+  const moved = pods[0] ? portMismatches(service, ev.resource('Pod', pods[0].name, ns)) : [];
+  if (moved.length) {
+    quotes.push(...quote(`get_resource Pod ${ns}/${pods[0].name}`, moved.map((m) => m.podLine)));
+    return {
+      resolved: false,
+      summary: `${a.name}: Service ${ns}/${svc} sends port ${moved[0].name} to targetPort ${moved[0].targetPort}, where its pods do not listen${moved[0].servedOn ? ` (they serve it on ${moved[0].servedOn})` : ''}`,
+      rootCause:
+        `${lead}The pods behind Service ${ns}/${svc} are ready (${ep.ready} ready endpoint(s)), but the Service's ports do not match theirs: ${moved.map((m) => m.line).join('; ')}. ` +
+        `The scrape (and any client) reaches a port nothing listens on.`,
+      quotes,
+      recommendations: moved.map((m) => `Set targetPort of the Service's port ${m.name} to ${m.servedOn ?? 'the port the pods listen on'} (or to the container port's name, so it follows the pods): \`kubectl edit service -n ${ns} ${svc}\``),
     };
   }
   const policies = (ev.data('list_resources', { kind: 'NetworkPolicy', namespace: ns })?.items ?? []).map((i) => i.name).filter(Boolean);

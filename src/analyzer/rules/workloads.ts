@@ -2,7 +2,10 @@
 // HorizontalPodAutoscalers. The workload's own status says how far off it is; its worst pod says why.
 import type { Condition as DataCondition, Event as DataEvent, PodSummary, WorkloadData } from '../../contracts/toolData.js';
 import { clip, condition, conditions, cpuText, eventsBy, field, isNotFound, list, memoryText, podInfo, podLines, text, worstPod, type Evidence } from '../evidence.js';
+import { hpaMemoryPlan, memoryNotLoad, memoryTarget } from './hpaMemory.js';
+import { quotaHeldByOther, quotaHolderCalls } from './quota.js';
 import { diagnosePod, podPlan, probeFix, sentence, type PodDiagnosis } from './pods.js';
+import { podCauseBeyond, podCausePlan } from './podCauses.js';
 import { hpaCeilingFix, parseQuotaRefusal, quotaRoomFix } from './fixes.js';
 import { quote, type AlertInfo, type Call, type Finding, type Quote, type Rule } from './types.js';
 
@@ -36,7 +39,8 @@ const WAITS_FOR_VOLUME = /PersistentVolumeClaim|unbound/i;
 function worstPodPlan(ev: Evidence, ns: string, pods: PodSummary[] | undefined): Call[] {
   const worst = worstPod(podLines(pods));
   if (!worst) return [];
-  const calls = podPlan(ev, ns, worst.name, { events: false });
+  // The pod's own evidence, then the objects its failure may come from (podCauses.ts).
+  const calls = [...podPlan(ev, ns, worst.name, { events: false }), ...podCausePlan(ev, ns, worst.name)];
   // A pod that waits for its volume: look at the claim.
   const pod = podInfo(ev.data('describe_pod', { name: worst.name, namespace: ns }));
   if ([...pod.conditions.map((c) => c.message ?? ''), ...pod.events.map((e) => e.message)].some((m) => WAITS_FOR_VOLUME.test(m))) {
@@ -55,6 +59,8 @@ function worstPodDiagnosis(ev: Evidence, ns: string, pods: PodSummary[] | undefi
     // Not described (tool missing or budget): say what the workload's pod line shows.
     return { ...dg, problem: 'unknown', cause: `pod ${ns}/${worst.name} is ${worst.status} (ready ${worst.ready}/${worst.total}, restarts ${worst.restarts}${worst.lastTermination ? `, last termination ${worst.lastTermination}` : ''})`, quotes: [{ source: `pods of the workload`, lines: [worst.line] }] };
   }
+  const beyond = podCauseBeyond(ev, dg);
+  if (beyond) return { ...dg, cause: `${dg.cause.replace(/[.\s]+$/, '')}. ${beyond.sentence.replace(/\.$/, '')}`, quotes: [...dg.quotes, ...beyond.quotes], recommendations: [...beyond.recommendations, ...dg.recommendations] };
   if (dg.problem === 'unschedulable' && /PersistentVolumeClaim|unbound/i.test(dg.cause)) {
     const pvc = dg.info.volumes.find((v) => v.pvc)?.pvc;
     const pvcDesc = pvc ? ev.data('describe_pvc', { name: pvc, namespace: ns }) : undefined;
@@ -124,6 +130,8 @@ export const workloadRule: Rule = {
     // A quota that refuses the pods: read it, so that the evidence names it (and a raise of it is judged on it).
     const quota = parseQuotaRefusal(failedCreate(ev, ns, desc, '')?.message ?? '')?.quota;
     if (quota) calls.push({ tool: 'get_resource', args: { apiVersion: 'v1', kind: 'ResourceQuota', name: quota, namespace: ns }, why: `Read ResourceQuota ${ns}/${quota}, which refuses the pods: its hard limits against what is used.` });
+    // And who uses its room: another workload that holds most of it is the cause, not the limit.
+    if (quota) calls.push(...quotaHolderCalls(ev, ns, name));
     calls.push(...worstPodPlan(ev, ns, desc?.pods));
     if (kind === 'Deployment' && a.name !== 'KubeDeploymentReplicasMismatch') {
       calls.push({ tool: 'rollout_history', args: { name, namespace: ns }, why: `See which revisions exist and what changed in the latest rollout of ${name}.` });
@@ -178,36 +186,10 @@ export const workloadRule: Rule = {
     const fc = failedCreate(ev, ns, desc, src);
     const dg = worstPodDiagnosis(ev, ns, desc.pods);
     const quotes: Quote[] = [...baseQuotes, ...rolloutQuote];
-    const recs: string[] = [];
-    let cause: string;
-    let summaryCause: string;
-    if (fc) {
-      cause = `Pods cannot be created: ${clip(fc.message, 400)}`;
-      summaryCause = /quota/i.test(fc.message) ? 'pods blocked by a ResourceQuota' : 'pods cannot be created';
-      quotes.push(...fc.quotes);
-      recs.push(
-        /quota/i.test(fc.message)
-          ? `Raise the ResourceQuota or lower the pods' requests: \`kubectl describe resourcequota -n ${ns}\``
-          : `Fix what refuses the pod creation (admission webhook, PodSecurity, LimitRange): \`kubectl get events -n ${ns} --field-selector reason=FailedCreate\``,
-      );
-    } else if (paused) {
-      cause = `The rollout of ${what} is paused (spec.paused=true), so it does not progress`;
-      summaryCause = 'rollout paused';
-      recs.push(`Resume it when ready: \`kubectl rollout resume deployment/${name} -n ${ns}\``);
-    } else if (dg && dg.problem !== 'healthy' && dg.problem !== 'gone') {
-      cause = podCauseText(dg);
-      summaryCause = `pod ${dg.pod} ${dg.problem === 'unschedulable' ? 'cannot be scheduled' : dg.problem === 'imagePull' ? 'cannot pull its image' : dg.problem === 'oomKilled' ? 'is OOMKilled' : dg.problem === 'crashLoop' ? 'is crash-looping' : dg.problem === 'readiness' ? 'fails its readiness probe' : dg.problem === 'livenessKill' ? 'fails its liveness probe' : dg.problem === 'configError' ? 'cannot create its container' : `is ${dg.info.status ?? 'unhealthy'}`}`;
-      quotes.push(...dg.quotes);
-      recs.push(...dg.recommendations);
-    } else if (c.desired !== undefined && c.total !== undefined && c.total < c.desired) {
-      cause = `Only ${c.total} of ${c.desired} pods exist and no failing pod or FailedCreate event was found; the controller may still be creating them`;
-      summaryCause = 'pods missing';
-      recs.push(`Check the controller's events: \`kubectl describe ${kind === 'Deployment' ? 'replicaset' : kind.toLowerCase()} -n ${ns} -l <selector>\``);
-    } else {
-      cause = `No failing pod was found: the rollout may still be in progress${rollout ? ` (${rollout})` : ''}`;
-      summaryCause = 'rollout not finished';
-      recs.push(`Watch the rollout: \`kubectl rollout status ${kind.toLowerCase()}/${name} -n ${ns}\``);
-    }
+    const why = workloadCause({ ev, kind, name, ns, what, fc, dg, paused, c, rollout });
+    const { cause, summaryCause } = why;
+    const recs: string[] = [...why.recs];
+    quotes.push(...why.quotes);
     if (kind === 'Deployment') {
       recs.push(`Inspect the rollout: \`kubectl rollout status deployment/${name} -n ${ns}\` and \`kubectl rollout history deployment/${name} -n ${ns}\``);
     }
@@ -224,25 +206,94 @@ export const workloadRule: Rule = {
       recommendations: [...new Set(recs)],
     };
     if (desc.managedBy) keptInGit(finding, desc.managedBy, `${kind} ${ns}/${name}`, src, history?.revisions);
-    // The one remediation: a new revision whose pods cannot start, with an older revision to return to.
-    const revisions = history?.revisions.length ?? 0;
-    if (kind === 'Deployment' && revisions >= 2 && dg && ['imagePull', 'crashLoop', 'configError'].includes(dg.problem) && !fc && !paused) {
-      const current = desc.revision;
-      const currentRs = desc.replicaSets?.find((r) => r.current)?.name;
-      if (current && Number(current) > 1 && currentRs && dg.pod.startsWith(`${currentRs}-`)) {
-        finding.remediation = {
-          tool: 'rollback_deployment',
-          args: { name, namespace: ns },
-          why: `The pods of the current revision ${current} (ReplicaSet ${currentRs}) cannot run (${dg.problem}); roll ${name} back to its previous revision.`,
-        };
-      }
-    }
-    // Else a raised bound, where the diagnosis calls for one (fixes.ts): room in the quota, more time for a probe.
-    if (!finding.remediation && fc && kind !== 'DaemonSet') finding.remediation = quotaRoomFix(fc.message, ns, (c.desired ?? 0) - (c.total ?? 0));
-    else if (!finding.remediation && !fc && !paused && dg) finding.remediation = probeFix(ev, dg);
+    const remediation = workloadRemediation({ ev, kind, name, ns, desc, revisions: history?.revisions.length ?? 0, fc, dg, paused, c, heldByOther: why.heldByOther });
+    if (remediation) finding.remediation = remediation;
     return finding;
   },
 };
+
+interface CauseInput {
+  ev: Evidence;
+  kind: Kind;
+  name: string;
+  ns: string;
+  what: string;
+  fc: { message: string; quotes: Quote[] } | undefined;
+  dg: PodDiagnosis | undefined;
+  paused: boolean;
+  c: ReturnType<typeof counts>;
+  rollout: string | undefined;
+}
+
+/** Why a workload lacks replicas: pods refused at creation, a paused rollout, its worst pod, or none found. */
+function workloadCause(i: CauseInput): { cause: string; summaryCause: string; quotes: Quote[]; recs: string[]; heldByOther?: boolean } {
+  const { kind, name, ns, what, fc, dg, c, rollout } = i;
+  if (fc) {
+    const quota = /quota/i.test(fc.message);
+    const held = quota ? quotaHeldByOther(i.ev, ns, name, fc.message) : undefined;
+    return {
+      cause: `Pods cannot be created: ${clip(fc.message, 400)}${held ? `. The quota's room is taken by another workload: ${held.text}` : ''}`,
+      summaryCause: held ? `ResourceQuota used up by deployment ${held.holder.name}` : quota ? 'pods blocked by a ResourceQuota' : 'pods cannot be created',
+      quotes: [...fc.quotes, ...(held?.quotes ?? [])],
+      recs: held
+        ? [
+            `Check whether deployment ${held.holder.name} needs ${held.holder.pods} pods at these requests (scale it down or right-size its requests) before raising the quota, which would only give it more room: \`kubectl describe deployment -n ${ns} ${held.holder.name}\``,
+            `If both workloads need the room, raise the ResourceQuota for both, or move one to a namespace of its own: \`kubectl describe resourcequota -n ${ns}\``,
+          ]
+        : [
+            quota
+              ? `Raise the ResourceQuota or lower the pods' requests: \`kubectl describe resourcequota -n ${ns}\``
+              : `Fix what refuses the pod creation (admission webhook, PodSecurity, LimitRange): \`kubectl get events -n ${ns} --field-selector reason=FailedCreate\``,
+          ],
+      heldByOther: !!held,
+    };
+  }
+  if (i.paused) return { cause: `The rollout of ${what} is paused (spec.paused=true), so it does not progress`, summaryCause: 'rollout paused', quotes: [], recs: [`Resume it when ready: \`kubectl rollout resume deployment/${name} -n ${ns}\``] };
+  if (dg && dg.problem !== 'healthy' && dg.problem !== 'gone') {
+    const doing: Partial<Record<PodDiagnosis['problem'], string>> = {
+      unschedulable: 'cannot be scheduled',
+      imagePull: 'cannot pull its image',
+      oomKilled: 'is OOMKilled',
+      crashLoop: 'is crash-looping',
+      readiness: 'fails its readiness probe',
+      livenessKill: 'fails its liveness probe',
+      configError: 'cannot create its container',
+    };
+    return { cause: podCauseText(dg), summaryCause: `pod ${dg.pod} ${doing[dg.problem] ?? `is ${dg.info.status ?? 'unhealthy'}`}`, quotes: dg.quotes, recs: dg.recommendations };
+  }
+  if (c.desired !== undefined && c.total !== undefined && c.total < c.desired) {
+    return {
+      cause: `Only ${c.total} of ${c.desired} pods exist and no failing pod or FailedCreate event was found; the controller may still be creating them`,
+      summaryCause: 'pods missing',
+      quotes: [],
+      recs: [`Check the controller's events: \`kubectl describe ${kind === 'Deployment' ? 'replicaset' : kind.toLowerCase()} -n ${ns} -l <selector>\``],
+    };
+  }
+  return { cause: `No failing pod was found: the rollout may still be in progress${rollout ? ` (${rollout})` : ''}`, summaryCause: 'rollout not finished', quotes: [], recs: [`Watch the rollout: \`kubectl rollout status ${kind.toLowerCase()}/${name} -n ${ns}\``] };
+}
+
+/**
+ * The one remediation: a rollback when a new revision's pods cannot start and an older revision exists; else a
+ * raised bound where the diagnosis calls for one (fixes.ts): room in the quota (not when another workload holds
+ * most of it), more time for a probe.
+ */
+function workloadRemediation(i: { ev: Evidence; kind: Kind; name: string; ns: string; desc: WorkloadData; revisions: number; fc: CauseInput['fc']; dg: PodDiagnosis | undefined; paused: boolean; c: ReturnType<typeof counts>; heldByOther?: boolean }): Call | undefined {
+  const { kind, name, ns, desc, dg, fc } = i;
+  if (kind === 'Deployment' && i.revisions >= 2 && dg && ['imagePull', 'crashLoop', 'configError'].includes(dg.problem) && !fc && !i.paused) {
+    const current = desc.revision;
+    const currentRs = desc.replicaSets?.find((r) => r.current)?.name;
+    if (current && Number(current) > 1 && currentRs && dg.pod.startsWith(`${currentRs}-`)) {
+      return {
+        tool: 'rollback_deployment',
+        args: { name, namespace: ns },
+        why: `The pods of the current revision ${current} (ReplicaSet ${currentRs}) cannot run (${dg.problem}); roll ${name} back to its previous revision.`,
+      };
+    }
+  }
+  if (fc && kind !== 'DaemonSet') return i.heldByOther ? undefined : quotaRoomFix(fc.message, ns, (i.c.desired ?? 0) - (i.c.total ?? 0));
+  if (!fc && !i.paused && dg) return probeFix(i.ev, dg);
+  return undefined;
+}
 
 /**
  * Flux or Argo CD keeps the workload from Git: a direct fix is reverted by the next sync, so the fix is made in
@@ -359,6 +410,7 @@ export const hpaRule: Rule = {
     if (target && (kind === 'Deployment' || kind === 'StatefulSet')) {
       calls.push({ tool: DESCRIBE[kind], args: { name: target, namespace: ns }, why: `Describe the scaled ${kind.toLowerCase()} ${target}: are its replicas healthy?` });
     }
+    if (hpa) calls.push(...hpaMemoryPlan(hpa, ns));
     calls.push({ tool: 'top_pods', args: { namespace: ns, sortBy: 'cpu' }, why: `Current CPU/memory usage of the pods against their requests (what drives the HPA).` });
     return calls;
   },
@@ -401,6 +453,8 @@ export const hpaRule: Rule = {
         return { resolved: true, recheck: `HPA ${ns}/${a.hpa} reads ${current} of at most ${max} replicas now`, summary: `${a.name}: HPA ${ns}/${a.hpa} is below its maximum now (${current}/${max})`, rootCause: `The HPA runs ${current} replicas, below its maximum of ${max}; the load that maxed it out has passed.`, quotes, recommendations: [] };
       }
       const remediation = hpaCeilingFix({ name: a.hpa, namespace: ns, max, current, desired, limited: limited?.reason === 'TooManyReplicas', metrics, targetHealthy: !dg || dg.problem === 'healthy' });
+      // Memory that does not follow the load (a fixed heap): the ceiling is not the problem (hpaMemory.ts).
+      const notLoad = memoryNotLoad(ev, ns, hpa, memoryTarget(hpa));
       return {
         ...(remediation ? { remediation } : {}),
         resolved: false,
@@ -409,9 +463,10 @@ export const hpaRule: Rule = {
           `HPA ${ns}/${a.hpa} scales ${targetKind ?? 'its target'}/${targetName ?? '?'} and runs at its maxReplicas (${current}/${max}${Number.isFinite(desired) ? `, desired ${desired}` : ''}): ` +
           (metricText ? `${metricText}, so it would add replicas but may not.` : 'its metrics are above target.') +
           (limited ? ` Condition ScalingLimited=True (${limited.reason}): ${limited.message ?? ''}.` : '') +
-          (dg && dg.problem !== 'healthy' ? ` Also, ${dg.cause}.` : ''),
-        quotes: [...quotes, ...(dg?.quotes ?? [])],
-        recommendations: [
+          (dg && dg.problem !== 'healthy' ? ` Also, ${dg.cause}.` : '') +
+          (notLoad ? ` ${notLoad.sentence}` : ''),
+        quotes: [...quotes, ...(notLoad?.quotes ?? []), ...(dg?.quotes ?? [])],
+        recommendations: notLoad ? [...notLoad.recommendations, `Check per-pod usage: \`kubectl top pods -n ${ns}\` against requests`] : [
           `If the load is legitimate, raise the ceiling: \`kubectl patch hpa ${a.hpa} -n ${ns} -p '{"spec":{"maxReplicas":${Number.isFinite(max) ? Math.ceil(max * 1.5) : '<n>'}}}'\` (check node capacity and quotas first)`,
           `Find out whether the load is expected (traffic increase) or abnormal (retry storm, a slow dependency, a hot loop after a release)`,
           `Check per-pod efficiency: \`kubectl top pods -n ${ns}\` against requests; right-size requests so utilization targets are meaningful`,
