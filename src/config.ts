@@ -126,9 +126,11 @@ export const ConfigSchema = z.object({
   /**
    * A change to an object Flux or Argo CD keeps from Git (their labels or tracking annotation, on it or up its
    * controller chain): `propose` does not write it (the next sync would revert it) and puts the change to
-   * make in Git in the report; `allow` writes it, with a warning that it will be reverted.
+   * make in Git in the report; `allow` writes it, with a warning that it will be reverted; `suspend` suspends
+   * the Flux Kustomization/HelmRelease or turns off the Argo CD Application's automated sync, writes it, and
+   * proposes it in Git too (the manager is resumed when that is merged; the actions role gets patch on them).
    */
-  GITOPS_MANAGED_WRITES: z.enum(['propose', 'allow']).default('propose'),
+  GITOPS_MANAGED_WRITES: z.enum(['propose', 'allow', 'suspend']).default('propose'),
   /** Where Argo CD's Applications live (an Application named by a resource's tracking label is looked up here). */
   ARGOCD_NAMESPACE: z.string().default('argocd'),
   /** Where changes proposed in Git become pull/merge requests: `github`, `gitlab`, or empty (the report carries the change; nothing is opened). */
@@ -180,6 +182,8 @@ export const ConfigSchema = z.object({
   SHARD_COUNT: int(1, 1),
   /** The shard this replica's controller runs (0 … SHARD_COUNT-1); shard 0 also takes unlabelled incidents and runs retention. */
   SHARD: int(0),
+  /** What picks a new incident's shard: `fingerprint` (the alert's), or `cluster` (the incident's cluster: one shard investigates a whole cluster; needs many clusters on). */
+  SHARD_BY: z.enum(['fingerprint', 'cluster']).default('fingerprint'),
   /** Recall: keep a bounded history of past incidents per alert identity in a ConfigMap of NAMESPACE (it outlives retention). */
   RECALL: bool.default('true'),
   RECALL_CONFIGMAP: z.string().regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/).default('alert-agent-history'),
@@ -251,6 +255,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (c.SHARD >= c.SHARD_COUNT) {
     throw new ConfigError(`invalid configuration:\n  SHARD: ${c.SHARD} is not a shard of SHARD_COUNT ${c.SHARD_COUNT} (0 … ${c.SHARD_COUNT - 1})`);
+  }
+  if (c.SHARD_BY === 'cluster' && !c.CLUSTERS_ENABLED && !c.CLUSTER_SECRET_SELECTOR) {
+    throw new ConfigError('invalid configuration:\n  SHARD_BY: "cluster" needs many clusters on (CLUSTERS_ENABLED or CLUSTER_SECRET_SELECTOR); without them every incident is the local cluster\'s');
   }
   checkWeb(c);
   const analyzer = c.ANALYZER === 'auto' ? (llmConfigured ? 'llm' : 'rules') : c.ANALYZER;

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Entry point: configuration, logger, the operator, and signals. Everything else is in operator.ts.
+// Entry point: configuration, logger, the operator, and signals. Everything else is in operator.ts and src/operator/.
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './observability/logger.js';
 import { webhookExposure } from './webhook/exposure.js';

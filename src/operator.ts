@@ -75,7 +75,7 @@ export interface OperatorOverrides {
 export async function startOperator(config: Config, log: Logger, o: OperatorOverrides = {}): Promise<Operator> {
   checkWebhookExposure(config, log);
   // The clients, the one informer of AlertIncidents and the manager of what runs (src/operator/runtime.ts).
-  const clients = buildClients(o.kubeConfig, o.onKubeRequest);
+  const clients = buildClients(o.kubeConfig, o.onKubeRequest, config.CLUSTERS_ENABLED);
   const runController = o.controller ?? true;
   const selection = selectionOf(config);
   const notifications = await loadNotifications(config, o.notifications);
@@ -89,9 +89,9 @@ export async function startOperator(config: Config, log: Logger, o: OperatorOver
   const queues = await buildSideQueues(config, log, { clients, informer, tenancy, notifications, tickets: o.tickets, gitProvider: o.gitProvider, clusters: engines.multi?.registry });
 
   // The faces that listen on every replica; then what runs, in order: the informer first, then who reads it.
-  const webhookServer = await serveWebhook(config, log, clients, mgr, informer);
+  const webhookServer = await serveWebhook(config, log, clients, mgr, informer, engines.multi?.registry);
   const metricsServer = await serveMetrics(config, clients.metrics);
-  addWatches(mgr, config, informer, engines.multi?.registry, runController);
+  addWatches(mgr, config, informer, engines.multi?.registry);
   const web = config.WEB_ENABLED ? await serveWebView(config, log, clients, mgr, informer!) : undefined;
   const retention = new Retention({ store: clients.store, log, metrics: clients.metrics, namespace: selection.watchNamespace, ttlMs: config.RETENTION_TTL, max: config.RETENTION_MAX });
   if (runController) addLeaderRunnables(mgr, config, { controller, retention, queues, informer: informer!, selection });

@@ -5,10 +5,12 @@
 //   plain         key `kubeconfig`, the cluster named by the label alertagent.io/cluster or the Secret's name
 // The label alertagent.io/cluster names the cluster in every format (the value of the alerts' cluster
 // label, when that differs from the Cluster API or Argo CD name). Annotations on the Secret add what the
-// operator needs per cluster: its Prometheus and a stricter policy.
+// operator needs per cluster: its Prometheus and a stricter policy. A key `webhook-token` makes the
+// AlertManager that presents it (Authorization: Bearer) this cluster's: only its sha256 is kept.
 //
 // Pure: a Secret in, a KubeConfig or a reason out. Nothing of a Secret's data ever goes into a message:
 // a YAML parser's error quotes the text it failed on, so only the key and the line are told.
+import { createHash } from 'node:crypto';
 import { KubeConfig } from '@kubernetes/client-node';
 
 export const CLUSTER_NAME_LABEL = 'alertagent.io/cluster';
@@ -20,6 +22,11 @@ export const ANNOTATIONS = {
   allowedNamespaces: 'alertagent.io/allowed-namespaces',
   allowedTools: 'alertagent.io/allowed-tools',
 } as const;
+
+/** The Secret's key that holds this cluster's webhook token (README "Many clusters"). */
+export const WEBHOOK_TOKEN_KEY = 'webhook-token';
+/** Shorter tokens are refused: a member cluster's token must not be guessable. */
+export const MIN_WEBHOOK_TOKEN_LENGTH = 16;
 
 export type CredentialFormat = 'cluster-api' | 'argocd' | 'kubeconfig';
 
@@ -37,6 +44,8 @@ export interface ClusterAccess {
   prometheusUrl?: string;
   /** Stricter rules for this cluster than the global policy (annotations): never looser. */
   policy?: ClusterPolicy;
+  /** sha256 of the cluster's webhook token (key `webhook-token`): the token itself is not kept. */
+  webhookTokenSha256?: Buffer;
 }
 
 export interface ClusterPolicy {
@@ -84,7 +93,15 @@ export function parseClusterSecret(secret: SecretLike): Parsed {
     }
     const name = labels[CLUSTER_NAME_LABEL] || fallbackName;
     const server = kc.getCurrentCluster()?.server ?? '';
-    const access: ClusterAccess = { name, kc, server, version, source: `Secret ${secretName} (${format})`, ...annotationsOf(meta.annotations ?? {}) };
+    const access: ClusterAccess = {
+      name,
+      kc,
+      server,
+      version,
+      source: `Secret ${secretName} (${format})`,
+      ...annotationsOf(meta.annotations ?? {}),
+      ...webhookTokenOf(data),
+    };
     return { ok: true, access, format };
   } catch (err) {
     return fail((err as Error).message);
@@ -173,4 +190,17 @@ function annotationsOf(a: Record<string, string>): Pick<ClusterAccess, 'promethe
   };
   if (Object.keys(policy).length) out.policy = policy;
   return out;
+}
+
+/** The digest of the key `webhook-token`, if the Secret has one; a token too short to be secret fails the Secret. */
+function webhookTokenOf(data: Record<string, string>): Pick<ClusterAccess, 'webhookTokenSha256'> {
+  if (data[WEBHOOK_TOKEN_KEY] === undefined) return {};
+  const token = decode(data[WEBHOOK_TOKEN_KEY])!.trim();
+  if (token.length < MIN_WEBHOOK_TOKEN_LENGTH) throw new Error(`key \`${WEBHOOK_TOKEN_KEY}\`: shorter than ${MIN_WEBHOOK_TOKEN_LENGTH} characters`);
+  return { webhookTokenSha256: tokenDigest(token) };
+}
+
+/** sha256 of a bearer token: what is kept and compared (fixed length, so timingSafeEqual applies to any token). */
+export function tokenDigest(token: string): Buffer {
+  return createHash('sha256').update(token).digest();
 }

@@ -2,14 +2,17 @@
 // namespace that CLUSTER_SECRET_SELECTOR selects (./credentials.ts reads the formats). The Secrets are
 // watched through the runtime's informer: a rotated credential (a new resourceVersion) replaces the
 // cluster's KubeConfig at once, and whoever built clients on the old one sees a new `version` and builds
-// again. Only names, Secret names and servers are logged: never a Secret's data.
+// again. Only names, Secret names and servers are logged: never a Secret's data. It runs on every replica:
+// the webhook (every replica) tells a cluster's AlertManager by the cluster's webhook token, whose digest
+// comes with the credentials (a rotated token, like a rotated credential, is in force at once).
 //
 // The operator reads Secrets of its own namespace only (a Role, not a ClusterRole), and only those the
 // selector selects are handed to us whole.
+import { timingSafeEqual } from 'node:crypto';
 import { CoreV1Api, VersionApi, type KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '../observability/logger.js';
 import { Informer, type Subscription } from '../runtime/informer.js';
-import { parseClusterSecret, type ClusterAccess, type SecretLike } from './credentials.js';
+import { parseClusterSecret, tokenDigest, type ClusterAccess, type SecretLike } from './credentials.js';
 
 export interface ClusterRegistryOptions {
   /** The management cluster: where the Secrets live (the local cluster's own). */
@@ -92,6 +95,20 @@ export class ClusterRegistry implements Clusters {
 
   names(): string[] {
     return [...this.clusters.keys()].sort();
+  }
+
+  /**
+   * The clusters whose webhook token (key `webhook-token` of their Secret) `token` is: one, or none, or
+   * (a token shared by two Secrets) several, which the caller refuses. Every cluster's digest is compared,
+   * in constant time, whichever matches: the time of an answer tells nothing of the tokens.
+   */
+  clustersOfToken(token: string): string[] {
+    const given = tokenDigest(token);
+    const matches: string[] = [];
+    for (const access of this.clusters.values()) {
+      if (access.webhookTokenSha256 && timingSafeEqual(given, access.webhookTokenSha256)) matches.push(access.name);
+    }
+    return matches;
   }
 
   probe(access: ClusterAccess): Promise<void> {

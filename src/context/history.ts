@@ -36,7 +36,7 @@ export interface HistoryEntry {
   occurrences: Occurrence[];
 }
 
-/** The history as the engine sees it (src/operator.ts wires the ConfigMap one). */
+/** The history as the engine sees it (src/operator/ wires the ConfigMap one). */
 export interface IncidentHistory {
   lookup(hash: string): Promise<HistoryEntry | undefined>;
   record(hash: string, key: string, object: string, occurrence: Occurrence): Promise<void>;

@@ -13,15 +13,44 @@ export interface FieldChange {
   after?: string | number | boolean | null;
 }
 
+/** The HelmRelease (Flux) or Application (Argo CD) whose Helm values render the object (issue 25). */
+export interface ValuesHolder {
+  apiVersion: string;
+  kind: 'HelmRelease' | 'Application';
+  name: string;
+  namespace: string;
+  /** Why where the holder itself is kept in Git is not known (then nothing is patched). */
+  untraced?: string;
+}
+
 export interface GitChange {
   /** Who keeps the object, in one sentence (src/tools/kubernetes/gitops.ts describeOwner). */
   owner: string;
   tool: 'Flux' | 'Argo CD';
   manager: { kind: string; name: string; namespace: string };
-  /** Where its manifests are: the repository, the directory and the branch or revision. */
-  source: { url?: string; path?: string; revision?: string; chart?: string };
+  /**
+   * Where its manifests are: the repository, the directory and the branch or revision. With `values`, the
+   * object is rendered by a Helm chart: the change is made to the values of that HelmRelease or Application,
+   * and url/path/revision say where that manager's own manifest is kept.
+   */
+  source: { url?: string; path?: string; revision?: string; chart?: string; values?: ValuesHolder };
   object: { apiVersion: string; kind: string; name: string; namespace?: string };
   changes: FieldChange[];
+}
+
+/**
+ * A GitOps manager the operator suspends before a change to what it keeps (GITOPS_MANAGED_WRITES=suspend,
+ * src/tools/kubernetes/suspend.ts): kept on the step (`dryRun.suspend`) so that the GitOps queue resumes it
+ * once Git holds the change, and the report says how to resume it by hand.
+ */
+export interface ManagerSuspension {
+  tool: 'Flux' | 'Argo CD';
+  kind: 'Kustomization' | 'HelmRelease' | 'Application';
+  name: string;
+  namespace: string;
+  /** Argo CD: the automated sync's options as they were (restored by the resume). */
+  selfHeal?: boolean;
+  prune?: boolean;
 }
 
 /** `spec.template.spec.containers[web].image`, as the dry run's diff writes it. */

@@ -2,7 +2,7 @@
 // catalog (MCP servers) as the loop sees it, an investigator's decisions, and what the tool layer reads
 // of the cluster for `auto`. The contracts that speak of an AlertIncident (the investigator itself, its
 // context, the directory of other incidents) sit just above the resource, in src/incident/contracts.ts.
-import type { GitChange } from './gitChange.js';
+import type { GitChange, ManagerSuspension } from './gitChange.js';
 
 /** A tool as offered to the investigator. `name` is unique across servers: `<server>__<tool>` (see steps.ts, toolName). */
 export interface ToolInfo {
@@ -35,7 +35,8 @@ export interface ToolCallResult {
 export interface ToolCatalog {
   list(): ToolInfo[];
   find(name: string): ToolInfo | undefined;
-  call(server: string, tool: string, args: Record<string, unknown>, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<ToolCallResult>;
+  /** `step`: the incident and step a mutating call runs for (`<ns>/<name> step <N>`), sent to the built-in server as the call's MCP `_meta` (alertagent.io/step). */
+  call(server: string, tool: string, args: Record<string, unknown>, opts: { timeoutMs: number; signal?: AbortSignal; step?: string }): Promise<ToolCallResult>;
 }
 
 export interface Usage {
@@ -127,8 +128,12 @@ export interface ProposedChange {
  * error; `unchecked`: nothing could be judged (a tool of another server whose target cannot be told).
  * A failure to reach the API server is thrown as a TransientError (retried with backoff), never a verdict.
  */
+/** The MCP `_meta` key of a tool call naming the incident and step it runs for (`<ns>/<name> step <N>`). */
+export const STEP_META = 'alertagent.io/step';
+
 export type DryRunVerdict =
-  | { kind: 'accepted'; diff: string[]; note: string }
+  /** `suspend`: GITOPS_MANAGED_WRITES=suspend, the manager is suspended before the write (and `gitChange` still proposed in Git). */
+  | { kind: 'accepted'; diff: string[]; note: string; gitops?: string; gitChange?: GitChange; suspend?: ManagerSuspension }
   /** `gitops`: the target is kept from Git by Flux or Argo CD (who, and from where); `diff`: the change to make there instead. */
   | { kind: 'rejected'; reason: string; gitops?: string; diff?: string[]; gitChange?: GitChange }
   | { kind: 'unchecked'; note: string };

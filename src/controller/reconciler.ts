@@ -28,6 +28,8 @@ export interface ReconcileResult {
 export interface Tracked {
   phase: Phase;
   outcome?: string;
+  /** Many clusters: the gauges' `cluster` label (bounded: a known cluster or `unknown`). */
+  cluster?: string;
 }
 
 /** The informer's cache as the reconciler uses it (runtime/informer.ts). */
@@ -113,6 +115,8 @@ export class IncidentReconciler {
     const [namespace, name] = key.split('/');
     const log = this.d.log.child({ incident: name, namespace });
     const started = performance.now();
+    // Many clusters: the reconcile metrics' `cluster` label, once the incident is read ({} when off).
+    let byCluster: { cluster?: string } = {};
     // With the informer, the keys of this controller are those it handed us: one it took back (finished,
     // deleted, out of the shard) while the key waited in the queue needs no read.
     if (this.d.cache && !this.known.has(key) && !this.learning.has(key)) return {};
@@ -122,6 +126,7 @@ export class IncidentReconciler {
         this.forget(key);
         return {};
       }
+      byCluster = this.d.metrics?.clusterLabels(inc.spec.cluster) ?? {};
       if (isFinished(inc)) {
         await this.markFinished(inc);
         await this.learn(inc, log);
@@ -129,7 +134,7 @@ export class IncidentReconciler {
       }
       const adv: Advance = await this.d.engine.advance(inc);
       if (adv.kind === 'noop') {
-        this.d.metrics?.reconcileTotal.inc({ result: 'noop' });
+        this.d.metrics?.reconcileTotal.inc({ result: 'noop', ...byCluster });
         return { requeueAfterMs: adv.requeueAfterMs };
       }
       let write: Write = adv;
@@ -139,7 +144,7 @@ export class IncidentReconciler {
         write = await write.afterWrite();
         inc = await this.persist(inc, write, log);
       }
-      this.d.metrics?.reconcileTotal.inc({ result: 'step' });
+      this.d.metrics?.reconcileTotal.inc({ result: 'step', ...byCluster });
       if (isFinished(inc)) {
         await this.markFinished(inc);
         return {};
@@ -149,7 +154,7 @@ export class IncidentReconciler {
       return { requeue: true };
     } catch (err) {
       if (err instanceof LeaseLostError) {
-        this.d.metrics?.reconcileTotal.inc({ result: 'conflict' });
+        this.d.metrics?.reconcileTotal.inc({ result: 'conflict', ...byCluster });
         log.warn('no longer the leader: the step is not written');
         return {};
       }
@@ -157,11 +162,11 @@ export class IncidentReconciler {
         this.forget(key);
         return {};
       }
-      this.d.metrics?.reconcileTotal.inc({ result: 'error' });
+      this.d.metrics?.reconcileTotal.inc({ result: 'error', ...byCluster });
       log.error('reconcile failed', { error: apiErrorMessage(err) });
       throw err;
     } finally {
-      this.d.metrics?.reconcileDuration.observe((performance.now() - started) / 1000);
+      this.d.metrics?.reconcileDuration.observe(byCluster, (performance.now() - started) / 1000);
     }
   }
 
@@ -237,7 +242,7 @@ export class IncidentReconciler {
     const v = after.status?.feedback?.verdict;
     const was = before.status?.feedback;
     if (!v || (was?.verdict === v && was?.by === after.status?.feedback?.by)) return;
-    this.d.metrics?.reportFeedback.inc({ alertname: after.spec.alertname, investigator: after.status?.investigator ?? '', verdict: v });
+    this.d.metrics?.reportFeedback.inc({ alertname: after.spec.alertname, investigator: after.status?.investigator ?? '', verdict: v, ...this.d.metrics.clusterLabels(after.spec.cluster) });
   }
 
   /** The object for a step: the cache's copy, else a GET (whose answer goes into the cache). */
@@ -251,7 +256,7 @@ export class IncidentReconciler {
 
   private track(key: string, inc: AlertIncident): void {
     const prev = this.known.get(key);
-    const next: Tracked = { phase: inc.status?.phase ?? 'Pending', ...(inc.status?.outcome && { outcome: inc.status.outcome }) };
+    const next: Tracked = { phase: inc.status?.phase ?? 'Pending', ...(inc.status?.outcome && { outcome: inc.status.outcome }), ...this.d.metrics?.clusterLabels(inc.spec.cluster) };
     this.known.set(key, next);
     this.updateGauges(prev, next);
   }
@@ -264,11 +269,11 @@ export class IncidentReconciler {
 
   /** Moves one incident between gauge labels: constant time, whatever the number of incidents. */
   private updateGauges(prev: Tracked | undefined, next: Tracked | undefined): void {
-    if (prev?.phase === next?.phase && prev?.outcome === next?.outcome) return;
+    if (prev?.phase === next?.phase && prev?.outcome === next?.outcome && prev?.cluster === next?.cluster) return;
     const m = this.d.metrics;
     const move = (t: Tracked, by: number) => {
-      const labels = { phase: t.phase, outcome: t.outcome ?? '' };
-      const id = `${labels.phase}/${labels.outcome}`;
+      const labels = { phase: t.phase, outcome: t.outcome ?? '', ...(t.cluster !== undefined && { cluster: t.cluster }) };
+      const id = `${labels.phase}/${labels.outcome}/${t.cluster ?? ''}`;
       const n = (this.byPhase.get(id) ?? 0) + by;
       if (n > 0) {
         this.byPhase.set(id, n);

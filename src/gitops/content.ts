@@ -11,7 +11,9 @@ export function branchOf(inc: AlertIncident, step: number): string {
 export function titleOf(inc: AlertIncident, change: GitChange): string {
   const first = change.changes[0];
   const what = first ? `${pathText(first.path).replace(/^spec\.template\.spec\./, '')} → ${String(first.after ?? 'unset')}` : 'change';
-  return `${inc.spec.alertname}: ${change.object.kind} ${change.object.name}: ${what}`.slice(0, 240);
+  const values = change.source.values;
+  const via = values ? ` (values of ${values.kind} ${values.name})` : '';
+  return `${inc.spec.alertname}: ${change.object.kind} ${change.object.name}${via}: ${what}`.slice(0, 240);
 }
 
 export function bodyOf(inc: AlertIncident, change: GitChange, file: string, changed: string[], step: number): string {
@@ -23,7 +25,10 @@ export function bodyOf(inc: AlertIncident, change: GitChange, file: string, chan
     '',
     '### The change',
     '',
-    `In \`${file}\`:`,
+    // Rendered by a Helm chart: the lines name the values key changed, and the field it renders.
+    change.source.values
+      ? `In \`${file}\`, the Helm values of ${change.source.values.kind} ${change.source.values.namespace}/${change.source.values.name}, which render ${change.object.kind} ${change.object.name}:`
+      : `In \`${file}\`:`,
     '',
     '```',
     ...changed,

@@ -8,9 +8,13 @@
 // - only the values' own text is replaced (comments and formatting stay byte for byte), and only values the
 //   manifest sets: adding or removing a field is left to a person;
 // - the result is parsed again and compared with the original: every other document equal, the patched
-//   one equal to the original with exactly these changes.
+//   one equal to the original with exactly these changes;
+// - an object a Helm chart renders is patched in the values of its HelmRelease or Application instead
+//   (helmValues.ts), found the same way, spliced and checked the same way.
 import { isMap, isScalar, isSeq, parseAllDocuments, type Document } from 'yaml';
 import { pathText, type FieldChange, type GitChange, type PathSegment } from '../contracts/gitChange.js';
+import { valuesEdits, type ValuesPlan } from './helmValues.js';
+import { applyEdits, yamlScalar, type TextEdit } from './yamlText.js';
 
 export interface RepoFile {
   path: string;
@@ -51,19 +55,12 @@ function resolve(doc: Document, path: readonly PathSegment[]): Array<string | nu
   return out;
 }
 
-/** A value as YAML text: plain where YAML reads it back as the same string, else double-quoted (JSON). */
-function yamlScalar(v: string | number | boolean, quoted: boolean): string {
-  if (typeof v !== 'string') return String(v);
-  const plainSafe = /^[A-Za-z0-9_./@-][A-Za-z0-9_./:@-]*$/.test(v) && !/^(true|false|yes|no|on|off|null|~|[-+]?(\d|\.\d))/i.test(v);
-  return plainSafe && !quoted ? v : JSON.stringify(v);
-}
-
 /**
  * Where each change's value sits in the file's text and what replaces it; the reason when a field does not
  * hold what the cluster had (or is not a value the file sets: adding or removing a field is left to a person).
  */
-function edits(doc: Document, changes: readonly FieldChange[]): Array<{ from: number; to: number; text: string }> | string {
-  const out: Array<{ from: number; to: number; text: string }> = [];
+function edits(doc: Document, changes: readonly FieldChange[]): TextEdit[] | string {
+  const out: TextEdit[] = [];
   for (const c of changes) {
     const at = resolve(doc, c.path);
     if (typeof at === 'string') return at;
@@ -103,32 +100,52 @@ function expected(js: unknown, changes: readonly FieldChange[]): unknown {
   return copy;
 }
 
-/** Patches the one manifest that holds `change.object` among `files`. */
+/** The plain manifest's plan: each field's own value replaced (see the top of this file). */
+function manifestEdits(doc: Document, changes: readonly FieldChange[]): ValuesPlan | string {
+  const spliced = edits(doc, changes);
+  if (typeof spliced === 'string') return spliced;
+  return { edits: spliced, expected: expected(doc.toJS(), changes), changed: changes.map((c) => `${pathText(c.path)}: ${String(c.before ?? '<unset>')} → ${String(c.after ?? '<unset>')}`) };
+}
+
+/** Why no file can be patched, known before any is read: a Helm values holder that nothing traceable keeps in Git. */
+export function unpatchable(change: GitChange): string | undefined {
+  const v = change.source.values;
+  return v?.untraced ? `${change.object.kind} ${change.object.name} is rendered by a Helm chart from the values of ${v.kind} ${v.namespace}/${v.name}, but ${v.untraced}` : undefined;
+}
+
+/**
+ * Patches the one manifest that holds `change.object` among `files`; for an object a Helm chart renders
+ * (`change.source.values`), the one that holds its HelmRelease or Application, in its values (helmValues.ts).
+ */
 export function patchManifest(files: readonly RepoFile[], change: GitChange): PatchResult {
+  const holder = change.source.values;
+  const rendered = `${change.object.kind} ${change.object.name}`;
+  const untraced = unpatchable(change);
+  if (untraced) return { ok: false, reason: untraced };
+  const target = holder ? { apiVersion: holder.apiVersion, kind: holder.kind, name: holder.name, namespace: holder.namespace } : change.object;
   const hits: Array<{ file: RepoFile; index: number }> = [];
   for (const file of files.filter((f) => isManifestPath(f.path))) {
     const docs = parseAllDocuments(file.content);
     if (!Array.isArray(docs)) continue;
     docs.forEach((d, index) => {
-      if (!d.errors.length && matches(d.toJS(), change.object)) hits.push({ file, index });
+      if (!d.errors.length && matches(d.toJS(), target)) hits.push({ file, index });
     });
   }
-  const what = `${change.object.kind} ${change.object.name}`;
-  if (!hits.length) return { ok: false, reason: `no manifest under ${change.source.path ?? 'the source path'} defines ${what} (it may be generated: a Helm chart or a kustomize base elsewhere)` };
+  const what = `${target.kind} ${target.name}${holder ? ` (whose Helm values render ${rendered})` : ''}`;
+  const under = change.source.path ?? 'the source path';
+  if (!hits.length) return { ok: false, reason: holder ? `no manifest under ${under} defines ${what}` : `no manifest under ${under} defines ${what} (it may be generated: a Helm chart or a kustomize base elsewhere)` };
   if (hits.length > 1) return { ok: false, reason: `${hits.length} manifests define ${what} (${hits.map((h) => h.file.path).join(', ')}): which one is applied depends on the overlay` };
   const { file, index } = hits[0];
   const docs = parseAllDocuments(file.content) as Document[];
-  const before = docs[index].toJS();
-  const spliced = edits(docs[index], change.changes);
-  if (typeof spliced === 'string') return { ok: false, reason: spliced };
+  const plan = holder ? valuesEdits(docs[index], file.content, holder, change.changes) : manifestEdits(docs[index], change.changes);
+  if (typeof plan === 'string') return { ok: false, reason: plan };
   // Only the values' own text is replaced: comments and formatting stay byte for byte.
-  let content = file.content;
-  for (const e of [...spliced].sort((a, b) => b.from - a.from)) content = content.slice(0, e.from) + e.text + content.slice(e.to);
+  const content = applyEdits(file.content, plan.edits);
   const check = parseAllDocuments(content);
   if (!Array.isArray(check) || check.length !== docs.length || check.some((d) => d.errors.length)) return { ok: false, reason: `the patched ${file.path} does not parse as the same documents` };
   for (let i = 0; i < check.length; i++) {
-    const want = i === index ? expected(before, change.changes) : docs[i].toJS();
+    const want = i === index ? plan.expected : docs[i].toJS();
     if (JSON.stringify(check[i].toJS()) !== JSON.stringify(want)) return { ok: false, reason: `the patched ${file.path} would change more than the proposal says (document ${i + 1})` };
   }
-  return { ok: true, path: file.path, content, changed: change.changes.map((c) => `${pathText(c.path)}: ${String(c.before ?? '<unset>')} → ${String(c.after ?? '<unset>')}`) };
+  return { ok: true, path: file.path, content, changed: plan.changed };
 }

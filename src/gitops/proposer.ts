@@ -8,17 +8,19 @@
 // recording finds it again).
 import { KubernetesObjectApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { Counter, type Registry } from 'prom-client';
-import type { FieldChange, GitChange } from '../contracts/gitChange.js';
+import type { FieldChange, GitChange, ManagerSuspension } from '../contracts/gitChange.js';
 import { clip, LIMITS } from '../incident/limits.js';
 import { FIELD_MANAGERS } from '../incident/owners.js';
 import { apiErrorMessage, isNotFound, type IncidentStore } from '../incident/store.js';
 import type { AlertIncident, GitChangeRecord } from '../incident/types.js';
 import type { Logger } from '../observability/logger.js';
 import { WorkQueue } from '../runtime/queue.js';
+import { makeContext } from '../tools/kubernetes/context.js';
+import { resumeManager } from '../tools/kubernetes/suspend.js';
 import { DeliveryError } from '../util/httpClient.js';
 import { bodyOf, branchOf, titleOf } from './content.js';
 import { dueGitWork, type GitWork } from './due.js';
-import { patchManifest, isManifestPath, type RepoFile } from './manifest.js';
+import { patchManifest, isManifestPath, unpatchable, type RepoFile } from './manifest.js';
 import { repositoryOf, type GitProvider } from './provider.js';
 
 export interface ProposerOptions {
@@ -36,6 +38,12 @@ export interface ProposerOptions {
   pollMs: number;
   /** Reads the object a change is about, in the incident's cluster (the synced check). */
   readObject: (inc: AlertIncident, o: GitChange['object']) => Promise<KubernetesObject | undefined>;
+  /**
+   * Resumes the GitOps manager a step suspended (GITOPS_MANAGED_WRITES=suspend) in the incident's cluster, if the
+   * operator suspended it for that step (its annotation says so): `resumed`, `notOurs` (left alone), `gone`, or
+   * `unreachable` (no credentials for the cluster now). Absent: never resumed here (the report says how to).
+   */
+  resumeManager?: (inc: AlertIncident, m: ManagerSuspension, by: string) => Promise<'resumed' | 'notOurs' | 'gone' | 'unreachable'>;
   cache?: { get(namespace: string, name: string): AlertIncident | undefined; observed(inc: AlertIncident): void };
   registry?: Registry;
   now?: () => number;
@@ -68,6 +76,17 @@ export function objectReader(kcOf: (inc: AlertIncident) => KubeConfig | undefine
     }
   };
 }
+
+/** A resumeManager on the incident's cluster (`kcOf`), through suspend.ts. */
+export function managerResumer(kcOf: (inc: AlertIncident) => KubeConfig | undefined): NonNullable<ProposerOptions['resumeManager']> {
+  return async (inc, m, by) => {
+    const kc = kcOf(inc);
+    return kc ? resumeManager(makeContext(kc), m, by) : 'unreachable';
+  };
+}
+
+/** What suspend.ts annotates a manager with for a step: `<ns>/<incident> step <N>` (as execute.ts tells the tool). */
+export const suspendedFor = (inc: AlertIncident, step: number): string => `${inc.metadata.namespace}/${inc.metadata.name} step ${step}`;
 
 export class GitProposer {
   private readonly queue: WorkQueue;
@@ -142,7 +161,7 @@ export class GitProposer {
     const time = new Date(this.now()).toISOString();
     const failed = (message: string, extra: Partial<GitChangeRecord> = {}): GitChangeRecord => ({ step: w.step, state: 'Failed', provider: p.kind, message: clip(message, LIMITS.ticketError), time, ...extra });
     const { repo, ref, why } = this.base(w);
-    if (!repo || !ref) return failed(why ?? 'no repository');
+    if (!repo || !ref) return failed(unpatchable(w.change) ?? why ?? 'no repository');
     const branch = branchOf(inc, w.step);
     const where = { repository: repo, branch };
     try {
@@ -179,15 +198,30 @@ export class GitProposer {
       const pr = await this.o.provider.pullRequest(r.repository, r.number);
       state = pr.state === 'merged' ? 'Merged' : pr.state === 'closed' ? 'Closed' : 'Open';
     }
+    let resumed = '';
+    if (state === 'Merged' && w.suspend && this.o.resumeManager) {
+      // Git holds the change now: the manager the step suspended syncs again (and applies what was merged).
+      const answer = await this.o.resumeManager(inc, w.suspend, suspendedFor(inc, w.step));
+      if (answer === 'unreachable') {
+        const message = 'merged; the cluster cannot be reached now to resume the manager the step suspended';
+        return r.state === state && r.message === message ? r : { ...r, state, time, message };
+      }
+      if (answer === 'resumed') {
+        resumed = `; ${w.suspend.tool} ${w.suspend.kind} ${w.suspend.namespace}/${w.suspend.name} resumed`;
+        this.o.log.info('resumed the GitOps manager a step suspended, its change being merged', { incident: inc.metadata.name, namespace: inc.metadata.namespace, manager: `${w.suspend.kind} ${w.suspend.namespace}/${w.suspend.name}` });
+      }
+    }
     if (state === 'Merged') {
       const obj = await this.o.readObject(inc, w.change.object);
       const shows = !!obj && w.change.changes.every((c) => String(valueAt(obj, c) ?? '') === String(c.after ?? ''));
-      if (shows) return { ...r, state: 'Synced', time, message: 'merged, and the cluster shows the change' };
+      if (shows) return { ...r, state: 'Synced', time, message: `merged, and the cluster shows the change${resumed}` };
     }
     if (late && (state === 'Open' || state === 'Merged')) {
       return { ...r, state: 'TimedOut', time, message: state === 'Open' ? 'not merged within the timeout' : 'merged, but the cluster did not show the change within the timeout (is the Kustomization or Application syncing?)' };
     }
-    return state === r.state ? r : { ...r, state, time, ...(state === 'Closed' ? { message: 'closed without being merged' } : { message: 'merged; waiting for the cluster to show the change' }) };
+    if (resumed) return { ...r, state, time, message: `merged${resumed}; waiting for the cluster to show the change` };
+    const closed = w.suspend ? `closed without being merged; ${w.suspend.tool} ${w.suspend.kind} ${w.suspend.namespace}/${w.suspend.name} stays suspended (see the report)` : 'closed without being merged';
+    return state === r.state ? r : { ...r, state, time, ...(state === 'Closed' ? { message: closed } : { message: 'merged; waiting for the cluster to show the change' }) };
   }
 
   private async record(inc: AlertIncident, list: GitChangeRecord[]): Promise<void> {

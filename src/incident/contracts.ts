@@ -32,7 +32,7 @@ export interface EvidencePlanner {
 }
 
 /**
- * Other incidents, as the engine's correlation reads them (src/operator.ts implements it with the
+ * Other incidents, as the engine's correlation reads them (src/operator/ implements it with the
  * IncidentStore and the operator's client; src/context/directory.ts).
  */
 export interface IncidentDirectory {

@@ -3,6 +3,8 @@
 // controller of shard N watches only incidents with that label. The fingerprint (not the incident name)
 // is hashed, so every firing of one alert, from either AlertManager replica and on every retry, lands on
 // the same shard (the notifier's per-alert minimum interval stays within one shard).
+// SHARD_BY=cluster (many clusters) hashes the incident's cluster instead: one shard investigates a whole
+// cluster, with that cluster's client and its per-cluster concurrency in one process.
 //
 // Shard 0 takes every incident that no other shard takes: `alertagent.io/shard notin (1,…,COUNT-1)`
 // also selects incidents without the label (created before sharding was on, or by an older webhook) and
@@ -13,10 +15,18 @@ import { GROUP } from './types.js';
 
 export const SHARD_LABEL = `${GROUP}/shard`;
 
-/** The shard of an alert: sha256 of its fingerprint, first 32 bits, modulo the shard count. */
-export function shardOf(fingerprint: string, shardCount: number): number {
+/** SHARD_BY: what is hashed to pick a new incident's shard. */
+export type ShardBy = 'fingerprint' | 'cluster';
+
+/** The shard of a key (a fingerprint, or a cluster's name): sha256 of it, first 32 bits, modulo the shard count. */
+export function shardOf(key: string, shardCount: number): number {
   if (shardCount <= 1) return 0;
-  return createHash('sha256').update(fingerprint).digest().readUInt32BE(0) % shardCount;
+  return createHash('sha256').update(key).digest().readUInt32BE(0) % shardCount;
+}
+
+/** What shardOf hashes for a new incident: its fingerprint, or (SHARD_BY=cluster) its cluster's name ('' when it has none). */
+export function shardKeyOf(spec: { fingerprint: string; cluster?: string }, by: ShardBy): string {
+  return by === 'cluster' ? (spec.cluster ?? '') : spec.fingerprint;
 }
 
 /**

@@ -111,6 +111,19 @@ export const DryRun = z
     gitChange: text(LIMITS.gitChange)
       .optional()
       .describe('The change proposed in Git as data (JSON: who keeps the object, the repository and path, each field before and after): what a pull request applies to the manifest.'),
+    suspend: z
+      .object({
+        tool: z.enum(['Flux', 'Argo CD']),
+        kind: z.enum(['Kustomization', 'HelmRelease', 'Application']),
+        name: text(253),
+        namespace: text(63),
+        selfHeal: z.boolean().optional().describe('Argo CD: self-heal was on (restored by the resume).'),
+        prune: z.boolean().optional().describe('Argo CD: automated prune was on (restored by the resume).'),
+      })
+      .optional()
+      .describe(
+        'GITOPS_MANAGED_WRITES=suspend: the Flux Kustomization or HelmRelease (spec.suspend) or Argo CD Application (automated sync off) suspended before the change is written, so its next sync does not revert it; resumed when the change proposed in Git is merged.',
+      ),
     time: dateTime.optional(),
   })
   .describe(

@@ -1,6 +1,6 @@
 // Many clusters, wired: the registry of the clusters' credentials and the dispatch of each incident to
 // the engine of its cluster. Another cluster's engine is the local engine's deps with everything that
-// acts on a cluster built again on that cluster's KubeConfig (operator.ts hands over how it builds
+// acts on a cluster built again on that cluster's KubeConfig (src/operator/ hands over how it builds
 // those for the local one, so both are built the same way): the tools (the built-in server and the
 // cluster's MCP servers), the policy's reads, the dry run, the verifier, correlation's pod and node reads.
 import type { KubeConfig } from '@kubernetes/client-node';

@@ -20,7 +20,19 @@ export async function judgeChange(cx: PhaseContext, tool: ToolInfo, args: Record
   const time = cx.iso();
   switch (v.kind) {
     case 'accepted':
-      return { kind: 'ok', dryRun: { ok: true, ...(v.diff.length ? { diff: v.diff.join('\n') } : {}), note: v.note, time } };
+      return {
+        kind: 'ok',
+        dryRun: {
+          ok: true,
+          ...(v.diff.length ? { diff: v.diff.join('\n') } : {}),
+          note: v.note,
+          // GITOPS_MANAGED_WRITES=suspend: written after its manager is suspended, and still proposed in Git.
+          ...(v.gitops ? { gitops: v.gitops } : {}),
+          ...(v.gitChange ? { gitChange: JSON.stringify(v.gitChange) } : {}),
+          ...(v.suspend ? { suspend: v.suspend } : {}),
+          time,
+        },
+      };
     case 'unchecked':
       return { kind: 'ok', dryRun: { ok: true, note: `not checked: ${v.note}`, time } };
     case 'rejected':

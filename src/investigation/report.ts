@@ -1,8 +1,10 @@
 // The final report. The narrative comes from the investigator; the actions, recommendations and timeline
 // are written here from the recorded steps, so they are true whatever the model claims.
+import { parseGitChange } from '../contracts/gitChange.js';
 import { stepArguments, toolName } from '../contracts/steps.js';
 import type { AlertIncident, Step } from '../incident/types.js';
 import { recallSection } from '../context/recall.js';
+import { resumeCommand } from '../tools/kubernetes/suspend.js';
 
 const MAX_REPORT = 60_000;
 
@@ -68,16 +70,41 @@ function recommendationsSection(steps: Step[]): string {
  */
 function gitSection(inc: AlertIncident, steps: Step[]): string {
   const proposed = steps.filter((s) => s.action === 'invalid' && s.dryRun?.gitops);
-  if (!proposed.length) return '';
+  const suspended = suspendedLines(inc, steps);
+  if (!proposed.length) return suspended.length ? `## Proposed change in Git\n\n${suspended.join('\n\n')}` : '';
   const withData = proposed.filter((s) => s.dryRun?.gitChange);
   const ask = withData.length
     ? `\n\nWith a Git provider configured (GITOPS_GIT_PROVIDER), a pull request with the change opens under \`auto\`, or when asked: \`kubectl alertincident pull-request ${inc.metadata.name} ${withData[0].index} -n ${inc.metadata.namespace}\`; status.gitChanges follows it until the cluster shows the change.`
     : '';
   const parts = proposed.map((s) => {
-    const diff = s.dryRun?.diff ? ['', '  The change, as the API server answered it in a dry run (make the same in the manifest or values in Git):', '', '  ```', ...s.dryRun.diff.replace(/```/g, "'''").split('\n').map((l) => `  ${l}`), '  ```'] : [];
+    // Rendered by a Helm chart: the change is made in the HelmRelease's or Application's values, not in a manifest of the object.
+    const gc = parseGitChange(s.dryRun?.gitChange);
+    const values = gc?.source.values;
+    const where = values
+      ? `make it in the Helm values of ${values.kind} ${values.namespace}/${values.name} (${values.kind === 'HelmRelease' ? 'spec.values' : 'spec.source.helm'}), at the one key that holds the value the field has now (for an image: the image, or its tag such as image.tag), not in the ${gc?.object.kind ?? 'object'} the chart renders${values.untraced ? `; ${values.untraced}` : ''}`
+      : 'make the same in the manifest or values in Git';
+    const diff = s.dryRun?.diff ? ['', `  The change, as the API server answered it in a dry run (${where}):`, '', '  ```', ...s.dryRun.diff.replace(/```/g, "'''").split('\n').map((l) => `  ${l}`), '  ```'] : [];
     return [`- Step ${s.index}: ${call(s)} was not written to the cluster: ${s.dryRun?.gitops ?? ''}.`, ...diff].join('\n');
   });
-  return `## Proposed change in Git\n\n${parts.join('\n\n')}${ask}`;
+  return `## Proposed change in Git\n\n${[...parts, ...suspended].join('\n\n')}${ask}`;
+}
+
+/**
+ * GITOPS_MANAGED_WRITES=suspend: changes written after their manager was suspended (src/tools/kubernetes/suspend.ts):
+ * which manager, and whether it was resumed (its pull request merged) or how a person resumes it.
+ */
+function suspendedLines(inc: AlertIncident, steps: Step[]): string[] {
+  return steps
+    .filter((s) => s.action === 'callTool' && s.state === 'Succeeded' && s.dryRun?.suspend)
+    .map((s) => {
+      const m = s.dryRun!.suspend!;
+      const record = inc.status?.gitChanges?.find((r) => r.step === s.index);
+      const now =
+        record?.state === 'Merged' || record?.state === 'Synced'
+          ? `It was resumed when the change was merged in Git (${record.url ?? 'status.gitChanges'}).`
+          : `It stays suspended until the change is in Git: ${record?.url ? `the pull request ${record.url} resumes it once merged (${record.state})` : s.dryRun?.gitChange ? 'with a Git provider (GITOPS_GIT_PROVIDER) its pull request opens and resumes it once merged' : 'no change in Git could be made of it'}; otherwise make the change in Git, then resume it: \`${resumeCommand(m)}\`.`;
+      return `- Step ${s.index}: ${call(s)} was written to the cluster after ${m.tool} ${m.kind} ${m.namespace}/${m.name} was suspended (annotation alertagent.io/suspended-by: ${inc.metadata.namespace}/${inc.metadata.name} step ${s.index}), so that its next sync does not revert it; ${s.dryRun?.gitops ?? ''}. ${now}`;
+    });
 }
 
 function timelineSection(inc: AlertIncident, steps: Step[], now: string): string {
@@ -158,6 +185,13 @@ const UNDO: Record<string, (args: Record<string, unknown>) => string> = {
  * reports where it can be (the replica count before a scale), or a warning that none is known.
  */
 export function undoOf(step: Step): string {
+  const undo = toolUndoOf(step);
+  // GITOPS_MANAGED_WRITES=suspend: the manager suspended before the change syncs again once it is undone.
+  const m = step.dryRun?.suspend;
+  return m ? `${undo.replace(/\.$/, '')}; then resume ${m.tool} ${m.kind} ${m.namespace}/${m.name}, which was suspended for it: \`${resumeCommand(m)}\`.` : undo;
+}
+
+function toolUndoOf(step: Step): string {
   const args = stepArguments(step);
   if (step.server !== 'kubernetes' || !step.tool || !UNDO[step.tool]) return 'no undo is known to the operator for this tool: check what it changed before approving.';
   let data: { replicas?: { before?: unknown }; kind?: unknown; changes?: Array<{ field?: unknown; before?: unknown }> } | undefined;

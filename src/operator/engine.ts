@@ -36,7 +36,7 @@ type ClusterActing = Pick<ClusterEnginesOptions, 'toolServerOf' | 'toolContextOf
 function clusterActing(config: Config): ClusterActing {
   return {
     toolServerOf: (ckc, prometheus) =>
-      createKubernetesToolServer(ckc, { maxOutputBytes: config.TOOL_OUTPUT_MAX_BYTES * 2, prometheus, context: { raiseBounds: raiseBounds(config), pvcExpansion: pvcExpansion(config) } }),
+      createKubernetesToolServer(ckc, { maxOutputBytes: config.TOOL_OUTPUT_MAX_BYTES * 2, prometheus, context: { raiseBounds: raiseBounds(config), pvcExpansion: pvcExpansion(config), argoNamespace: config.ARGOCD_NAMESPACE, gitopsWrites: config.GITOPS_MANAGED_WRITES } }),
     toolContextOf: (ckc): ToolContext => ({ ...makeContext(ckc), raiseBounds: raiseBounds(config), pvcExpansion: pvcExpansion(config), argoNamespace: config.ARGOCD_NAMESPACE }),
     dryRunOf: (ctx, server) => createDryRunner(ctx, { builtinServer: server, defs: TOOL_DEFS, gitops: { managedWrites: config.GITOPS_MANAGED_WRITES, argoNamespace: config.ARGOCD_NAMESPACE } }),
   };
@@ -96,6 +96,8 @@ export async function buildEngines(config: Config, log: Logger, d: EngineInputs)
         directoryOf: (ckc) => new StoreDirectory(store, ckc, d.watchNamespace, d.informer),
       })
     : undefined;
+  // The incidents' metrics name the clusters the registry knows, and no other (a bounded label).
+  if (multi) metrics.knowClusters((name) => multi.registry.get(name) !== undefined);
   return { tools, investigator, engine, multi };
 }
 

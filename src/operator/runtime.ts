@@ -22,9 +22,10 @@ export interface Clients {
   store: IncidentStore;
 }
 
-export function buildClients(kubeConfig: KubeConfig | undefined, onKubeRequest?: (method: string, url: string) => void): Clients {
+/** `metricsByCluster`: many clusters on, the incidents' metrics carry a `cluster` label (observability/metrics.ts). */
+export function buildClients(kubeConfig: KubeConfig | undefined, onKubeRequest?: (method: string, url: string) => void, metricsByCluster = false): Clients {
   const kc = shareKeepAliveAgent(kubeConfig ?? defaultKubeConfig());
-  const metrics = createMetrics();
+  const metrics = createMetrics({ byCluster: metricsByCluster });
   const store = new IncidentStore(kc, (method, url) => {
     metrics.kubeRequests.inc({ method });
     onKubeRequest?.(method, url);
@@ -115,11 +116,12 @@ export function runnableManager(config: Config, log: Logger, c: Clients, runCont
 
 /**
  * The first runnables, in order (runtime/manager.ts): the informer, then who reads it. The informer runs on
- * every replica when the web view reads it; the clusters' Secrets are watched by the replica that investigates.
+ * every replica when the web view reads it; the clusters' Secrets are watched on every replica too: the
+ * webhook (every replica) tells a cluster's AlertManager by its token, the leader reaches the clusters.
  */
-export function addWatches(mgr: Manager, config: Config, informer: Informer<AlertIncident> | undefined, clusters: ClusterRegistry | undefined, runController: boolean): void {
+export function addWatches(mgr: Manager, config: Config, informer: Informer<AlertIncident> | undefined, clusters: ClusterRegistry | undefined): void {
   if (informer) mgr.add({ name: 'informer', start: () => informer.start(), stop: () => informer.stop() }, { leaderOnly: !config.WEB_ENABLED });
-  if (clusters && runController) mgr.add({ name: 'clusters', start: () => clusters.start(), stop: () => clusters.stop() }, { leaderOnly: true });
+  if (clusters) mgr.add({ name: 'clusters', start: () => clusters.start(), stop: () => clusters.stop() }, { leaderOnly: false });
 }
 
 function defaultKubeConfig(): KubeConfig {

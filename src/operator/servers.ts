@@ -11,7 +11,7 @@ import { createEventRecorder } from '../runtime/events.js';
 import type { Informer, Subscription } from '../runtime/informer.js';
 import type { Manager } from '../runtime/manager.js';
 import { expressServer } from '../util/http.js';
-import { createWebhookApp } from '../webhook/app.js';
+import { createWebhookApp, type ClusterTokens } from '../webhook/app.js';
 import { webhookExposure } from '../webhook/exposure.js';
 import { AlertIntake } from '../webhook/intake.js';
 import type { Clients } from './runtime.js';
@@ -22,12 +22,14 @@ export function checkWebhookExposure(config: Config, log: Logger): void {
   if (openWebhook) log.warn(openWebhook, { host: config.WEBHOOK_HOST, port: config.WEBHOOK_PORT });
 }
 
-export async function serveWebhook(config: Config, log: Logger, c: Clients, mgr: Manager, informer: Informer<AlertIncident> | undefined): Promise<Server> {
+/** `clusterTokens`: many clusters, the registry of the clusters (their webhook tokens); it runs on every replica, as the webhook does. */
+export async function serveWebhook(config: Config, log: Logger, c: Clients, mgr: Manager, informer: Informer<AlertIncident> | undefined, clusterTokens?: ClusterTokens): Promise<Server> {
   const { metrics, store } = c;
   const intake = new AlertIntake(store, {
     namespace: config.NAMESPACE,
     namespaceMode: config.INCIDENT_NAMESPACE_MODE,
     shardCount: config.SHARD_COUNT,
+    shardBy: config.SHARD_BY,
     clusters: config.CLUSTERS_ENABLED ? { label: config.CLUSTER_LABEL, local: config.LOCAL_CLUSTER_NAME, unlabelled: config.UNLABELLED_ALERTS_CLUSTER } : undefined,
   });
   const app = createWebhookApp({
@@ -35,6 +37,7 @@ export async function serveWebhook(config: Config, log: Logger, c: Clients, mgr:
     log,
     metrics,
     bearerToken: config.WEBHOOK_BEARER_TOKEN,
+    clusterTokens,
     maxBodyBytes: config.WEBHOOK_MAX_BODY_BYTES,
     maxAlerts: config.WEBHOOK_MAX_ALERTS,
     ready: async () => {

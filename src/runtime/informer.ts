@@ -6,7 +6,7 @@
 //
 // Consumers subscribe with a label selector of their own, matched here: one sees ADDED when an object
 // enters its selection, MODIFIED while it stays in it, DELETED when it leaves or is deleted. The
-// informer's own selection is set by who runs in the process (operator.ts): the union of what they need.
+// informer's own selection is set by who runs in the process (src/operator/): the union of what they need.
 // Handlers are called synchronously and must only note what they need and enqueue keys.
 //
 // The cache: for every object of the selection a small entry (resourceVersion, labels, creation time),

@@ -9,7 +9,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { ToolCallResult, ToolCatalog, ToolInfo } from '../contracts/investigation.js';
+import { STEP_META, type ToolCallResult, type ToolCatalog, type ToolInfo } from '../contracts/investigation.js';
 import { redact } from '../redaction/redact.js';
 import { isolatedFetch } from './isolatedFetch.js';
 import { classifyTool, identifyServer, type ToolClass } from './classify.js';
@@ -74,7 +74,7 @@ export class ToolManager implements ToolCatalog {
     return this.list().find((t) => t.name === name);
   }
 
-  async call(server: string, tool: string, args: Record<string, unknown>, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<ToolCallResult> {
+  async call(server: string, tool: string, args: Record<string, unknown>, opts: { timeoutMs: number; signal?: AbortSignal; step?: string }): Promise<ToolCallResult> {
     const started = performance.now();
     // The one redaction pass over tool results: whatever a server returned, built-in or external (its
     // text, its structured data, its error texts, and the errors of the call itself), leaves here through
@@ -100,7 +100,7 @@ export class ToolManager implements ToolCatalog {
       return done({ ok: false, error: `MCP server "${server}" is not reachable: ${errorText(err)}` });
     }
     try {
-      const res = await conn.client!.callTool({ name: tool, arguments: args }, undefined, { timeout: opts.timeoutMs, signal: opts.signal });
+      const res = await conn.client!.callTool({ name: tool, arguments: args, ...(opts.step && conn.builtin ? { _meta: { [STEP_META]: opts.step } } : {}) }, undefined, { timeout: opts.timeoutMs, signal: opts.signal });
       const output = contentText(res.content);
       return res.isError ? done({ ok: false, output }) : done({ ok: true, output, structured: res.structuredContent });
     } catch (err) {

@@ -1,4 +1,4 @@
-// What the list page shows of every incident, kept current by the shared informer (operator.ts subscribes
+// What the list page shows of every incident, kept current by the shared informer (src/operator/ subscribes
 // it on every replica, leader or not) and pushed to the pages through server-sent events.
 // Only the `kubectl get` columns are kept: the incident page reads the whole object from the API server.
 import { AlertIncident } from '../incident/types.js';

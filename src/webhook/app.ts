@@ -1,11 +1,11 @@
 // The HTTP face of the operator for AlertManager: POST /api/v1/alerts (+ health). It knows nothing of the
 // controller or the LLM: it only turns payloads into stored AlertIncidents and says whether it could.
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { apiErrorMessage } from '../incident/store.js';
-import { AlertIntake, UnstorableAlertError } from './intake.js';
+import { AlertIntake, UnstorableAlertError, type StoreResult } from './intake.js';
 import { z } from 'zod';
 import { DEFAULT_MAX_ALERTS, MAX_JSON_DEPTH, WebhookPayload, describeIssues, findLoneSurrogate, jsonDepthExceeds } from './payload.js';
 import { GenericAlert, fromGeneric, fromGrafana, genericAlerts } from './sources.js';
@@ -19,8 +19,18 @@ export interface WebhookOptions {
   maxBodyBytes: number;
   /** More alerts in one payload get 413 (WEBHOOK_MAX_ALERTS; AlertManager's `max_alerts` should match). */
   maxAlerts?: number;
+  /** Many clusters: the clusters' own webhook tokens (keys `webhook-token` of their Secrets). */
+  clusterTokens?: ClusterTokens;
   /** Extra readiness check (API reachable, CRD installed); the webhook is ready when it resolves true. */
   ready?: () => Promise<boolean>;
+}
+
+/** Many clusters: which cluster a bearer token is (clusters/registry.ts). */
+export interface ClusterTokens {
+  /** Whether the clusters' Secrets were listed once: before that, an unknown token may be a cluster's. */
+  readonly synced: boolean;
+  /** The clusters whose webhook token this is (several: a token two Secrets share, refused). */
+  clustersOfToken(token: string): string[];
 }
 
 export function createWebhookApp(opts: WebhookOptions): express.Express {
@@ -50,12 +60,12 @@ export function createWebhookApp(opts: WebhookOptions): express.Express {
   const body = jsonBody(opts.maxBodyBytes);
   // Many clusters: an AlertManager whose alerts carry no cluster label posts to its cluster's path, and
   // its alerts without the label belong to that cluster (README "Many clusters").
-  app.post('/api/v1/alerts', auth, body, (req, res) => alertmanager(h, req, res));
+  app.post('/api/v1/alerts', auth, body, (req, res) => alertmanager(h, req, res, tokenSender(res)));
   app.post('/api/v1/alerts/clusters/:cluster', auth, body, (req, res) => clusterAlertmanager(h, req, res));
   // Grafana Alerting's webhook contact point (src/webhook/sources.ts): the same checks and intake.
-  app.post('/api/v1/grafana', auth, body, (req, res) => grafana(h, req, res));
+  app.post('/api/v1/grafana', auth, body, (req, res) => grafana(h, req, res, tokenSender(res)));
   // Anything else: one alert, an array, or {"alerts": [...]} of {alertname, labels, annotations, startsAt, status}.
-  app.post('/api/v1/generic', auth, body, (req, res) => generic(h, req, res));
+  app.post('/api/v1/generic', auth, body, (req, res) => generic(h, req, res, tokenSender(res)));
 
   app.use('/api', (_req, res) => {
     res.status(404).json({ error: 'not found: AlertManager should POST to /api/v1/alerts (Grafana to /api/v1/grafana, anything else to /api/v1/generic)' });
@@ -72,16 +82,34 @@ interface Handling {
   maxAlerts: number;
 }
 
+/**
+ * The global token (WEBHOOK_BEARER_TOKEN) lets a sender speak for any cluster; a cluster's own token
+ * (many clusters) makes the sender that cluster's, for the routes below (`res.locals.tokenCluster`).
+ * Without a global token the webhook is open, as before, and a cluster token still binds its sender.
+ * Tokens are compared as sha256 digests, in constant time, and never logged.
+ */
 function bearerAuth(opts: WebhookOptions): RequestHandler {
-  const authorized = (header: string | undefined): boolean => {
-    if (!opts.bearerToken) return true;
-    const given = /^Bearer (.+)$/i.exec(header ?? '')?.[1] ?? '';
-    const a = Buffer.from(given);
-    const b = Buffer.from(opts.bearerToken);
-    return a.length === b.length && timingSafeEqual(a, b);
-  };
+  const globalDigest = opts.bearerToken ? createHash('sha256').update(opts.bearerToken).digest() : undefined;
   return (req: Request, res: Response, next: NextFunction) => {
-    if (authorized(req.get('authorization'))) return next();
+    const given = /^Bearer (.+)$/i.exec(req.get('authorization') ?? '')?.[1] ?? '';
+    if (globalDigest && timingSafeEqual(createHash('sha256').update(given).digest(), globalDigest)) return next();
+    const tokens = opts.clusterTokens;
+    const clusters = given && tokens ? tokens.clustersOfToken(given) : [];
+    if (clusters.length === 1) {
+      res.locals.tokenCluster = clusters[0];
+      return next();
+    }
+    if (clusters.length > 1) {
+      opts.log.warn('a webhook token is the token of several clusters; refused', { clusters: clusters.join(', ') });
+      res.status(403).json({ error: `this token is the webhook token of several clusters (${clusters.join(', ')}): give each cluster its own` });
+      return;
+    }
+    if (given && tokens && !tokens.synced) {
+      // Maybe a cluster's token whose Secret is not listed yet: a 5xx, which AlertManager retries.
+      res.status(503).json({ error: "the clusters' Secrets are not read yet: retry" });
+      return;
+    }
+    if (!globalDigest) return next();
     res.status(401).set('WWW-Authenticate', 'Bearer').json({ error: 'missing or wrong bearer token' });
   };
 }
@@ -132,19 +160,41 @@ function refused(h: Handling, res: Response, count: number, body: unknown, sourc
   return false;
 }
 
+/**
+ * Many clusters: the cluster a sender speaks for. `byToken`: it presented that cluster's own token, and
+ * may not speak for another; otherwise (a per-cluster path) only its unlabelled alerts are that cluster's.
+ */
+interface Sender {
+  cluster: string;
+  byToken: boolean;
+}
+
+const tokenSender = (res: Response): Sender | undefined => (res.locals.tokenCluster ? { cluster: res.locals.tokenCluster as string, byToken: true } : undefined);
+
 /** Stores every alert of the payload, then answers: 200 only once all are stored. */
-async function store(h: Handling, res: Response, payload: WebhookPayload, source: string, sourceCluster?: string): Promise<void> {
+async function store(h: Handling, res: Response, payload: WebhookPayload, source: string, sender?: Sender): Promise<void> {
   const { intake, log, metrics } = h;
+  const foreign = sender?.byToken ? intake.foreignAlert(payload, sender.cluster) : undefined;
+  if (foreign) {
+    // Nothing of the payload is stored: a member cluster's AlertManager cannot speak for another cluster.
+    const message = `alert ${foreign.index} names cluster "${foreign.cluster.slice(0, 64)}" but the bearer token is cluster "${sender!.cluster}"'s: a cluster's token sends only that cluster's alerts`;
+    log.warn('refused alerts for another cluster', { cluster: sender!.cluster, named: foreign.cluster.slice(0, 64), source });
+    res.status(403).json({ error: message });
+    return;
+  }
   // Counted once per payload and label value (a counter's inc costs the same for 1 as for 100).
   const resolved = payload.alerts.filter((a) => a.status === 'resolved').length;
   if (payload.alerts.length > resolved) metrics?.alertsReceived.inc({ status: 'firing' }, payload.alerts.length - resolved);
   if (resolved) metrics?.alertsReceived.inc({ status: 'resolved' }, resolved);
   try {
-    const results = await intake.ingest(payload, sourceCluster);
+    const results = await intake.ingest(payload, sender?.cluster);
     const created = results.filter((r) => r === 'created').length;
     const updated = results.length - created;
-    if (created) metrics?.alertsStored.inc({ result: 'created' }, created);
-    if (updated) metrics?.alertsStored.inc({ result: 'updated' }, updated);
+    if (metrics && intake.clustered) countStored(metrics, results, payload.alerts.map((a) => intake.clusterOf(a.labels, sender?.cluster)));
+    else if (metrics) {
+      if (created) metrics.alertsStored.inc({ result: 'created' }, created);
+      if (updated) metrics.alertsStored.inc({ result: 'updated' }, updated);
+    }
     // winston formats (timestamp, redaction) before its transports drop a line below their level:
     // ask first, or every request pays for a line that is never written.
     if (log.isInfoEnabled()) log.info('stored alerts', { alerts: results.length, created, updated, groupKey: payload.groupKey, source });
@@ -161,7 +211,20 @@ async function store(h: Handling, res: Response, payload: WebhookPayload, source
   }
 }
 
-async function alertmanager(h: Handling, req: Request, res: Response, sourceCluster?: string): Promise<void> {
+/** alertsStored, one inc per series (result, and with many clusters the alert's cluster) rather than per alert. */
+function countStored(metrics: Metrics, results: StoreResult[], clusters: Array<string | undefined>): void {
+  const series = new Map<string, { labels: { result: string; cluster?: string }; n: number }>();
+  for (const [i, result] of results.entries()) {
+    const labels = { result, ...metrics.clusterLabels(clusters[i]) };
+    const key = `${labels.result}\n${labels.cluster ?? ''}`;
+    const s = series.get(key);
+    if (s) s.n++;
+    else series.set(key, { labels, n: 1 });
+  }
+  for (const { labels, n } of series.values()) metrics.alertsStored.inc(labels, n);
+}
+
+async function alertmanager(h: Handling, req: Request, res: Response, sender?: Sender): Promise<void> {
   const count = Array.isArray(req.body?.alerts) ? req.body.alerts.length : 0;
   if (refused(h, res, count, req.body, 'AlertManager', req.body?.groupKey)) return;
   const parsed = WebhookPayload.safeParse(req.body);
@@ -175,7 +238,7 @@ async function alertmanager(h: Handling, req: Request, res: Response, sourceClus
   if (payload.truncatedAlerts) {
     h.log.warn('AlertManager left alerts out of this notification (max_alerts)', { truncatedAlerts: payload.truncatedAlerts, groupKey: payload.groupKey });
   }
-  await store(h, res, payload, 'AlertManager', sourceCluster);
+  await store(h, res, payload, 'AlertManager', sender);
 }
 
 function clusterAlertmanager(h: Handling, req: Request, res: Response): Promise<void> | undefined {
@@ -185,10 +248,15 @@ function clusterAlertmanager(h: Handling, req: Request, res: Response): Promise<
     res.status(404).json({ error: intake.clustered ? `not a cluster name: ${cluster.slice(0, 64)}` : 'not found: many clusters are off (CLUSTERS_ENABLED); POST to /api/v1/alerts' });
     return;
   }
-  return alertmanager(h, req, res, cluster);
+  const byToken = tokenSender(res);
+  if (byToken && byToken.cluster !== cluster) {
+    res.status(403).json({ error: `the bearer token is cluster "${byToken.cluster}"'s, not "${cluster.slice(0, 64)}"'s: a cluster's token posts only to its own path (or /api/v1/alerts)` });
+    return;
+  }
+  return alertmanager(h, req, res, byToken ?? { cluster, byToken: false });
 }
 
-async function grafana(h: Handling, req: Request, res: Response): Promise<void> {
+async function grafana(h: Handling, req: Request, res: Response, sender?: Sender): Promise<void> {
   const count = Array.isArray(req.body?.alerts) ? req.body.alerts.length : 0;
   if (refused(h, res, count, req.body, 'Grafana', req.body?.groupKey)) return;
   let converted: unknown;
@@ -206,10 +274,10 @@ async function grafana(h: Handling, req: Request, res: Response): Promise<void> 
     return;
   }
   if (parsed.data.truncatedAlerts) h.log.warn('Grafana left alerts out of this notification', { truncatedAlerts: parsed.data.truncatedAlerts });
-  await store(h, res, parsed.data, 'Grafana');
+  await store(h, res, parsed.data, 'Grafana', sender);
 }
 
-async function generic(h: Handling, req: Request, res: Response): Promise<void> {
+async function generic(h: Handling, req: Request, res: Response, sender?: Sender): Promise<void> {
   const raw = genericAlerts(req.body);
   if (refused(h, res, raw.length, req.body, 'generic')) return;
   if (raw.length === 0) {
@@ -228,7 +296,7 @@ async function generic(h: Handling, req: Request, res: Response): Promise<void> 
     res.status(400).json({ error: `invalid generic payload: ${describeIssues(checked.error)}` });
     return;
   }
-  await store(h, res, checked.data, 'generic');
+  await store(h, res, checked.data, 'generic', sender);
 }
 
 /** Body-parser errors (bad JSON, too large) and anything unexpected end here, as JSON a person can read. */

@@ -4,7 +4,7 @@
 import { API_VERSION, KIND, type AlertIncident, type IncidentSpec } from '../incident/types.js';
 import { fingerprintOf, incidentName } from '../incident/naming.js';
 import { IncidentStore, isConflict, isNotFound, statusCode } from '../incident/store.js';
-import { SHARD_LABEL, shardOf } from '../incident/shard.js';
+import { SHARD_LABEL, shardKeyOf, shardOf, type ShardBy } from '../incident/shard.js';
 import { alertIdentity, clusterKeyOf, correlationLabels } from '../incident/identity.js';
 import type { WebhookAlert, WebhookPayload } from './payload.js';
 import { retryOnConflict } from '../util/retry.js';
@@ -19,6 +19,8 @@ export interface IntakeOptions {
   concurrency?: number;
   /** SHARD_COUNT: above 1, a new incident is labelled alertagent.io/shard from its fingerprint's hash. */
   shardCount?: number;
+  /** SHARD_BY: hash the fingerprint (default) or the incident's cluster, so that one shard takes a whole cluster. */
+  shardBy?: ShardBy;
   /** Many clusters (CLUSTERS_ENABLED): how an alert's cluster is told; unset: no spec.cluster, as before. */
   clusters?: ClusterOfAlert;
 }
@@ -77,6 +79,17 @@ export class AlertIntake {
     return !!this.opts.clusters;
   }
 
+  /** The first alert of the payload whose cluster label names another cluster than `cluster` (a token's): refused whole. */
+  foreignAlert(payload: WebhookPayload, cluster: string): { index: number; cluster: string } | undefined {
+    const label = this.opts.clusters?.label;
+    if (!label) return undefined;
+    for (const [index, alert] of payload.alerts.entries()) {
+      const named = alert.labels[label]?.trim();
+      if (named && named !== cluster) return { index, cluster: named };
+    }
+    return undefined;
+  }
+
   /**
    * Stores every alert of the payload; resolves only when all are stored, rejects on the first failure.
    * `sourceCluster`: the cluster of the sender (a per-cluster webhook path), for alerts without the label.
@@ -96,9 +109,14 @@ export class AlertIntake {
     return results;
   }
 
-  async storeAlert(spec: IncidentSpec, sourceCluster?: string): Promise<StoreResult> {
+  /** Many clusters: the cluster of an alert with these labels (its label, else the sender's, else the default); off: undefined. */
+  clusterOf(labels: Record<string, string>, sourceCluster?: string): string | undefined {
     const clusters = this.opts.clusters;
-    if (clusters) spec = { ...spec, cluster: clusterOfAlert(spec.labels, sourceCluster ? { ...clusters, unlabelled: sourceCluster } : clusters) };
+    return clusters ? clusterOfAlert(labels, sourceCluster ? { ...clusters, unlabelled: sourceCluster } : clusters) : undefined;
+  }
+
+  async storeAlert(spec: IncidentSpec, sourceCluster?: string): Promise<StoreResult> {
+    if (this.opts.clusters) spec = { ...spec, cluster: this.clusterOf(spec.labels, sourceCluster) };
     const name = incidentName(spec.alertname, spec.fingerprint, spec.startsAt, clusterKeyOf(spec, this.opts.clusters?.local));
     const alertNs = spec.labels.namespace;
     if (this.opts.namespaceMode === 'alert' && alertNs && alertNs !== this.opts.namespace) {
@@ -130,7 +148,7 @@ export class AlertIntake {
             // correlation labels come with the create too (one request, and visible to the next alert at once).
             const shardCount = this.opts.shardCount ?? 1;
             const labels: Record<string, string> = correlationLabels(spec, alertIdentity(spec.alertname, spec.labels, clusterKeyOf(spec, this.opts.clusters?.local)));
-            if (shardCount > 1) labels[SHARD_LABEL] = String(shardOf(spec.fingerprint, shardCount));
+            if (shardCount > 1) labels[SHARD_LABEL] = String(shardOf(shardKeyOf(spec, this.opts.shardBy ?? 'fingerprint'), shardCount));
             const incident: AlertIncident = { apiVersion: API_VERSION, kind: KIND, metadata: { name, namespace, ...(Object.keys(labels).length && { labels }) }, spec };
             deletedInBetween = false;
             try {

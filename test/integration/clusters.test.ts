@@ -3,7 +3,8 @@
 // Secret (admin client certificate), "c" as an Argo CD cluster Secret (the token of the ServiceAccount
 // that deploy/member-cluster-rbac.yaml creates there, read-only). A pod `web` exists only in b and c,
 // each with its own missing Secret: each report must show its own cluster's pod and nothing of another.
-// Then: an unknown cluster, a rotated credential, a cluster down.
+// Then: an unknown cluster, a rotated credential, a cluster down; a cluster's own webhook token (and
+// its rotation), and the metrics by cluster.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
@@ -13,7 +14,7 @@ import type { AlertIncident } from '../../src/incident/types.js';
 import { PROJECT_ROOT, startControlPlane, type ControlPlane } from '../../scripts/local/controlPlane.js';
 import { runBedBinary } from '../bed/shared.js';
 import { startScriptedLlm, type Reply, type ScriptedLlm } from '../bed/scriptedLlm.js';
-import { alert, createNamespace, finished, kubeConfig, listIncidents, payload, post, startTestOperator, waitForIncident } from './harness.js';
+import { alert, createNamespace, eventually, finished, kubeConfig, listIncidents, payload, post, startTestOperator, waitForIncident } from './harness.js';
 
 const LONG = 240_000;
 
@@ -25,6 +26,11 @@ let c: ControlPlane;
 let NS: string;
 let op: Operator;
 const SHOP = `shop-${Date.now().toString(36)}`;
+/** The global WEBHOOK_BEARER_TOKEN: it speaks for any cluster. */
+const GLOBAL = { authorization: 'Bearer global-webhook-token-of-the-test' };
+const C_TOKEN = 'c-webhook-token-0123456789abcdef';
+/** Cluster c's Argo CD Secret, as first written (the token tests add a webhook-token to it). */
+let cArgo: Record<string, string>;
 const mgmtCore = () => kubeConfig().makeApiClient(CoreV1Api);
 
 function coreOf(cp: ControlPlane): CoreV1Api {
@@ -75,8 +81,9 @@ async function memberToken(cp: ControlPlane): Promise<{ token: string; caData: s
   return { token: kc.getCurrentUser()!.token!, caData: kc.getCurrentCluster()!.caData! };
 }
 
-const fire = (cluster: string | undefined, over: Record<string, string> = {}) =>
-  post(op.webhookUrl, payload([alert({ alertname: 'KubeContainerWaiting', namespace: SHOP, pod: 'web', container: 'app', reason: 'CreateContainerConfigError', ...(cluster && { cluster }), ...over })]));
+const waitingAlert = (labels: Record<string, string>) => alert({ alertname: 'KubeContainerWaiting', namespace: SHOP, pod: 'web', container: 'app', reason: 'CreateContainerConfigError', ...labels });
+const fire = (cluster: string | undefined, over: Record<string, string> = {}, headers: Record<string, string> = GLOBAL) =>
+  post(op.webhookUrl, payload([waitingAlert({ ...(cluster && { cluster }), ...over })]), headers);
 const ofCluster = (cluster: string, marker?: string) => (i: AlertIncident) => i.spec.cluster === cluster && (marker === undefined || i.spec.labels.marker === marker);
 const describeOutput = (inc: AlertIncident) => (inc.status?.steps ?? []).filter((s) => s.tool === 'describe_pod').map((s) => `${s.result?.output ?? ''}${s.result?.error ?? ''}`).join('\n');
 
@@ -87,11 +94,12 @@ beforeAll(async () => {
   await Promise.all([brokenPod(b, 'b-db'), brokenPod(c, 'c-db')]);
   await capiSecret(fs.readFileSync(b.kubeconfigPath, 'utf8'));
   const { token, caData } = await memberToken(c);
-  await putSecret('cluster-c', { 'argocd.argoproj.io/secret-type': 'cluster' }, { name: 'c', server: c.server, config: JSON.stringify({ bearerToken: token, tlsClientConfig: { caData, insecure: false } }) });
+  cArgo = { name: 'c', server: c.server, config: JSON.stringify({ bearerToken: token, tlsClientConfig: { caData, insecure: false } }) };
+  await putSecret('cluster-c', { 'argocd.argoproj.io/secret-type': 'cluster' }, cArgo);
   op = await startTestOperator({
     namespace: NS,
     investigator: new RulesInvestigator(),
-    env: { CLUSTER_SECRET_SELECTOR: `${SELECTOR_LABEL}=yes`, LOCAL_CLUSTER_NAME: 'mgmt', POLICY_MODE: 'observe', CORRELATION: 'none' },
+    env: { CLUSTER_SECRET_SELECTOR: `${SELECTOR_LABEL}=yes`, LOCAL_CLUSTER_NAME: 'mgmt', POLICY_MODE: 'observe', CORRELATION: 'none', WEBHOOK_BEARER_TOKEN: GLOBAL.authorization.slice(7) },
   });
 }, LONG);
 
@@ -127,7 +135,7 @@ describe('one operator, three clusters', () => {
 
   it("takes an unlabelled alert's cluster from the sender's per-cluster path", async () => {
     const url = op.webhookUrl.replace(/\/api\/v1\/alerts$/, '/api/v1/alerts/clusters/b');
-    expect((await post(url, payload([alert({ alertname: 'KubeContainerWaiting', namespace: SHOP, pod: 'web', container: 'app', reason: 'CreateContainerConfigError', marker: 'by-path' })]))).status).toBe(200);
+    expect((await post(url, payload([waitingAlert({ marker: 'by-path' })]), GLOBAL)).status).toBe(200);
     const inc = await waitForIncident(NS, (i) => ofCluster('b', 'by-path')(i) && finished(i), 60_000);
     expect(inc.spec.labels.cluster).toBeUndefined();
     expect(inc.status?.rootCause).toContain('secret "b-db" not found');
@@ -176,6 +184,50 @@ describe('one operator, three clusters', () => {
     }
     const done = await waitForIncident(NS, (i) => ofCluster('c', 'down')(i) && finished(i), 120_000);
     expect(describeOutput(done)).toContain('c-db');
+  }, LONG);
+});
+
+describe("a cluster's own webhook token, and the metrics by cluster", () => {
+  const asC = { authorization: `Bearer ${C_TOKEN}` };
+  const withMarker = async (marker: string) => (await listIncidents(NS)).filter((i) => i.spec.labels.marker === marker);
+  beforeAll(async () => {
+    await putSecret('cluster-c', { 'argocd.argoproj.io/secret-type': 'cluster' }, { ...cArgo, 'webhook-token': C_TOKEN });
+  }, LONG);
+
+  it("makes its AlertManager that cluster's, and refuses its alerts for another cluster", async () => {
+    // The watch delivers the Secret: until then the token is no one's (401).
+    await eventually(async () => (await fire(undefined, { marker: 'token-c' }, asC)).status === 200 || undefined, 15_000, 250);
+    const inc = await waitForIncident(NS, (i) => i.spec.labels.marker === 'token-c', 10_000);
+    expect(inc.spec.cluster).toBe('c');
+    expect((await fire('c', { marker: 'token-c-labelled' }, asC)).status).toBe(200);
+    // Labelled for b: refused whole, the alert for c beside it too; the same on b's path.
+    const mixed = await post(op.webhookUrl, payload([waitingAlert({ cluster: 'c', marker: 'token-c-mixed' }), waitingAlert({ cluster: 'b', marker: 'token-c-mixed' })]), asC);
+    expect(mixed).toEqual({ status: 403, body: { error: expect.stringMatching(/alert 1 names cluster "b" but the bearer token is cluster "c"'s/) } });
+    const byPath = await post(op.webhookUrl.replace(/\/api\/v1\/alerts$/, '/api/v1/alerts/clusters/b'), payload([waitingAlert({ marker: 'token-c-path-b' })]), asC);
+    expect(byPath.status).toBe(403);
+    expect(byPath.body.error).toContain('cluster "c"\'s, not "b"\'s');
+    // The global token still speaks for any cluster; a wrong token is refused.
+    expect((await fire('b', { marker: 'global-b' })).status).toBe(200);
+    expect((await fire('b', { marker: 'wrong-token' }, { authorization: 'Bearer not-a-token-anyone-has' })).status).toBe(401);
+    await waitForIncident(NS, (i) => i.spec.labels.marker === 'global-b', 10_000);
+    expect(await withMarker('token-c-mixed')).toEqual([]);
+    expect(await withMarker('token-c-path-b')).toEqual([]);
+    expect(await withMarker('wrong-token')).toEqual([]);
+  }, LONG);
+
+  it('takes a rotated token without a restart, and no longer the old one', async () => {
+    await putSecret('cluster-c', { 'argocd.argoproj.io/secret-type': 'cluster' }, { ...cArgo, 'webhook-token': `${C_TOKEN}-rotated` });
+    await eventually(async () => (await fire(undefined, { marker: 'rotated-token' }, { authorization: `Bearer ${C_TOKEN}-rotated` })).status === 200 || undefined, 15_000, 250);
+    expect((await waitForIncident(NS, (i) => i.spec.labels.marker === 'rotated-token', 10_000)).spec.cluster).toBe('c');
+    expect((await fire(undefined, { marker: 'old-token' }, asC)).status).toBe(401);
+  }, LONG);
+
+  it('labels the incident metrics with known clusters only', async () => {
+    const text = await (await fetch(op.metricsUrl)).text();
+    for (const cluster of ['b', 'c', 'mgmt', 'unknown']) expect(text).toContain(`alertagent_alerts_stored_total{result="created",cluster="${cluster}"}`);
+    expect(text).toMatch(/alertagent_reconcile_total\{result="step",cluster="b"\} [1-9]/);
+    expect(text).toMatch(/alertagent_reconcile_duration_seconds_count\{cluster="c"\} [1-9]/);
+    expect(text).not.toContain('cluster="nowhere"'); // the alert's own cluster name, not a known one
   }, LONG);
 });
 

@@ -886,6 +886,23 @@ describe('actions RBAC follows policy.allowedNamespaces (rendered)', () => {
     }
   });
 
+  test('policy.gitopsManagedWrites=suspend: the gitops-suspend role, bound cluster-wide, as deploy/gitops-suspend-rbac.yaml; not without the actions role', async () => {
+    const objs = parse(await template('policy.gitopsManagedWrites=suspend', 'policy.allowedNamespaces={team-a}'));
+    expect(bindings(objs)).toContain('ClusterRoleBinding t-alert-agent-gitops-suspend -> t-alert-agent-gitops-suspend');
+    const shipped = parse(fs.readFileSync(path.join(PROJECT_ROOT, 'deploy', 'gitops-suspend-rbac.yaml'), 'utf8'));
+    const rulesOf = (list: Obj[], name: string) => list.find((o) => o.kind === 'ClusterRole' && o.metadata.name === name)?.rules;
+    expect(rulesOf(objs, 't-alert-agent-gitops-suspend')).toEqual(rulesOf(shipped, 'alert-agent-gitops-suspend'));
+    expect(rulesOf(shipped, 'alert-agent-gitops-suspend')).toEqual([
+      { apiGroups: ['kustomize.toolkit.fluxcd.io'], resources: ['kustomizations'], verbs: ['get', 'patch'] },
+      { apiGroups: ['helm.toolkit.fluxcd.io'], resources: ['helmreleases'], verbs: ['get', 'patch'] },
+      { apiGroups: ['argoproj.io'], resources: ['applications'], verbs: ['get', 'patch'] },
+    ]);
+    for (const set of [[], ['policy.gitopsManagedWrites=suspend', 'policy.mode=observe']]) {
+      expect(bindings(parse(await template(...set))).filter((b) => b.includes('gitops-suspend'))).toEqual([]);
+    }
+    await dryRunApply(fs.readFileSync(path.join(PROJECT_ROOT, 'deploy', 'gitops-suspend-rbac.yaml'), 'utf8'));
+  });
+
   test('bad values fail the render', async () => {
     for (const [set, msg] of [
       ['rbac.nodeActions=sometimes', /rbac.nodeActions must be auto, always or never/],

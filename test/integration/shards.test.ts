@@ -10,10 +10,10 @@ import { CoordinationV1Api, CoreV1Api, loadAllYaml, type V1ConfigMap, type V1Dep
 import { PROJECT_ROOT } from '../../scripts/local/controlPlane.js';
 import { runBedBinary } from '../bed/shared.js';
 import { startScriptedLlm, type ScriptedLlm } from '../bed/scriptedLlm.js';
-import { SHARD_LABEL, ownerShard, shardOf, shardSelector } from '../../src/incident/shard.js';
+import { SHARD_LABEL, ownerShard, shardKeyOf, shardOf, shardSelector } from '../../src/incident/shard.js';
 import { incidentName } from '../../src/incident/naming.js';
 import { API_VERSION, KIND } from '../../src/incident/types.js';
-import { specFromAlert } from '../../src/webhook/intake.js';
+import { AlertIntake, specFromAlert } from '../../src/webhook/intake.js';
 import { alert, applyCrd, byPosition, createNamespace, eventually, finished, kubeConfig, listIncidents, payload, post, store } from './harness.js';
 import { metricValue, startOperatorProcess, type OperatorProcess } from './processes.js';
 
@@ -224,5 +224,25 @@ it('the chart renders one Deployment per shard, each selecting only its own pods
   expect(svc.spec.selector).toEqual({ 'app.kubernetes.io/name': 'alert-agent', 'app.kubernetes.io/instance': 't' });
   const cm = two.find((o) => o.kind === 'ConfigMap' && (o as V1ConfigMap).data?.SHARD_COUNT) as V1ConfigMap;
   expect(cm.data!.SHARD_COUNT).toBe('2');
+  expect(cm.data!.SHARD_BY).toBe('fingerprint');
+  const byCluster = (await render('shards=2', 'shardBy=cluster', 'clusters.enabled=true')).find((o) => o.kind === 'ConfigMap' && (o as V1ConfigMap).data?.SHARD_COUNT) as V1ConfigMap;
+  expect(byCluster.data!.SHARD_BY).toBe('cluster');
   await expect(render('shards=0')).rejects.toThrow(/shards must be at least 1/);
+});
+
+it('SHARD_BY=cluster: the webhook puts two alerts of one cluster in one shard, whatever their fingerprints', async () => {
+  const ns2 = await createNamespace('shards-by-cluster');
+  // Two fingerprints that fingerprint sharding puts in different shards.
+  const fps = Array.from({ length: 64 }, (_, i) => `bycluster${i}`);
+  const apart = [fps.find((f) => shardOf(f, SHARDS) === 0)!, fps.find((f) => shardOf(f, SHARDS) === 1)!];
+  const clusters = { label: 'cluster', local: 'mgmt' };
+  const intake = (shardBy: 'fingerprint' | 'cluster') => new AlertIntake(store(), { namespace: ns2, namespaceMode: 'operator', shardCount: SHARDS, shardBy, clusters });
+  // Each run its own startsAt: its own incidents, not a later notification of the first run's.
+  const alerts = (marker: string, startsAt: string) => payload(apart.map((fingerprint) => alert({ alertname: 'ShardByCluster', cluster: 'eu-1', marker }, { fingerprint, startsAt })));
+  await intake('cluster').ingest(alerts('by-cluster', '2026-11-26T07:00:00Z') as never);
+  await intake('fingerprint').ingest(alerts('by-fingerprint', '2026-11-26T08:00:00Z') as never);
+  const shardsOf = async (marker: string) => (await listIncidents(ns2)).filter((i) => i.spec.labels.marker === marker).map((i) => i.metadata.labels?.[SHARD_LABEL]);
+  const expected = String(shardOf(shardKeyOf({ fingerprint: apart[0], cluster: 'eu-1' }, 'cluster'), SHARDS));
+  expect(await shardsOf('by-cluster')).toEqual([expected, expected]);
+  expect((await shardsOf('by-fingerprint')).sort()).toEqual(['0', '1']);
 });

@@ -1,6 +1,6 @@
 // Sharding: the hash, the selectors (which must partition the incidents), the Lease names, the settings.
 import { ConfigError, loadConfig } from '../../src/config.js';
-import { SHARD_LABEL, andSelectors, ownerShard, shardLeaseName, shardOf, shardSelector } from '../../src/incident/shard.js';
+import { SHARD_LABEL, andSelectors, ownerShard, shardKeyOf, shardLeaseName, shardOf, shardSelector } from '../../src/incident/shard.js';
 
 describe('shardOf', () => {
   it('is stable, within range, and spreads fingerprints evenly', () => {
@@ -13,6 +13,21 @@ describe('shardOf', () => {
     }
     for (const c of counts) expect(Math.abs(c - 1000)).toBeLessThan(150);
     expect(shardOf('0123456789abcdef', 1)).toBe(0);
+  });
+});
+
+describe('shardKeyOf (SHARD_BY)', () => {
+  it('hashes the fingerprint by default, the cluster with SHARD_BY=cluster: two alerts of one cluster share a shard', () => {
+    expect(shardKeyOf({ fingerprint: 'f1', cluster: 'eu-1' }, 'fingerprint')).toBe('f1');
+    expect(shardKeyOf({ fingerprint: 'f1', cluster: 'eu-1' }, 'cluster')).toBe('eu-1');
+    expect(shardKeyOf({ fingerprint: 'f1' }, 'cluster')).toBe('');
+    // Fingerprints that fingerprint sharding puts apart: by cluster, together.
+    const fps = Array.from({ length: 64 }, (_, i) => `fp${i}`);
+    const a = fps.find((f) => shardOf(f, 4) === 0)!;
+    const b = fps.find((f) => shardOf(f, 4) === 3)!;
+    const byCluster = [a, b].map((fingerprint) => shardOf(shardKeyOf({ fingerprint, cluster: 'eu-1' }, 'cluster'), 4));
+    expect(byCluster[0]).toBe(byCluster[1]);
+    expect(byCluster[0]).toBe(shardOf('eu-1', 4));
   });
 });
 
@@ -51,5 +66,12 @@ describe('config', () => {
     expect(loadConfig({ NAMESPACE: 'x', SHARD_COUNT: '3', SHARD: '2' }).SHARD).toBe(2);
     expect(() => loadConfig({ NAMESPACE: 'x', SHARD_COUNT: '2', SHARD: '2' })).toThrow(ConfigError);
     expect(() => loadConfig({ NAMESPACE: 'x', SHARD_COUNT: '0' })).toThrow(ConfigError);
+  });
+  it('SHARD_BY: fingerprint by default; cluster only with many clusters on', () => {
+    expect(loadConfig({ NAMESPACE: 'x' }).SHARD_BY).toBe('fingerprint');
+    expect(loadConfig({ NAMESPACE: 'x', SHARD_BY: 'cluster', CLUSTERS_ENABLED: 'true' }).SHARD_BY).toBe('cluster');
+    expect(loadConfig({ NAMESPACE: 'x', SHARD_BY: 'cluster', CLUSTER_SECRET_SELECTOR: 'a=b' }).SHARD_BY).toBe('cluster');
+    expect(() => loadConfig({ NAMESPACE: 'x', SHARD_BY: 'cluster' })).toThrow(/SHARD_BY.*many clusters/s);
+    expect(() => loadConfig({ NAMESPACE: 'x', SHARD_BY: 'namespace' })).toThrow(ConfigError);
   });
 });

@@ -2,7 +2,13 @@
 // says so: then it starts, and says at every start that it runs open.
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { KubeConfig } from '@kubernetes/client-node';
+import { ClusterRegistry } from '../../src/clusters/registry.js';
 import { ConfigError, loadConfig } from '../../src/config.js';
+import { silentLogger } from '../../src/observability/logger.js';
+import { createWebhookApp } from '../../src/webhook/app.js';
+import type { AlertIntake } from '../../src/webhook/intake.js';
 import { webhookExposure } from '../../src/webhook/exposure.js';
 
 const cfg = (env: Record<string, string>) => loadConfig({ NAMESPACE: 'x', ...env });
@@ -40,4 +46,27 @@ describe('webhook token', () => {
     clearTimeout(timer);
     expect({ code, out }).toEqual({ code: 2, out: expect.stringMatching(/WEBHOOK_HOST 0\.0\.0\.0.*WEBHOOK_BEARER_TOKEN/s) });
   }, 30_000);
+});
+
+describe("a cluster's webhook token before the clusters' Secrets are listed", () => {
+  it('answers 503 (AlertManager retries) to a token that may be a cluster\'s, and still 200 to the global one', async () => {
+    const local = new KubeConfig();
+    local.loadFromOptions({ clusters: [{ name: 'l', server: 'https://local:6443' }], users: [{ name: 'u' }], contexts: [{ name: 'c', cluster: 'l', user: 'u' }], currentContext: 'c' });
+    // Not started: its Secrets are not listed yet.
+    const registry = new ClusterRegistry({ kc: local, namespace: 'ops', selector: 'x=y', local: { name: 'mgmt', kc: local }, log: silentLogger() });
+    const intake = { clustered: true, clusterOf: () => 'mgmt', foreignAlert: () => undefined, ingest: async (p: { alerts: unknown[] }) => p.alerts.map(() => 'created') } as unknown as AlertIntake;
+    const app = createWebhookApp({ intake, log: silentLogger(), bearerToken: 'global-token', clusterTokens: registry, maxBodyBytes: 65536 });
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/alerts`;
+    const body = JSON.stringify({ version: '4', groupKey: 'g', status: 'firing', receiver: 'r', alerts: [{ status: 'firing', labels: { alertname: 'A' }, annotations: {}, startsAt: '2026-11-26T07:00:00Z' }] });
+    const send = async (token?: string) => (await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', ...(token && { authorization: `Bearer ${token}` }) } })).status;
+    try {
+      expect(await send('maybe-a-cluster-token-0123')).toBe(503);
+      expect(await send('global-token')).toBe(200);
+      expect(await send()).toBe(401);
+    } finally {
+      server.close();
+    }
+  });
 });

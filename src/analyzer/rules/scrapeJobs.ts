@@ -290,36 +290,39 @@ const SCRAPE_PATH_RECS = (what: string) => [
   'Check NetworkPolicies and firewalls between the Prometheus pods and the nodes\' port 10250',
 ];
 
+/** No Service points Prometheus at the kubelets: prometheus-operator's, or the nodes themselves when some are NotReady. */
+function kubeletServiceMissing(a: AlertInfo, ev: Evidence, s: ReturnType<typeof searchService>, rows: ReturnType<typeof nodeList>, lead: string): Finding {
+  const bad = notReadyRows(rows ?? []);
+  const base = notFoundFinding(a, 'kubelet', s);
+  const operatorNote =
+    'prometheus-operator creates Service kube-system/kubelet and keeps its endpoints in sync with the nodes when started with --kubelet-service=kube-system/kubelet, and kube-prometheus\'s kubelet ServiceMonitor selects it: without it Prometheus has no kubelet target.';
+  const nodesQuote = rows ? quote('list_resources Node', (bad.length ? bad : rows).slice(0, 5).map((r) => `${r.name}  ${r.node?.status ?? '?'}`)) : [];
+  const recs = ['Check prometheus-operator (its pod, and its --kubelet-service flag) and the kubelet Service: `kubectl get svc,endpoints -A -l app.kubernetes.io/name=kubelet`', ...base.recommendations];
+  if (bad.length) {
+    const nf = nodeDiagnosis(a, ev, bad[0].name);
+    return {
+      resolved: false,
+      summary: `${a.name}: ${bad.length} of ${rows!.length} node(s) are NotReady (${nf.summary.replace(`${a.name}: `, '')}); no kubelet Service was found either`,
+      rootCause:
+        `${lead}. ${nf.rootCause}${bad.length > 1 ? ` Also not Ready: ${bad.slice(1, 5).map((r) => `${r.name} (${readyLine(ev, r.name) ?? r.node?.status})`).join(', ')}.` : ''} ` +
+        `No Service for the kubelets was found either (no Service is named kubelet or labelled k8s-app=kubelet or app.kubernetes.io/name=kubelet${s.listError ? ' in the namespaces that could be read' : ' in any namespace'}): ${operatorNote}`,
+      quotes: [...nf.quotes, ...nodesQuote, ...base.quotes],
+      recommendations: [...nf.recommendations, ...recs],
+    };
+  }
+  return {
+    ...base,
+    rootCause: `${base.rootCause} ${operatorNote}${rows?.length ? ` The ${rows.length} node(s) listed are all Ready, so the kubelets themselves post status.` : ''}`,
+    quotes: [...base.quotes, ...nodesQuote],
+    recommendations: recs,
+  };
+}
+
 function kubeletFinding(a: AlertInfo, ev: Evidence): Finding {
   const s = searchService(a, ev, 'kubelet');
   const rows = nodeList(ev);
   const lead = `${a.name} names no node: ${jobSource(a, 'kubelet')}`;
-  if (!s.found) {
-    const bad = notReadyRows(rows ?? []);
-    const base = notFoundFinding(a, 'kubelet', s);
-    const operatorNote =
-      'prometheus-operator creates Service kube-system/kubelet and keeps its endpoints in sync with the nodes when started with --kubelet-service=kube-system/kubelet, and kube-prometheus\'s kubelet ServiceMonitor selects it: without it Prometheus has no kubelet target.';
-    const nodesQuote = rows ? quote('list_resources Node', (bad.length ? bad : rows).slice(0, 5).map((r) => `${r.name}  ${r.node?.status ?? '?'}`)) : [];
-    const recs = ['Check prometheus-operator (its pod, and its --kubelet-service flag) and the kubelet Service: `kubectl get svc,endpoints -A -l app.kubernetes.io/name=kubelet`', ...base.recommendations];
-    if (bad.length) {
-      const nf = nodeDiagnosis(a, ev, bad[0].name);
-      return {
-        resolved: false,
-        summary: `${a.name}: ${bad.length} of ${rows!.length} node(s) are NotReady (${nf.summary.replace(`${a.name}: `, '')}); no kubelet Service was found either`,
-        rootCause:
-          `${lead}. ${nf.rootCause}${bad.length > 1 ? ` Also not Ready: ${bad.slice(1, 5).map((r) => `${r.name} (${readyLine(ev, r.name) ?? r.node?.status})`).join(', ')}.` : ''} ` +
-          `No Service for the kubelets was found either (no Service is named kubelet or labelled k8s-app=kubelet or app.kubernetes.io/name=kubelet${s.listError ? ' in the namespaces that could be read' : ' in any namespace'}): ${operatorNote}`,
-        quotes: [...nf.quotes, ...nodesQuote, ...base.quotes],
-        recommendations: [...nf.recommendations, ...recs],
-      };
-    }
-    return {
-      ...base,
-      rootCause: `${base.rootCause} ${operatorNote}${rows?.length ? ` The ${rows.length} node(s) listed are all Ready, so the kubelets themselves post status.` : ''}`,
-      quotes: [...base.quotes, ...nodesQuote],
-      recommendations: recs,
-    };
-  }
+  if (!s.found) return kubeletServiceMissing(a, ev, s, rows, lead);
   const { namespace: ns, name } = s.found;
   const svcErr = ev.resource('Service', name, ns) ? undefined : ev.failure('get_resource', { kind: 'Service', name, namespace: ns });
   const epObj = ev.resource('Endpoints', name, ns);

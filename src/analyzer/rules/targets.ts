@@ -122,6 +122,74 @@ export interface ServiceTraceOptions {
   quotes?: Quote[];
 }
 
+/** Service ns/svc could not be read: gone (stale scrape targets) or unreadable. */
+function missingServiceFinding(a: AlertInfo, ev: Evidence, ns: string, svc: string, o: { lead: string; job: string; before: Quote[]; after: Quote[] }): Finding {
+  const { lead, job } = o;
+  const err = ev.failure('get_resource', { kind: 'Service', name: svc, namespace: ns });
+  return {
+    resolved: false,
+    summary: `${a.name}: Service ${ns}/${svc} ${isNotFound(err) ? 'does not exist' : 'could not be read'}`,
+    rootCause:
+      lead +
+      (isNotFound(err)
+        ? `Prometheus still scrapes job "${job}" but Service ${ns}/${svc} does not exist (${err}): the targets are stale (a ServiceMonitor/scrape config outliving its service) or the service was deleted by mistake.`
+        : `Service ${ns}/${svc} could not be read${err ? `: ${err}` : ''}.`),
+    quotes: [...o.before, ...quote(`get_resource Service ${ns}/${svc}`, [err]), ...o.after],
+    recommendations: [`Recreate the service, or remove the stale ServiceMonitor/scrape config: \`kubectl get servicemonitors -A | grep ${svc}\``],
+  };
+}
+
+/** The pods behind Service ns/svc are ready: the Service's ports, a NetworkPolicy, or the scrape itself. */
+function healthyTargetsFinding(
+  a: AlertInfo,
+  ev: Evidence,
+  t: { ns: string; svc: string; service: Record<string, unknown>; pods: PodLine[]; ep: ReturnType<typeof endpointCounts>; lead: string; quotes: Quote[] },
+): Finding {
+  const { ns, svc, service, pods, ep, lead, quotes } = t;
+  const moved = pods[0] ? portMismatches(service, ev.resource('Pod', pods[0].name, ns)) : [];
+  if (moved.length) {
+    quotes.push(...quote(`get_resource Pod ${ns}/${pods[0].name}`, moved.map((m) => m.podLine)));
+    return {
+      resolved: false,
+      summary: `${a.name}: Service ${ns}/${svc} sends port ${moved[0].name} to targetPort ${moved[0].targetPort}, where its pods do not listen${moved[0].servedOn ? ` (they serve it on ${moved[0].servedOn})` : ''}`,
+      rootCause:
+        `${lead}The pods behind Service ${ns}/${svc} are ready (${ep.ready} ready endpoint(s)), but the Service's ports do not match theirs: ${moved.map((m) => m.line).join('; ')}. ` +
+        `The scrape (and any client) reaches a port nothing listens on.`,
+      quotes,
+      recommendations: moved.map((m) => `Set targetPort of the Service's port ${m.name} to ${m.servedOn ?? 'the port the pods listen on'} (or to the container port's name, so it follows the pods): \`kubectl edit service -n ${ns} ${svc}\``),
+    };
+  }
+  const policies = (ev.data('list_resources', { kind: 'NetworkPolicy', namespace: ns })?.items ?? []).map((i) => i.name).filter(Boolean);
+  if (policies.length) {
+    quotes.push(...quote(`list_resources NetworkPolicy ${ns}`, [`NetworkPolicies: ${policies.join(', ')}`]));
+    return {
+      resolved: false,
+      summary: `${a.name}: Service ${ns}/${svc} has ${ep.ready} ready endpoint(s) and healthy pods; NetworkPolicies in ${ns} (${policies.slice(0, 3).join(', ')}) may block the scrape`,
+      rootCause:
+        `${lead}Kubernetes shows ${ep.ready} ready endpoint(s) for Service ${ns}/${svc}${ep.ports.length ? ` (ports ${ep.ports.join(', ')})` : ''} and no unhealthy pod, so the pods run but Prometheus cannot reach them. ` +
+        `Namespace ${ns} has NetworkPolicies (${policies.join(', ')}): unless one of them admits the Prometheus pods on the metrics port, they drop the scrape.`,
+      quotes,
+      recommendations: [
+        `Read the policies: \`kubectl get networkpolicy -n ${ns} -o yaml\`; allow ingress from the monitoring namespace's Prometheus pods on the metrics port${ep.ports.length ? ` (${ep.ports.join(', ')})` : ''}`,
+        'Read the scrape error in Prometheus → Status → Targets for this job (a timeout points to a dropped connection)',
+      ],
+    };
+  }
+  return {
+    resolved: false,
+    summary: `${a.name}: Service ${ns}/${svc} has ${ep.ready} ready endpoint(s) and its pods look healthy — the scrape itself fails`,
+    rootCause:
+      `${lead}Kubernetes shows ${ep.ready} ready endpoint(s) for Service ${ns}/${svc}${ep.ports.length ? ` (ports ${ep.ports.join(', ')})` : ''} and no unhealthy pod, so the pods run but Prometheus cannot scrape them: ` +
+      `the metrics port/path in the ServiceMonitor or scrape config is wrong, a NetworkPolicy blocks Prometheus, TLS/auth fails, or the /metrics handler errors or times out.`,
+    quotes,
+    recommendations: [
+      'Read the scrape error in Prometheus → Status → Targets for this job',
+      `Try the endpoint from inside the cluster: \`kubectl run -n ${ns} curl --rm -it --image=curlimages/curl -- curl -sv http://${svc}.${ns}.svc:<port>/metrics\``,
+      `Check NetworkPolicies in ${ns}: \`kubectl get networkpolicy -n ${ns}\``,
+    ],
+  };
+}
+
 /** What the reads of servicePlan show: why the targets behind Service ns/svc are down. */
 export function serviceFinding(a: AlertInfo, ev: Evidence, ns: string, svc: string, o: ServiceTraceOptions = {}): Finding {
   const desc = a.annotations.description ?? a.annotations.message ?? a.annotations.summary;
@@ -129,20 +197,7 @@ export function serviceFinding(a: AlertInfo, ev: Evidence, ns: string, svc: stri
   const lead = o.lead ? `${sentence(o.lead)} ` : '';
   const job = o.job ?? a.scrapeJob ?? svc;
   const service = ev.resource('Service', svc, ns);
-  if (!service) {
-    const err = ev.failure('get_resource', { kind: 'Service', name: svc, namespace: ns });
-    return {
-      resolved: false,
-      summary: `${a.name}: Service ${ns}/${svc} ${isNotFound(err) ? 'does not exist' : 'could not be read'}`,
-      rootCause:
-        lead +
-        (isNotFound(err)
-          ? `Prometheus still scrapes job "${job}" but Service ${ns}/${svc} does not exist (${err}): the targets are stale (a ServiceMonitor/scrape config outliving its service) or the service was deleted by mistake.`
-          : `Service ${ns}/${svc} could not be read${err ? `: ${err}` : ''}.`),
-      quotes: [...(o.quotes ?? []), ...quote(`get_resource Service ${ns}/${svc}`, [err]), ...alertQuote],
-      recommendations: [`Recreate the service, or remove the stale ServiceMonitor/scrape config: \`kubectl get servicemonitors -A | grep ${svc}\``],
-    };
-  }
+  if (!service) return missingServiceFinding(a, ev, ns, svc, { lead, job, before: o.quotes ?? [], after: alertQuote });
   const selector = selectorOf(service);
   const epYaml = ev.resource('Endpoints', svc, ns);
   const epErr = epYaml ? undefined : ev.failure('get_resource', { kind: 'Endpoints', name: svc, namespace: ns });
@@ -193,49 +248,9 @@ export function serviceFinding(a: AlertInfo, ev: Evidence, ns: string, svc: stri
       recommendations: dg.recommendations,
     };
   }
-  const moved = pods[0] ? portMismatches(service, ev.resource('Pod', pods[0].name, ns)) : [];
-  if (moved.length) {
-    quotes.push(...quote(`get_resource Pod ${ns}/${pods[0].name}`, moved.map((m) => m.podLine)));
-    return {
-      resolved: false,
-      summary: `${a.name}: Service ${ns}/${svc} sends port ${moved[0].name} to targetPort ${moved[0].targetPort}, where its pods do not listen${moved[0].servedOn ? ` (they serve it on ${moved[0].servedOn})` : ''}`,
-      rootCause:
-        `${lead}The pods behind Service ${ns}/${svc} are ready (${ep.ready} ready endpoint(s)), but the Service's ports do not match theirs: ${moved.map((m) => m.line).join('; ')}. ` +
-        `The scrape (and any client) reaches a port nothing listens on.`,
-      quotes,
-      recommendations: moved.map((m) => `Set targetPort of the Service's port ${m.name} to ${m.servedOn ?? 'the port the pods listen on'} (or to the container port's name, so it follows the pods): \`kubectl edit service -n ${ns} ${svc}\``),
-    };
-  }
-  const policies = (ev.data('list_resources', { kind: 'NetworkPolicy', namespace: ns })?.items ?? []).map((i) => i.name).filter(Boolean);
-  if (policies.length) {
-    quotes.push(...quote(`list_resources NetworkPolicy ${ns}`, [`NetworkPolicies: ${policies.join(', ')}`]));
-    return {
-      resolved: false,
-      summary: `${a.name}: Service ${ns}/${svc} has ${ep.ready} ready endpoint(s) and healthy pods; NetworkPolicies in ${ns} (${policies.slice(0, 3).join(', ')}) may block the scrape`,
-      rootCause:
-        `${lead}Kubernetes shows ${ep.ready} ready endpoint(s) for Service ${ns}/${svc}${ep.ports.length ? ` (ports ${ep.ports.join(', ')})` : ''} and no unhealthy pod, so the pods run but Prometheus cannot reach them. ` +
-        `Namespace ${ns} has NetworkPolicies (${policies.join(', ')}): unless one of them admits the Prometheus pods on the metrics port, they drop the scrape.`,
-      quotes,
-      recommendations: [
-        `Read the policies: \`kubectl get networkpolicy -n ${ns} -o yaml\`; allow ingress from the monitoring namespace's Prometheus pods on the metrics port${ep.ports.length ? ` (${ep.ports.join(', ')})` : ''}`,
-        'Read the scrape error in Prometheus → Status → Targets for this job (a timeout points to a dropped connection)',
-      ],
-    };
-  }
-  return {
-    resolved: false,
-    summary: `${a.name}: Service ${ns}/${svc} has ${ep.ready} ready endpoint(s) and its pods look healthy — the scrape itself fails`,
-    rootCause:
-      `${lead}Kubernetes shows ${ep.ready} ready endpoint(s) for Service ${ns}/${svc}${ep.ports.length ? ` (ports ${ep.ports.join(', ')})` : ''} and no unhealthy pod, so the pods run but Prometheus cannot scrape them: ` +
-      `the metrics port/path in the ServiceMonitor or scrape config is wrong, a NetworkPolicy blocks Prometheus, TLS/auth fails, or the /metrics handler errors or times out.`,
-    quotes,
-    recommendations: [
-      'Read the scrape error in Prometheus → Status → Targets for this job',
-      `Try the endpoint from inside the cluster: \`kubectl run -n ${ns} curl --rm -it --image=curlimages/curl -- curl -sv http://${svc}.${ns}.svc:<port>/metrics\``,
-      `Check NetworkPolicies in ${ns}: \`kubectl get networkpolicy -n ${ns}\``,
-    ],
-  };
+  return healthyTargetsFinding(a, ev, { ns, svc, service, pods, ep, lead, quotes });
 }
+
 
 export const targetDownRule: Rule = {
   id: 'target-down',

@@ -54,7 +54,7 @@ export async function execute(cx: PhaseContext, inc: AlertIncident): Promise<Adv
  * verification and never runs the action again.
  */
 async function run(cx: PhaseContext, inc: AlertIncident, base: IncidentStatus, step: Step): Promise<Write> {
-  const result = await runTool(cx, step);
+  const result = await runTool(cx, step, `${inc.metadata.namespace}/${inc.metadata.name} step ${step.index}`);
   const done: Step = { ...step, state: result.ok ? 'Succeeded' : 'Failed', result };
   const events: IncidentEvent[] = step.mutating
     ? [{ type: result.ok ? 'Normal' : 'Warning', reason: result.ok ? 'ActionSucceeded' : 'ActionFailed', message: `step ${step.index}: ${toolName(step.server, step.tool)} ${result.ok ? 'succeeded' : `failed: ${result.error}`}` }]
@@ -66,12 +66,13 @@ async function run(cx: PhaseContext, inc: AlertIncident, base: IncidentStatus, s
 }
 
 /** Calls the tool with exactly the recorded arguments and bounds what it returns to the step's budget. */
-async function runTool(cx: PhaseContext, step: Step): Promise<NonNullable<Step['result']>> {
+/** `by`: the incident and step, told to the tool (a GitOps manager it suspends is annotated with it: suspend.ts). */
+async function runTool(cx: PhaseContext, step: Step, by: string): Promise<NonNullable<Step['result']>> {
   const args = recordedArguments(step);
   if (!args) {
     return { ok: false, error: 'the recorded arguments are not a JSON object, so the call was not run', durationMs: 0, finishedAt: cx.iso() };
   }
-  const r = await cx.deps.tools.call(step.server ?? '', step.tool ?? '', args, { timeoutMs: cx.deps.limits.toolTimeoutMs });
+  const r = await cx.deps.tools.call(step.server ?? '', step.tool ?? '', args, { timeoutMs: cx.deps.limits.toolTimeoutMs, ...(step.mutating ? { step: by } : {}) });
   // One budget per step for the text and the data: the data (the tool's structuredContent, for the
   // analyzer) is kept whole when it takes at most 60% of the budget, and the text gets the rest.
   const max = cx.deps.limits.toolOutputMaxBytes;

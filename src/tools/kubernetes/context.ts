@@ -23,6 +23,11 @@ export interface ToolContext {
   now(): number;
   /** Where Argo CD's Applications live (ARGOCD_NAMESPACE; default argocd): see gitops.ts. */
   argoNamespace?: string;
+  /**
+   * What to do with a change to an object Flux or Argo CD keeps from Git (GITOPS_MANAGED_WRITES): under
+   * `suspend`, a mutating tool suspends the manager before it writes (suspend.ts); absent: as `propose`.
+   */
+  gitopsWrites?: 'propose' | 'allow' | 'suspend';
   /** Where query_prometheus sends its queries (PROMETHEUS_URL); absent: the tool is not offered. */
   prometheus?: PrometheusSource;
   /** How far expand_pvc may grow a claim (FIX_PVC_MAX_SIZE, FIX_PVC_MAX_FACTOR); absent: its defaults. */

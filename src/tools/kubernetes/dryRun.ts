@@ -25,6 +25,7 @@ import type { ToolContext, ToolDef } from './context.js';
 import type { GitChange } from '../../contracts/gitChange.js';
 import { diffObjects, fieldChanges } from './diff.js';
 import { describeOwner, gitopsOwner } from './gitops.js';
+import { SUSPENDED_BY, managerLabel, resumeCommand, resumeManager, suspendManager, type ManagerRef } from './suspend.js';
 import { ToolError, describeApiError, httpCode } from './errors.js';
 import { toPlain } from './format.js';
 import { lookupKind } from './kinds.js';
@@ -203,8 +204,11 @@ function transient(err: unknown): boolean {
 
 /** What to do with a change to an object Flux or Argo CD keeps from Git (GITOPS_MANAGED_WRITES, see gitops.ts). */
 export interface GitOpsOptions {
-  /** `propose`: refuse the direct write and give the change to make in Git instead; `allow`: write, and say it will be reverted. */
-  managedWrites: 'propose' | 'allow';
+  /**
+   * `propose`: refuse the direct write and give the change to make in Git instead; `allow`: write, and say it
+   * will be reverted; `suspend`: write after suspending the manager (suspend.ts), and propose the change in Git.
+   */
+  managedWrites: 'propose' | 'allow' | 'suspend';
   /** Where Argo CD's Applications live (ARGOCD_NAMESPACE). */
   argoNamespace: string;
 }
@@ -216,7 +220,7 @@ const ONE_SHOT = new Set(['rollout_restart', 'delete_pod', 'cordon_node', 'uncor
  * The first object a dry run would write that Flux or Argo CD manages: who manages it, and the change as data
  * for a patch of its manifest in Git (absent when it is no plain field change, or a subresource's).
  */
-async function gitopsManaged(def: ToolDef, writes: readonly DryWrite[], ctx: ToolContext, o: GitOpsOptions): Promise<{ owner: string; change?: GitChange } | undefined> {
+async function gitopsManaged(def: ToolDef, writes: readonly DryWrite[], ctx: ToolContext, o: Pick<GitOpsOptions, 'argoNamespace'>): Promise<{ owner: string; manager: ManagerRef; change?: GitChange } | undefined> {
   if (ONE_SHOT.has(def.name)) return undefined;
   for (const w of writes) {
     if (w.verb.startsWith('delete') || !w.name) continue;
@@ -228,7 +232,7 @@ async function gitopsManaged(def: ToolDef, writes: readonly DryWrite[], ctx: Too
       changes?.length && known
         ? { owner: describeOwner(owner), tool: owner.tool, manager: owner.manager, source: owner.source ?? {}, object: { apiVersion: known.apiVersion, kind: known.kind, name: w.name, ...(w.namespace ? { namespace: w.namespace } : {}) }, changes }
         : undefined;
-    return { owner: describeOwner(owner), ...(change ? { change } : {}) };
+    return { owner: describeOwner(owner), manager: owner.manager, ...(change ? { change } : {}) };
   }
   return undefined;
 }
@@ -248,11 +252,62 @@ export async function dryRunTool(def: ToolDef, rawArgs: Record<string, unknown>,
   }
   const diff = redact(dry.capture.writes.length ? describeWrites(dry.capture.writes) : [`no change: ${text.split('\n', 1)[0]}`]) as string[];
   const managed = gitops && dry.capture.writes.length ? await gitopsManaged(def, dry.capture.writes, ctx, gitops) : undefined;
+  if (managed && gitops?.managedWrites === 'suspend') return suspendVerdict(ctx, managed, dry.capture.writes);
   if (managed && gitops?.managedWrites === 'propose') {
     return { kind: 'rejected', reason: `${managed.owner}: make this change in Git instead (the operator proposes it there, it does not write it to the cluster)`, gitops: managed.owner, diff, ...(managed.change ? { gitChange: managed.change } : {}) };
   }
   const note = 'server-side dry run (dryRun=All): the API server validated and admitted the change and stored nothing';
   return { kind: 'accepted', diff, note: managed ? `${note}. Warning: ${managed.owner}` : note };
+}
+
+/** What the dry run writes as `alertagent.io/suspended-by` (the incident and step are not known before the step is). */
+const DRY_RUN_BY = '(this incident) step (this step)';
+
+/**
+ * GITOPS_MANAGED_WRITES=suspend: the suspend patch of the manager is dry-run too, and shown first; accepted with
+ * the change still proposed in Git. A manager that cannot be suspended (unreadable, forbidden, or paused by a
+ * person): refused as under `propose`, with the reason.
+ */
+async function suspendVerdict(ctx: ToolContext, managed: NonNullable<Awaited<ReturnType<typeof gitopsManaged>>>, writes: readonly DryWrite[]): Promise<DryRunVerdict> {
+  const git = { gitops: managed.owner, ...(managed.change ? { gitChange: managed.change } : {}) };
+  const dry = dryRunContext(ctx);
+  let suspension;
+  try {
+    suspension = (await suspendManager(dry.ctx, managed.manager, DRY_RUN_BY, new Date(ctx.now()).toISOString())).suspension;
+  } catch (err) {
+    if (transient(err)) throw new TransientError(`the dry run of the suspension of ${managerLabel(managed.manager)} could not reach the API server: ${(err as Error).message}`);
+    const reason = (err as Error).message.replace(/^refused: /, '');
+    return { kind: 'rejected', reason: `${managed.owner}; ${reason}: make this change in Git instead (the operator proposes it there, it does not write it to the cluster)`, diff: redact(describeWrites(writes)) as string[], ...git };
+  }
+  const diff = redact(describeWrites([...dry.capture.writes, ...writes])) as string[];
+  const resumed = managed.change ? 'it is resumed when the change is in Git' : `resume it once the change is in Git: \`${resumeCommand(suspension)}\``;
+  const note = `server-side dry run (dryRun=All) of both writes: ${managerLabel(managed.manager)} is suspended before the change so its next sync does not revert it; ${resumed}`;
+  return { kind: 'accepted', diff, note, suspend: suspension, ...git };
+}
+
+/**
+ * Before a built-in mutating tool writes for real under GITOPS_MANAGED_WRITES=suspend (server.ts runTool): the
+ * same dry run finds the manager of what it would write, which is suspended first for `by` (`<ns>/<incident>
+ * step <N>`). Throws ToolError when it cannot be (the write must not happen then). `resume`: undoes a suspension
+ * made here, for a write that then failed; absent when nothing was suspended (or it already was, by us).
+ */
+export async function suspendBeforeWrite(def: ToolDef, args: Record<string, unknown>, ctx: ToolContext, by: string): Promise<{ notes: string[]; resume?: () => Promise<unknown> }> {
+  if (ctx.gitopsWrites !== 'suspend' || def.class !== 'mutating') return { notes: [] };
+  const dry = dryRunContext(ctx);
+  try {
+    await def.run(args as never, dry.ctx);
+  } catch {
+    return { notes: [] }; // the write itself fails the same way, and says why
+  }
+  const managed = ONE_SHOT.has(def.name) ? undefined : await gitopsManaged(def, dry.capture.writes, ctx, { argoNamespace: ctx.argoNamespace ?? 'argocd' });
+  if (!managed) return { notes: [] };
+  const { already } = await suspendManager(ctx, managed.manager, by, new Date(ctx.now()).toISOString());
+  const label = managerLabel(managed.manager);
+  if (already) return { notes: [`${label} was already suspended by the operator; left as it is`] };
+  return {
+    notes: [`${label} was suspended before the change (${SUSPENDED_BY}: ${by}) so its next sync does not revert it; it is resumed when the change is in Git`],
+    resume: () => resumeManager(ctx, managed.manager, by),
+  };
 }
 
 // ── names and objects ────────────────────────────────────────────────────────────────────────────

@@ -15,7 +15,12 @@
 //   when an Application of that name exists).
 // What is read beyond the labels (the manager object, its source) is best effort: forbidden or missing
 // leaves the ownership known from the labels, without the repository.
+// An object a Helm chart renders (a HelmRelease, an Application with a Helm source) is changed through the
+// chart's values, so what matters is where that HelmRelease or Application is kept in Git: it is told the
+// same way, from its own labels or tracking (the Flux Kustomization that applies it, the app-of-apps
+// Application), and that one's repository and path are where the values are patched.
 import type { KubernetesObject } from '@kubernetes/client-node';
+import type { ValuesHolder } from '../../contracts/gitChange.js';
 import type { ToolContext } from './context.js';
 import { lookupKind } from './kinds.js';
 
@@ -25,8 +30,11 @@ export interface GitOpsOwner {
   manager: { kind: 'Kustomization' | 'HelmRelease' | 'Application'; name: string; namespace: string };
   /** The object whose labels or annotation said so (the target, or an owner up its chain): `Deployment shop/web`. */
   via: string;
-  /** Where the manifests come from, when the manager object could be read. */
-  source?: { kind?: string; name?: string; url?: string; path?: string; revision?: string; chart?: string };
+  /**
+   * Where the manifests come from, when the manager object could be read. With `values` (a Helm chart
+   * renders the object): url, path and revision say where the HelmRelease or Application itself is kept.
+   */
+  source?: { kind?: string; name?: string; url?: string; path?: string; revision?: string; chart?: string; values?: ValuesHolder };
   /** How soon a direct change is undone, in words. */
   reverts: string;
   /** The manager does not sync now (Flux `suspend`, Argo CD without automated sync). */
@@ -82,7 +90,7 @@ async function readCustom(ctx: ToolContext, group: string, version: string, plur
 const label = (o: { kind?: string; metadata?: Meta }) => `${o.kind ?? 'object'} ${o.metadata?.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata?.name ?? ''}`;
 
 /** The whole answer for one manager: its source and how soon it reverts a change; undefined for an Application that does not exist (a weak label). */
-async function describeManager(ctx: ToolContext, ref: ManagerRef, via: string): Promise<GitOpsOwner | undefined> {
+async function describeManager(ctx: ToolContext, ref: ManagerRef, via: string, argoNamespace: string, allowValues = true): Promise<GitOpsOwner | undefined> {
   const manager = { kind: ref.kind, name: ref.name, namespace: ref.namespace };
   if (ref.kind === 'Application') {
     const app = await readCustom(ctx, 'argoproj.io', 'v1alpha1', 'applications', ref.namespace, ref.name);
@@ -92,14 +100,11 @@ async function describeManager(ctx: ToolContext, ref: ManagerRef, via: string): 
     const automated = app ? rec(spec.syncPolicy).automated : undefined;
     const selfHeal = rec(automated).selfHeal === true;
     const reverts = !app ? 'at its next sync' : !automated ? 'not by itself (automated sync is off), but at the next manual sync' : selfHeal ? 'within seconds (self-heal is on)' : 'at the next change in Git (automated sync, self-heal off)';
-    return {
-      tool: 'Argo CD',
-      manager,
-      via,
-      ...(app ? { source: { url: str(src.repoURL), path: str(src.path), revision: str(src.targetRevision) ?? 'HEAD', chart: str(src.chart) } } : {}),
-      reverts,
-      paused: !!app && !automated,
-    };
+    const own = { url: str(src.repoURL), path: str(src.path), revision: str(src.targetRevision) ?? 'HEAD', chart: str(src.chart) };
+    const helm = rec(src.helm);
+    const rendered = !!own.chart || helm.valuesObject !== undefined || typeof helm.values === 'string';
+    const source = app && rendered && allowValues ? { chart: own.chart, ...(await valuesSource(ctx, app, { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', name: ref.name, namespace: ref.namespace }, argoNamespace, own)) } : own;
+    return { tool: 'Argo CD', manager, via, ...(app ? { source } : {}), reverts, paused: !!app && !automated };
   }
   const flux = ref.kind === 'Kustomization' ? ['kustomize.toolkit.fluxcd.io', 'v1', 'kustomizations'] : ['helm.toolkit.fluxcd.io', 'v2', 'helmreleases'];
   const obj = await readCustom(ctx, flux[0], flux[1], flux[2], ref.namespace, ref.name);
@@ -108,14 +113,34 @@ async function describeManager(ctx: ToolContext, ref: ManagerRef, via: string): 
   const interval = str(spec.interval);
   const reverts = paused ? 'not while it is suspended, but when it is resumed' : `at its next reconcile${interval ? ` (every ${interval})` : ''}`;
   const sourceRef = rec(ref.kind === 'Kustomization' ? spec.sourceRef : rec(rec(spec.chart).spec).sourceRef ?? spec.chartRef);
-  const source: GitOpsOwner['source'] = obj ? { kind: str(sourceRef.kind), name: str(sourceRef.name), path: str(spec.path), chart: str(rec(rec(spec.chart).spec).chart) } : undefined;
+  let source: GitOpsOwner['source'] = obj ? { kind: str(sourceRef.kind), name: str(sourceRef.name), path: str(spec.path), chart: str(rec(rec(spec.chart).spec).chart) } : undefined;
   if (source?.kind === 'GitRepository' && source.name) {
     const repo = await readCustom(ctx, 'source.toolkit.fluxcd.io', 'v1', 'gitrepositories', str(sourceRef.namespace) ?? ref.namespace, source.name);
     const gitRef = rec(rec(repo?.spec).ref);
     source.url = str(rec(repo?.spec).url);
     source.revision = str(gitRef.branch) ?? str(gitRef.tag) ?? str(gitRef.semver) ?? str(gitRef.commit);
   }
+  if (obj && source && ref.kind === 'HelmRelease' && allowValues) {
+    source = { chart: source.chart, ...(await valuesSource(ctx, obj, { apiVersion: 'helm.toolkit.fluxcd.io/v2', kind: 'HelmRelease', name: ref.name, namespace: ref.namespace }, argoNamespace, source)) };
+  }
   return { tool: 'Flux', manager, via, ...(source ? { source } : {}), reverts, paused };
+}
+
+/**
+ * Where a HelmRelease or Application whose Helm values render the object is kept in Git: the repository,
+ * path and revision of the Kustomization or Application that applies it (from its own labels or tracking),
+ * with the holder; when none does, the holder says so (`untraced`) and `fallback` (its chart's source) stays.
+ */
+async function valuesSource(ctx: ToolContext, obj: Record<string, unknown>, holder: ValuesHolder, argoNamespace: string, fallback: NonNullable<GitOpsOwner['source']>): Promise<NonNullable<GitOpsOwner['source']>> {
+  const parentRef = managerFromMetadata({ apiVersion: holder.apiVersion, kind: holder.kind, metadata: rec(obj.metadata) as Meta }, argoNamespace);
+  const usable = parentRef && parentRef.kind !== 'HelmRelease' && !(parentRef.kind === holder.kind && parentRef.name === holder.name && parentRef.namespace === holder.namespace);
+  const parent = usable ? await describeManager(ctx, parentRef, `${holder.kind} ${holder.namespace}/${holder.name}`, argoNamespace, false) : undefined;
+  const at = parent?.source;
+  if (at?.url) return { kind: at.kind, name: at.name, url: at.url, path: at.path, revision: at.revision, values: holder };
+  const why = parentRef
+    ? `${parentRef.tool} ${parentRef.kind} ${parentRef.namespace}/${parentRef.name}, which applies it, could not be read or names no repository`
+    : `it carries no label or tracking of what applies it (a Flux Kustomization's ${FLUX_KUSTOMIZE}/name, an app-of-apps Application's ${ARGO_TRACKING})`;
+  return { ...fallback, values: { ...holder, untraced: `where ${holder.kind} ${holder.namespace}/${holder.name} is kept in Git is not known: ${why}` } };
 }
 
 /**
@@ -141,7 +166,7 @@ export async function gitopsOwner(
     }
     const found = managerFromMetadata(obj as { apiVersion?: string; kind?: string; metadata?: Meta }, argoNamespace);
     if (found) {
-      const owner = await describeManager(ctx, found, label(obj as { kind?: string; metadata?: Meta }));
+      const owner = await describeManager(ctx, found, label(obj as { kind?: string; metadata?: Meta }), argoNamespace);
       if (owner) return owner;
     }
     const up = obj.metadata?.ownerReferences?.find((r) => r.controller);
@@ -153,12 +178,16 @@ export async function gitopsOwner(
 /** One sentence for the evidence and the report: "Deployment shop/web is managed by Flux Kustomization …". */
 export function describeOwner(o: GitOpsOwner): string {
   const s = o.source;
-  const where = s
-    ? [s.url ? `${s.kind === 'GitRepository' || o.tool === 'Argo CD' ? 'repository' : (s.kind ?? 'source')} ${s.url}` : s.name ? `${s.kind ?? 'source'} ${s.name}` : '', s.path ? `path ${s.path}` : '', s.chart ? `chart ${s.chart}` : '', s.revision ? `revision ${s.revision}` : '']
-        .filter(Boolean)
-        .join(', ')
-    : '';
-  return `${o.via} is managed by ${o.tool} ${o.manager.kind} ${o.manager.namespace}/${o.manager.name}${where ? ` (${where})` : ''}; a direct change is reverted ${o.reverts}`;
+  const at = (chart: boolean) =>
+    s
+      ? [s.url ? `${s.kind === 'GitRepository' || o.tool === 'Argo CD' || s.values ? 'repository' : (s.kind ?? 'source')} ${s.url}` : s.name ? `${s.kind ?? 'source'} ${s.name}` : '', s.path ? `path ${s.path}` : '', chart && s.chart ? `chart ${s.chart}` : '', s.revision ? `revision ${s.revision}` : '']
+          .filter(Boolean)
+          .join(', ')
+      : '';
+  const v = s?.values;
+  // Rendered by a Helm chart: the repository is where the HelmRelease or Application is kept, not the chart's.
+  const where = !v ? at(true) : v.untraced ? `${at(true)}; ${v.untraced}` : `${s?.chart ? `chart ${s.chart}; ` : ''}its values in ${v.kind} ${v.namespace}/${v.name}, kept in ${at(false)}`;
+  return `${o.via} is managed by ${o.tool} ${o.manager.kind} ${o.manager.namespace}/${o.manager.name}${where ? ` (${where.replace(/^; /, '')})` : ''}; a direct change is reverted ${o.reverts}`;
 }
 
 /** The describe tools' part: a "Managed by:" line and `managedBy`, or nothing for an object Git does not keep. */

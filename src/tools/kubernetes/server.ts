@@ -15,10 +15,12 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { toJsonSchemaCompat } from '@modelcontextprotocol/sdk/server/zod-json-schema-compat.js';
 import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
+import { STEP_META } from '../../contracts/investigation.js';
 import { redact } from '../../redaction/redact.js';
 import { prepareArgs } from './args.js';
 import { makeContext, type PrometheusSource, type ToolContext, type ToolDef } from './context.js';
 import { describeApiError } from './errors.js';
+import { suspendBeforeWrite } from './dryRun.js';
 import { fitData, truncateOutput } from './format.js';
 import { getResource } from './read/getResource.js';
 import { listResources } from './read/listResources.js';
@@ -136,16 +138,22 @@ function fitResult(data: Record<string, unknown>, maxBytes: number): { data: Rec
  * Runs one tool with the arguments as a caller sent them: never throws, always bounded. Redaction is
  * ToolManager.call()'s, over every result of every server (what is cut here is redacted before the cut).
  */
-export async function runTool(def: ToolDef, rawArgs: unknown, ctx: ToolContext, limits: number | RunLimits): Promise<CallToolResult> {
+export async function runTool(def: ToolDef, rawArgs: unknown, ctx: ToolContext, limits: number | RunLimits, step?: string): Promise<CallToolResult> {
   const { maxOutputBytes, maxDataBytes } = typeof limits === 'number' ? { maxOutputBytes: limits, maxDataBytes: Math.floor(limits / 4) } : limits;
   const error = (text: string): CallToolResult => ({ content: [{ type: 'text', text: cutText(text, maxOutputBytes) }], isError: true });
   const prepared = prepareArgs(def, rawArgs);
   if ('error' in prepared) return error(prepared.error);
   const { args, notes } = prepared;
   let out: Awaited<ReturnType<ToolDef['run']>>;
+  // GITOPS_MANAGED_WRITES=suspend: the GitOps manager of what the tool writes is suspended first (dryRun.ts).
+  let suspended: Awaited<ReturnType<typeof suspendBeforeWrite>> = { notes: [] };
   try {
+    suspended = await suspendBeforeWrite(def, args, ctx, step ?? 'alert-agent (no incident named)');
+    notes.push(...suspended.notes);
     out = await def.run(args as never, ctx);
   } catch (err) {
+    // A write that failed after the suspension: the manager syncs again at once (nothing to keep from it).
+    await suspended.resume?.().catch(() => undefined);
     const text = describeApiError(err, { verb: def.class === 'read' ? 'get' : 'patch', resource: 'resources' });
     return error(notes.length ? `${text}\n${noteLines(notes)}` : text);
   }
@@ -213,7 +221,8 @@ export function createKubernetesToolServer(kc: KubeConfig, opts: KubernetesToolS
     if (!def) {
       return { content: [{ type: 'text', text: `unknown tool ${req.params.name}; the tools are: ${defs.map((d) => d.name).join(', ')}` }], isError: true };
     }
-    return runTool(def, req.params.arguments, ctx, limits);
+    const step = req.params._meta?.[STEP_META];
+    return runTool(def, req.params.arguments, ctx, limits, typeof step === 'string' ? step : undefined);
   });
   return server;
 }

@@ -89,7 +89,7 @@ export function planVerification(tool: string, args: Record<string, unknown>, da
   }
 }
 
-/** The verifier of the built-in tools' actions (wired in src/operator.ts). */
+/** The verifier of the built-in tools' actions (wired in src/operator/). */
 export function createVerifier(ctx: Pick<ToolContext, 'core' | 'apps' | 'autoscaling' | 'custom'>, builtinServer: string): Verifier {
   return {
     plan: (a) => (a.server === builtinServer ? planVerification(a.tool, a.arguments, a.data, a.alertLabels) : undefined),
