@@ -8,6 +8,7 @@ import { CoreV1Api, type KubeConfig, type V1ConfigMap } from '@kubernetes/client
 import { retryOnConflict } from '../util/retry.js';
 import { clip as cut } from '../util/text.js';
 import type { PastDecision, PeopleFeedback } from '../incident/types.js';
+import { keepNewest } from '../util/boundedData.js';
 
 export interface Occurrence {
   incident: string;
@@ -75,16 +76,7 @@ export function addOccurrence(prev: HistoryEntry | undefined, key: string, objec
 
 /** The data within the bounds: at most `maxEntries` identities and `bytes`, the least recently seen dropped first. */
 export function boundData(data: Record<string, string>, maxEntries: number, bytes: number = HISTORY_BOUNDS.bytes): Record<string, string> {
-  const entries = Object.entries(data).map(([k, v]) => ({ k, v, last: Date.parse(parseEntry(v)?.lastSeen ?? '') || 0 }));
-  entries.sort((a, b) => b.last - a.last);
-  const out: Record<string, string> = {};
-  let size = 0;
-  for (const e of entries.slice(0, maxEntries)) {
-    size += Buffer.byteLength(e.k) + Buffer.byteLength(e.v);
-    if (size > bytes) break;
-    out[e.k] = e.v;
-  }
-  return out;
+  return keepNewest(data, (v) => Date.parse(parseEntry(v)?.lastSeen ?? ''), maxEntries, bytes);
 }
 
 export function parseEntry(v: string | undefined): HistoryEntry | undefined {

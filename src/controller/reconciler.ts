@@ -7,7 +7,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { withConditions } from '../incident/conditions.js';
 import { clipStatus } from '../incident/limits.js';
 import { FIELD_MANAGERS, controllerStatus, foreignControllerFields } from '../incident/owners.js';
-import { IncidentStore, apiErrorMessage, isInvalid, isNotFound } from '../incident/store.js';
+import { IncidentStore, apiErrorMessage, isInvalid, isNotFound, type IncidentCacheView } from '../incident/store.js';
 import { feedbackPending } from '../incident/feedback.js';
 import { AlertIncident, COMPLETED_AT_ANNOTATION, LABELS, isFinished, type Phase } from '../incident/types.js';
 import type { Advance, IncidentEvent, InvestigationEngine, Write } from '../investigation/engine.js';
@@ -33,12 +33,7 @@ export interface Tracked {
 }
 
 /** The informer's cache as the reconciler uses it (runtime/informer.ts). */
-export interface IncidentCache {
-  /** The whole object, if the cache holds it. */
-  get(namespace: string, name: string): AlertIncident | undefined;
-  /** The API server's answer to a write or read of ours: the newest state of the object. */
-  observed(inc: AlertIncident): void;
-}
+export type IncidentCache = IncidentCacheView;
 
 export class IncidentReconciler {
   /** Every unfinished incident of this controller by key, a few short strings each (the gauges). */

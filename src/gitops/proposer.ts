@@ -11,7 +11,7 @@ import { Counter, type Registry } from 'prom-client';
 import type { FieldChange, GitChange, ManagerSuspension } from '../contracts/gitChange.js';
 import { clip, LIMITS } from '../incident/limits.js';
 import { FIELD_MANAGERS } from '../incident/owners.js';
-import { apiErrorMessage, isNotFound, type IncidentStore } from '../incident/store.js';
+import { apiErrorMessage, isNotFound, readThrough, type IncidentCacheView, type IncidentStore } from '../incident/store.js';
 import type { AlertIncident, GitChangeRecord } from '../incident/types.js';
 import type { Logger } from '../observability/logger.js';
 import { WorkQueue } from '../runtime/queue.js';
@@ -44,7 +44,7 @@ export interface ProposerOptions {
    * `unreachable` (no credentials for the cluster now). Absent: never resumed here (the report says how to).
    */
   resumeManager?: (inc: AlertIncident, m: ManagerSuspension, by: string) => Promise<'resumed' | 'notOurs' | 'gone' | 'unreachable'>;
-  cache?: { get(namespace: string, name: string): AlertIncident | undefined; observed(inc: AlertIncident): void };
+  cache?: IncidentCacheView;
   registry?: Registry;
   now?: () => number;
 }
@@ -116,15 +116,8 @@ export class GitProposer {
     if (type !== 'DELETED' && dueGitWork(inc, this.o.policyMode).length) this.queue.add(`${inc.metadata.namespace}/${inc.metadata.name}`);
   }
 
-  private async read(namespace: string, name: string): Promise<AlertIncident | undefined> {
-    const cached = this.o.cache?.get(namespace, name);
-    if (cached) return cached;
-    try {
-      return await this.o.store.get(namespace, name);
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
+  private read(namespace: string, name: string): Promise<AlertIncident | undefined> {
+    return readThrough(this.o.store, this.o.cache, namespace, name);
   }
 
   private async reconcile(key: string): Promise<{ requeueAfterMs?: number } | void> {

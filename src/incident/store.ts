@@ -45,6 +45,23 @@ function safeJson(s: string): unknown {
   }
 }
 
+/** The shared informer's cache as the queues beside the controller see it: read from it, tell it our writes. */
+export interface IncidentCacheView {
+  /** The whole object, if the cache holds it. */
+  get(namespace: string, name: string): AlertIncident | undefined;
+  /** The API server's answer to a write or read of ours: the newest state of the object. */
+  observed(inc: AlertIncident): void;
+}
+
+/** The incident as the cache holds it, else as the API server answers (which then goes into the cache). */
+export async function readThrough(store: Pick<IncidentStore, 'get'>, cache: IncidentCacheView | undefined, namespace: string, name: string): Promise<AlertIncident | undefined> {
+  const cached = cache?.get(namespace, name);
+  if (cached) return cached;
+  const inc = await store.get(namespace, name);
+  if (inc) cache?.observed(inc);
+  return inc;
+}
+
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const applyPatch = setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply);
 

@@ -10,7 +10,8 @@ import { toolName } from '../contracts/steps.js';
 import type { DryRun, IncidentStatus, Step } from '../incident/types.js';
 import type { Advance, PhaseContext } from './phases/phase.js';
 
-export type Judged = { kind: 'ok'; dryRun?: DryRun } | { kind: 'refused'; reason: string; dryRun: DryRun };
+/** `refused` without a dryRun: held back before the API server was asked (a person rejected it: phases/record.ts), with the hint the investigator hears. */
+export type Judged = { kind: 'ok'; dryRun?: DryRun } | { kind: 'refused'; reason: string; dryRun?: DryRun; hint?: string };
 
 /** The API server's judgment of `args` for `tool` (ok without a dry runner). Throws TransientError when it cannot be reached. */
 export async function judgeChange(cx: PhaseContext, tool: ToolInfo, args: Record<string, unknown>): Promise<Judged> {
@@ -51,7 +52,9 @@ export function refuse(
   const label = toolName(call.tool.server, call.tool.tool);
   const reason = judged.reason.replace(/\.+$/, '');
   // A change the operator may not make is no wrong name: the model should recommend it, not retry it.
-  const hint = judged.dryRun.gitops
+  const hint = judged.hint
+    ? judged.hint
+    : judged.dryRun?.gitops
     ? 'Do not retry it: recommend the change in Git in the report (the operator shows the diff as a proposed change in Git).'
     : /forbidden: /.test(reason)
     ? 'The operator may not make this change: recommend it in the report instead.'
@@ -66,13 +69,13 @@ export function refuse(
     toolCallId: call.toolCallId,
     arguments: call.arguments,
     reasoning: call.reasoning.slice(0, 8000),
-    dryRun: judged.dryRun,
+    ...(judged.dryRun ? { dryRun: judged.dryRun } : {}),
     result: { ok: false, error: error.slice(0, 4000), finishedAt: cx.iso() },
   });
   return {
     kind: 'write',
     status: { ...status, steps: [...steps, step] },
-    events: [{ type: 'Warning', reason: judged.dryRun.gitops ? 'ChangeProposedInGit' : 'DryRunRefused', message: `step ${step.index}: ${label} ${call.arguments.slice(0, 300)} refused before it was shown or run: ${judged.reason}`.slice(0, 1000) }],
+    events: [{ type: 'Warning', reason: !judged.dryRun ? 'ChangeHeldBack' : judged.dryRun.gitops ? 'ChangeProposedInGit' : 'DryRunRefused', message: `step ${step.index}: ${label} ${call.arguments.slice(0, 300)} refused before it was shown or run: ${judged.reason}`.slice(0, 1000) }],
   };
 }
 

@@ -38,6 +38,8 @@ export interface NotificationView {
   actions: string[];
   approval?: Approval;
   links: { webView?: string; generator?: string; alertmanager?: string };
+  /** The incident's tickets and pull requests (status.tickets, status.gitChanges) with an http(s) URL: a message sent after one opened links it. */
+  related: Array<{ label: string; url: string }>;
   startsAt: string;
   /** Firings of this alert this one message stands for (flapping within the minimum interval). */
   count: number;
@@ -92,11 +94,20 @@ export function buildView(inc: AlertIncident, event: string, opts: { webViewURL?
     report: st.report,
     actions,
     approval,
+    related: relatedLinks(st),
     links: { webView, generator: trustedLink(inc.spec.generatorURL, { externalURL: inc.spec.externalURL, trustedHosts: opts.trustedLinkHosts }), alertmanager: inc.spec.externalURL },
     startsAt: inc.spec.startsAt,
     count: Math.max(1, opts.count ?? 1),
     describe: `kubectl describe alertincident ${name} -n ${namespace}`,
   };
+}
+
+/** Links to what the incident opened elsewhere: its tickets, its pull/merge requests (at most 4, http(s) only). */
+function relatedLinks(st: NonNullable<AlertIncident['status']>): NotificationView['related'] {
+  const web = (u: string | undefined): u is string => /^https?:\/\//.test(u ?? '');
+  const tickets = (st.tickets ?? []).filter((t) => t.key && web(t.url)).map((t) => ({ label: `Ticket ${t.key}`, url: t.url! }));
+  const changes = (st.gitChanges ?? []).filter((g) => web(g.url)).map((g) => ({ label: `Pull request${g.number !== undefined ? ` #${g.number}` : ''} (step ${g.step})`, url: g.url! }));
+  return [...tickets, ...changes].slice(0, 4).map((l) => ({ label: cut(l.label, 80) ?? l.label, url: l.url }));
 }
 
 /** The plain-text body (e-mail, fallbacks). */
@@ -118,6 +129,7 @@ export function plainText(v: NotificationView): string {
   lines.push('', `Details: ${v.describe}`);
   if (v.links.webView) lines.push(`Web view: ${v.links.webView}`);
   if (v.links.generator) lines.push(`Source: ${v.links.generator}`);
+  for (const r of v.related) lines.push(`${r.label}: ${r.url}`);
   if (v.report) lines.push('', '----', '', v.report);
   return lines.join('\n');
 }

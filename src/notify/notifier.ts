@@ -13,9 +13,11 @@
 import { Counter, type Registry } from 'prom-client';
 import { clip, LIMITS } from '../incident/limits.js';
 import { FIELD_MANAGERS } from '../incident/owners.js';
-import { apiErrorMessage, isNotFound, type IncidentStore } from '../incident/store.js';
+import { apiErrorMessage, isNotFound, readThrough, type IncidentCacheView, type IncidentStore } from '../incident/store.js';
 import type { AlertIncident, NotificationRecord } from '../incident/types.js';
-import { backoffDelay } from '../util/retry.js';
+import { DueJobs, type DueJob } from '../util/dueJobs.js';
+import { backoffDelay, deliveryRetryDelay } from '../util/retry.js';
+import { SerialByKey } from '../util/serialByKey.js';
 import { namespaceMismatch, type Tenancy } from '../incident/tenancy.js';
 import type { Logger } from '../observability/logger.js';
 import type { NotificationsConfig, SinkConfig } from './config.js';
@@ -35,11 +37,11 @@ export interface NotifierOptions {
   /** Alert namespace mode: an incident whose namespace and alert disagree is not routed by its alert's labels. */
   tenancy?: Tenancy;
   /** The shared informer's cache: deliveries start from its copy; our writes go into it. */
-  cache?: { get(namespace: string, name: string): AlertIncident | undefined; observed(inc: AlertIncident): void };
+  cache?: IncidentCacheView;
 }
 
-interface Job {
-  key: string;
+/** One event to send to one sink; the lock (sink|identity) lets one delivery at a time per alert identity and sink run. */
+interface Job extends DueJob {
   incKey: string;
   namespace: string;
   name: string;
@@ -48,9 +50,6 @@ interface Job {
   identity: string;
   startsAt: string;
   attempts: number;
-  dueAt: number;
-  timer?: NodeJS.Timeout;
-  queued?: boolean;
   /** Held back by the minimum interval of its alert; folded with the others held at the window's end. */
   deferred?: boolean;
   /** Firings this message stands for (set when deferred jobs are folded). */
@@ -65,19 +64,17 @@ interface SinkEntry {
 
 export class Notifier {
   private readonly sinks = new Map<string, SinkEntry>();
-  private readonly jobs = new Map<string, Job>();
+  // One delivery at a time per alert identity and sink (the job's lock): a second event of an incident
+  // must see the first's message id, and the firings of a flapping alert are folded by one delivery, not raced.
+  private readonly jobs: DueJobs<Job>;
   /** Last message per sink and alert identity, from the records of every incident observed. */
   private readonly lastSent = new Map<string, { at: number; incKey: string }>();
-  private readonly ready: Job[] = [];
-  private readonly busy = new Set<string>();
-  private readonly inflight = new Set<Promise<void>>();
-  private active = 0;
-  private running = false;
-  /** The record written last per incident, in order: one write at a time per incident. */
-  private readonly writing = new Map<string, Promise<unknown>>();
+  /** One write of status.notifications at a time per incident. */
+  private readonly writes = new SerialByKey();
   private readonly deliveries?: Counter<'sink' | 'result'>;
 
   constructor(private readonly o: NotifierOptions) {
+    this.jobs = new DueJobs<Job>({ concurrency: o.config.delivery.concurrency, run: (job) => this.run(job), now: () => this.now() });
     const overrides = new Map((o.sinks ?? []).map((s) => [s.name, s]));
     for (const cfg of o.config.sinks) {
       this.sinks.set(cfg.name, { cfg, sink: overrides.get(cfg.name) ?? createSink(cfg), routing: routingOf(o.config, cfg) });
@@ -101,17 +98,12 @@ export class Notifier {
   }
 
   start(): void {
-    this.running = true;
-    for (const j of this.jobs.values()) this.schedule(j);
+    this.jobs.start();
   }
 
   /** Stops sending; deliveries in flight finish (each bounded by the request timeout) and are recorded. */
-  async stop(): Promise<void> {
-    this.running = false;
-    for (const j of this.jobs.values()) clearTimeout(j.timer);
-    this.jobs.clear();
-    this.ready.length = 0;
-    await Promise.allSettled([...this.inflight]);
+  stop(): Promise<void> {
+    return this.jobs.stop();
   }
 
   close(): void {
@@ -122,7 +114,7 @@ export class Notifier {
   observe(type: 'ADDED' | 'MODIFIED' | 'DELETED', inc: AlertIncident): void {
     const incKey = `${inc.metadata.namespace}/${inc.metadata.name}`;
     if (type === 'DELETED') {
-      for (const [k, j] of this.jobs) if (j.incKey === incKey) this.drop(k);
+      this.jobs.dropWhere((j) => j.incKey === incKey);
       return;
     }
     for (const r of inc.status?.notifications ?? []) {
@@ -133,7 +125,7 @@ export class Notifier {
       // The first message of an incident opens a window; later events of the same incident update it.
       if (!prev || (at > prev.at && prev.incKey !== incKey)) this.lastSent.set(id, { at, incKey });
     }
-    if (!this.running) return;
+    if (!this.jobs.isRunning) return;
     // Routing reads the alert's labels: an incident edited to speak for another namespace gets no message.
     if (this.o.tenancy && namespaceMismatch(inc, this.o.tenancy)) return;
     const now = this.now();
@@ -145,6 +137,7 @@ export class Notifier {
         const retryAt = rec?.state === 'Retrying' && rec.nextAttemptAt ? Date.parse(rec.nextAttemptAt) : NaN;
         const job: Job = {
           key,
+          lock: `${cfg.name}|${identityOf(inc)}`,
           incKey,
           namespace: inc.metadata.namespace,
           name: inc.metadata.name,
@@ -155,52 +148,8 @@ export class Notifier {
           attempts: rec?.attempts ?? 0,
           dueAt: Number.isNaN(retryAt) ? now : retryAt,
         };
-        this.jobs.set(key, job);
-        this.schedule(job);
+        this.jobs.add(job);
       }
-    }
-  }
-
-  private drop(key: string): void {
-    const j = this.jobs.get(key);
-    if (!j) return;
-    clearTimeout(j.timer);
-    this.jobs.delete(key);
-  }
-
-  private schedule(job: Job): void {
-    clearTimeout(job.timer);
-    if (!this.running) return;
-    const delay = job.dueAt - this.now();
-    const enqueue = () => {
-      if (!this.running || this.jobs.get(job.key) !== job || job.queued) return;
-      job.queued = true;
-      this.ready.push(job);
-      this.pump();
-    };
-    if (delay <= 0) enqueue();
-    else job.timer = setTimeout(enqueue, Math.min(delay, 2 ** 31 - 1));
-  }
-
-  private pump(): void {
-    while (this.running && this.active < this.o.config.delivery.concurrency) {
-      // One delivery at a time per alert identity and sink: a second event of an incident must see the
-      // first's message id, and the firings of a flapping alert are folded by one delivery, not raced.
-      const i = this.ready.findIndex((j) => !this.busy.has(`${j.sink}|${j.identity}`));
-      if (i < 0) return;
-      const [job] = this.ready.splice(i, 1);
-      job.queued = false;
-      if (this.jobs.get(job.key) !== job) continue;
-      const lock = `${job.sink}|${job.identity}`;
-      this.active++;
-      this.busy.add(lock);
-      const p = this.run(job).finally(() => {
-        this.active--;
-        this.busy.delete(lock);
-        this.inflight.delete(p);
-        this.pump();
-      });
-      this.inflight.add(p);
     }
   }
 
@@ -210,9 +159,9 @@ export class Notifier {
     } catch (err) {
       // The API server (not the sink) failed: try again later; nothing was sent, or the send's record is retried below.
       this.o.log.warn('notification delivery could not read or record the incident; retrying', { incident: job.name, namespace: job.namespace, sink: job.sink, event: job.event, error: apiErrorMessage(err) });
-      if (this.jobs.get(job.key) === job) {
+      if (this.jobs.current(job)) {
         job.dueAt = this.now() + 5_000;
-        this.schedule(job);
+        this.jobs.schedule(job);
       }
     }
   }
@@ -220,9 +169,9 @@ export class Notifier {
   private async deliver(job: Job): Promise<void> {
     const entry = this.sinks.get(job.sink)!;
     const inc = await this.read(job.namespace, job.name);
-    if (!inc) return this.drop(job.key);
+    if (!inc) return this.jobs.drop(job.key);
     const now = this.now();
-    if (!dueEvents(inc, entry.cfg, entry.routing, now).some((e) => e.event === job.event)) return this.drop(job.key);
+    if (!dueEvents(inc, entry.cfg, entry.routing, now).some((e) => e.event === job.event)) return this.jobs.drop(job.key);
     const log = this.o.log.child({ incident: job.name, namespace: job.namespace, sink: job.sink, event: job.event });
 
     // Noise control: the first message of a new firing of an alert that already had one within the window waits for the window's end.
@@ -235,7 +184,7 @@ export class Notifier {
         }
         job.deferred = true;
         job.dueAt = last.at + entry.routing.minIntervalMs;
-        this.schedule(job);
+        this.jobs.schedule(job);
         return;
       }
       if (job.deferred) {
@@ -244,7 +193,7 @@ export class Notifier {
         for (const j of group) {
           j.deferred = false;
           if (j === newest) continue;
-          this.drop(j.key);
+          this.jobs.drop(j.key);
           const other = j === job ? inc : await this.read(j.namespace, j.name);
           if (other) await this.record(other, { sink: j.sink, type: entry.cfg.type, event: j.event, state: 'Suppressed', time: new Date(now).toISOString(), error: `folded into ${newest.incKey}` });
           this.deliveries?.inc({ sink: j.sink, result: 'suppressed' });
@@ -252,7 +201,7 @@ export class Notifier {
         newest.count = group.length;
         if (newest !== job) {
           newest.dueAt = now;
-          this.schedule(newest);
+          this.jobs.schedule(newest);
           return;
         }
       }
@@ -269,25 +218,23 @@ export class Notifier {
       const sentAt = this.now();
       rec = { sink: job.sink, type: entry.cfg.type, event: job.event, state: 'Sent', time: new Date(sentAt).toISOString(), attempts, messageId: res.messageId ?? previousId, ...(job.count && job.count > 1 ? { count: job.count } : {}) };
       this.lastSent.set(`${job.sink}|${job.identity}`, hasSent(inc, job.sink) ? (this.lastSent.get(`${job.sink}|${job.identity}`) ?? { at: sentAt, incKey: job.incKey }) : { at: sentAt, incKey: job.incKey });
-      this.drop(job.key);
+      this.jobs.drop(job.key);
       this.deliveries?.inc({ sink: job.sink, result: 'sent' });
       log.info('notification sent', { attempts });
     } catch (err) {
       const e = err instanceof DeliveryError ? err : new DeliveryError((err as Error)?.message ?? String(err), true);
       const t = new Date(this.now()).toISOString();
       if (e.retryable && attempts < delivery.maxAttempts) {
-        const backoff = backoffDelay(attempts, { baseMs: delivery.initialBackoff, maxMs: delivery.maxBackoff, jitter: 0.2 });
-        // Retry-After wins over our backoff (up to an hour): the sink said when it can take more.
-        const delay = Math.max(backoff, Math.min(e.retryAfterMs ?? 0, 3_600_000));
+        const delay = deliveryRetryDelay(attempts, delivery, e.retryAfterMs);
         job.attempts = attempts;
         job.dueAt = this.now() + delay;
         rec = { sink: job.sink, type: entry.cfg.type, event: job.event, state: 'Retrying', time: t, attempts, error: e.message, nextAttemptAt: new Date(job.dueAt).toISOString() };
         this.deliveries?.inc({ sink: job.sink, result: 'retrying' });
         log.warn('notification failed; retrying', { attempts, error: e.message, retryInMs: Math.round(delay) });
-        this.schedule(job);
+        this.jobs.schedule(job);
       } else {
         rec = { sink: job.sink, type: entry.cfg.type, event: job.event, state: 'Failed', time: t, attempts, error: e.message };
-        this.drop(job.key);
+        this.jobs.drop(job.key);
         this.deliveries?.inc({ sink: job.sink, result: 'failed' });
         log.error('notification failed for good', { attempts, error: e.message });
       }
@@ -298,19 +245,14 @@ export class Notifier {
         await this.record(inc, rec);
         return;
       } catch (err) {
-        if (i >= 5 || (!this.running && rec.state !== 'Sent')) throw err;
+        if (i >= 5 || (!this.jobs.isRunning && rec.state !== 'Sent')) throw err;
         await new Promise((r) => setTimeout(r, backoffDelay(i + 1, { baseMs: 500, maxMs: 16_000 })));
       }
     }
   }
 
-  /** The incident as the cache holds it, else as the API server answers (which then goes into the cache). */
-  private async read(namespace: string, name: string): Promise<AlertIncident | undefined> {
-    const cached = this.o.cache?.get(namespace, name);
-    if (cached) return cached;
-    const inc = await this.o.store.get(namespace, name);
-    if (inc) this.o.cache?.observed(inc);
-    return inc;
+  private read(namespace: string, name: string): Promise<AlertIncident | undefined> {
+    return readThrough(this.o.store, this.o.cache, namespace, name);
   }
 
   /**
@@ -319,12 +261,7 @@ export class Notifier {
    * whole, one write per incident at a time.
    */
   private record(inc: AlertIncident, rec: NotificationRecord): Promise<void> {
-    const key = `${inc.metadata.namespace}/${inc.metadata.name}`;
-    const prev = this.writing.get(key) ?? Promise.resolve();
-    const next = prev.catch(() => undefined).then(() => this.write(inc, rec));
-    this.writing.set(key, next);
-    void next.finally(() => this.writing.get(key) === next && this.writing.delete(key)).catch(() => undefined);
-    return next;
+    return this.writes.run(`${inc.metadata.namespace}/${inc.metadata.name}`, () => this.write(inc, rec));
   }
 
   private async write(inc: AlertIncident, rec: NotificationRecord): Promise<void> {

@@ -36,6 +36,17 @@ const Common = {
   ...When,
 };
 
+/** What Jira Cloud and Data Center share. */
+const JiraCommon = {
+  project: z.string().min(1),
+  issueType: z.string().min(1).default('Task'),
+  /** The transition that closes (default: the first whose target status is in the Done category). */
+  closeTransition: z.string().optional(),
+  /** The transition that reopens (default: the first whose target status is not Done). */
+  reopenTransition: z.string().optional(),
+  ...Common,
+};
+
 const JiraCloud = z
   .object({
     type: z.literal('jira-cloud'),
@@ -43,15 +54,9 @@ const JiraCloud = z
     url,
     email: z.string().min(1),
     apiToken: z.string().min(1),
-    project: z.string().min(1),
-    issueType: z.string().min(1).default('Task'),
     /** An Atlassian account id. */
     assignee: z.string().optional(),
-    /** The transition that closes (default: the first whose target status is in the Done category). */
-    closeTransition: z.string().optional(),
-    /** The transition that reopens (default: the first whose target status is not Done). */
-    reopenTransition: z.string().optional(),
-    ...Common,
+    ...JiraCommon,
   })
   .strict();
 const JiraDataCenter = z
@@ -60,13 +65,9 @@ const JiraDataCenter = z
     url,
     /** A personal access token (Bearer). */
     token: z.string().min(1),
-    project: z.string().min(1),
-    issueType: z.string().min(1).default('Task'),
     /** A user name. */
     assignee: z.string().optional(),
-    closeTransition: z.string().optional(),
-    reopenTransition: z.string().optional(),
-    ...Common,
+    ...JiraCommon,
   })
   .strict();
 const GitHub = z

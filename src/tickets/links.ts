@@ -5,6 +5,7 @@
 // each other's links. RBAC: get/update on that one name, create on configmaps, in its namespace.
 import { CoreV1Api, type KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
 import { retryOnConflict } from '../util/retry.js';
+import { keepNewest } from '../util/boundedData.js';
 
 export interface TicketLink {
   /** Absent while a create is under way (`creating` set): the ticket may exist without its key here. */
@@ -44,16 +45,7 @@ export function parseLink(v: string | undefined): TicketLink | undefined {
 
 /** At most `maxEntries` links and `bytes` of data: the links touched longest ago go first. */
 export function boundLinks(data: Record<string, string>, maxEntries: number, bytes = 768 * 1024): Record<string, string> {
-  const entries = Object.entries(data).map(([k, v]) => ({ k, v, t: Date.parse(parseLink(v)?.time ?? '') || 0 }));
-  entries.sort((a, b) => b.t - a.t);
-  const out: Record<string, string> = {};
-  let size = 0;
-  for (const e of entries.slice(0, maxEntries)) {
-    size += Buffer.byteLength(e.k) + Buffer.byteLength(e.v);
-    if (size > bytes) break;
-    out[e.k] = e.v;
-  }
-  return out;
+  return keepNewest(data, (v) => Date.parse(parseLink(v)?.time ?? ''), maxEntries, bytes);
 }
 
 /** In memory (tests, and an operator run without Kubernetes access to ConfigMaps). */

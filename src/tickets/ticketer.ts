@@ -13,12 +13,14 @@
 import { Counter, type Registry } from 'prom-client';
 import { clip, LIMITS } from '../incident/limits.js';
 import { FIELD_MANAGERS } from '../incident/owners.js';
-import { apiErrorMessage, isNotFound, type IncidentStore } from '../incident/store.js';
+import { apiErrorMessage, isNotFound, readThrough, type IncidentCacheView, type IncidentStore } from '../incident/store.js';
 import { namespaceMismatch, type Tenancy } from '../incident/tenancy.js';
 import type { AlertIncident, TicketRecord } from '../incident/types.js';
 import type { Logger } from '../observability/logger.js';
 import { DeliveryError } from '../util/httpClient.js';
-import { backoffDelay } from '../util/retry.js';
+import { DueJobs, type DueJob } from '../util/dueJobs.js';
+import { deliveryRetryDelay } from '../util/retry.js';
+import { SerialByKey } from '../util/serialByKey.js';
 import type { TicketsConfig, TrackerConfig } from './config.js';
 import { refireComment, resolveComment, severityOf, ticketBody, ticketTitle } from './content.js';
 import { dueTicket, markerOf, recordOf, rulesOf, type TicketEvent, type TrackerRules } from './due.js';
@@ -36,7 +38,7 @@ export interface TicketerOptions {
   now?: () => number;
   tenancy?: Tenancy;
   /** The shared informer's cache: events start from its copy; our writes go into it. */
-  cache?: { get(namespace: string, name: string): AlertIncident | undefined; observed(inc: AlertIncident): void };
+  cache?: IncidentCacheView;
   /** With many clusters, the local one's name: an alert of another cluster is another identity (markerOf). */
   localCluster?: string;
 }
@@ -47,17 +49,12 @@ interface Tracker {
   rules: TrackerRules;
 }
 
-interface Job {
-  key: string;
+/** One ticket event of one incident in one tracker; its lock is tracker|identity hash: one job at a time per lock. */
+interface Job extends DueJob {
   namespace: string;
   name: string;
   tracker: string;
   event: TicketEvent;
-  /** tracker|identity hash: one job at a time per lock. */
-  lock: string;
-  dueAt: number;
-  timer?: NodeJS.Timeout;
-  queued?: boolean;
 }
 
 /** What one event did to the ticket, before it is recorded. */
@@ -72,18 +69,15 @@ class NotYet extends Error {
 
 export class Ticketer {
   private readonly trackers = new Map<string, Tracker>();
-  private readonly jobs = new Map<string, Job>();
-  private readonly ready: Job[] = [];
-  private readonly busy = new Set<string>();
-  private readonly inflight = new Set<Promise<void>>();
+  private readonly jobs: DueJobs<Job>;
   /** Failed attempts per job key (the stored record holds them across restarts). */
   private readonly attempts = new Map<string, number>();
-  private readonly writing = new Map<string, Promise<unknown>>();
-  private active = 0;
-  private running = false;
+  /** One write of status.tickets at a time per incident. */
+  private readonly writes = new SerialByKey();
   private readonly counter?: Counter<'system' | 'action' | 'result'>;
 
   constructor(private readonly o: TicketerOptions) {
+    this.jobs = new DueJobs<Job>({ concurrency: o.config.delivery.concurrency, run: (job) => this.run(job), now: () => this.now() });
     for (const cfg of o.config.trackers) {
       this.trackers.set(cfg.name, { cfg, system: o.systems?.[cfg.name] ?? createTicketSystem(cfg), rules: rulesOf(o.config, cfg) });
     }
@@ -106,26 +100,21 @@ export class Ticketer {
   }
 
   start(): void {
-    this.running = true;
-    for (const j of this.jobs.values()) this.schedule(j);
+    this.jobs.start();
   }
 
-  async stop(): Promise<void> {
-    this.running = false;
-    for (const j of this.jobs.values()) clearTimeout(j.timer);
-    this.jobs.clear();
-    this.ready.length = 0;
-    await Promise.allSettled([...this.inflight]);
+  stop(): Promise<void> {
+    return this.jobs.stop();
   }
 
   /** Informer handler: every stored state of every incident of this shard passes here. */
   observe(type: 'ADDED' | 'MODIFIED' | 'DELETED', inc: AlertIncident): void {
     const incKey = `${inc.metadata.namespace}/${inc.metadata.name}`;
     if (type === 'DELETED') {
-      for (const [k, j] of this.jobs) if (`${j.namespace}/${j.name}` === incKey) this.drop(k);
+      this.jobs.dropWhere((j) => `${j.namespace}/${j.name}` === incKey);
       return;
     }
-    if (!this.running || (this.o.tenancy && namespaceMismatch(inc, this.o.tenancy))) return;
+    if (!this.jobs.isRunning || (this.o.tenancy && namespaceMismatch(inc, this.o.tenancy))) return;
     const now = this.now();
     for (const { cfg, rules } of this.trackers.values()) {
       const due = dueTicket(inc, cfg, rules, now);
@@ -133,48 +122,7 @@ export class Ticketer {
       const key = `${incKey}|${cfg.name}|${due.event}`;
       if (this.jobs.has(key)) continue;
       const job: Job = { key, namespace: inc.metadata.namespace, name: inc.metadata.name, tracker: cfg.name, event: due.event, lock: `${cfg.name}|${markerOf(inc, this.o.localCluster).hash}`, dueAt: due.at };
-      this.jobs.set(key, job);
-      this.schedule(job);
-    }
-  }
-
-  private drop(key: string): void {
-    const j = this.jobs.get(key);
-    if (!j) return;
-    clearTimeout(j.timer);
-    this.jobs.delete(key);
-  }
-
-  private schedule(job: Job): void {
-    clearTimeout(job.timer);
-    if (!this.running) return;
-    const enqueue = () => {
-      if (!this.running || this.jobs.get(job.key) !== job || job.queued) return;
-      job.queued = true;
-      this.ready.push(job);
-      this.pump();
-    };
-    const delay = job.dueAt - this.now();
-    if (delay <= 0) enqueue();
-    else job.timer = setTimeout(enqueue, Math.min(delay, 2 ** 31 - 1));
-  }
-
-  private pump(): void {
-    while (this.running && this.active < this.o.config.delivery.concurrency) {
-      const i = this.ready.findIndex((j) => !this.busy.has(j.lock));
-      if (i < 0) return;
-      const [job] = this.ready.splice(i, 1);
-      job.queued = false;
-      if (this.jobs.get(job.key) !== job) continue;
-      this.active++;
-      this.busy.add(job.lock);
-      const p = this.run(job).finally(() => {
-        this.active--;
-        this.busy.delete(job.lock);
-        this.inflight.delete(p);
-        this.pump();
-      });
-      this.inflight.add(p);
+      this.jobs.add(job);
     }
   }
 
@@ -185,9 +133,9 @@ export class Ticketer {
       // The API server (the incident, the links ConfigMap) failed, not the ticket system: try again soon.
       // A ticket action that ran before is found again through the link or the marker, never repeated blindly.
       this.o.log.warn('ticket event could not read or record its state; retrying', { incident: job.name, namespace: job.namespace, tracker: job.tracker, event: job.event, error: apiErrorMessage(err) });
-      if (this.jobs.get(job.key) === job) {
+      if (this.jobs.current(job)) {
         job.dueAt = this.now() + 5_000;
-        this.schedule(job);
+        this.jobs.schedule(job);
       }
     }
   }
@@ -195,7 +143,7 @@ export class Ticketer {
   private async handle(job: Job): Promise<void> {
     const tracker = this.trackers.get(job.tracker)!;
     const inc = await this.read(job.namespace, job.name);
-    if (!inc || dueTicket(inc, tracker.cfg, tracker.rules, this.now())?.event !== job.event) return this.drop(job.key);
+    if (!inc || dueTicket(inc, tracker.cfg, tracker.rules, this.now())?.event !== job.event) return this.jobs.drop(job.key);
     const log = this.o.log.child({ incident: job.name, namespace: job.namespace, tracker: job.tracker, event: job.event });
     const prev = recordOf(inc, job.tracker);
     const attempts = (prev?.state === 'Retrying' && prev.event === job.event ? (prev.attempts ?? 0) : (this.attempts.get(job.key) ?? 0)) + 1;
@@ -210,21 +158,19 @@ export class Ticketer {
     } catch (err) {
       if (err instanceof NotYet) {
         job.dueAt = this.now() + err.waitMs;
-        this.schedule(job);
+        this.jobs.schedule(job);
         return;
       }
       if (!(err instanceof DeliveryError)) throw err;
       const t = new Date(this.now()).toISOString();
       const keep = { key: prev?.key, url: prev?.url };
       if (err.retryable && attempts < delivery.maxAttempts) {
-        const backoff = backoffDelay(attempts, { baseMs: delivery.initialBackoff, maxMs: delivery.maxBackoff, jitter: 0.2 });
-        // Retry-After wins over our backoff (up to an hour): the system said when it takes more.
-        job.dueAt = this.now() + Math.max(backoff, Math.min(err.retryAfterMs ?? 0, 3_600_000));
+        job.dueAt = this.now() + deliveryRetryDelay(attempts, delivery, err.retryAfterMs);
         this.attempts.set(job.key, attempts);
         rec = { ...base, ...keep, state: 'Retrying', time: t, attempts, error: err.message, nextAttemptAt: new Date(job.dueAt).toISOString() };
         this.counter?.inc({ system: tracker.cfg.type, action: job.event, result: 'retrying' });
         log.warn('ticket event failed; retrying', { attempts, error: err.message, retryInMs: job.dueAt - this.now() });
-        this.schedule(job);
+        this.jobs.schedule(job);
       } else {
         rec = { ...base, ...keep, state: 'Failed', time: t, attempts, error: err.message };
         this.counter?.inc({ system: tracker.cfg.type, action: job.event, result: 'failed' });
@@ -235,7 +181,7 @@ export class Ticketer {
     // retry record what was done instead of doing it again.
     await this.record(inc, rec);
     if (rec.state !== 'Retrying') {
-      this.drop(job.key);
+      this.jobs.drop(job.key);
       this.attempts.delete(job.key);
     }
   }
@@ -317,21 +263,13 @@ export class Ticketer {
     await this.o.links.update(t.cfg.name, hash, () => ({ ...link, time }));
   }
 
-  private async read(namespace: string, name: string): Promise<AlertIncident | undefined> {
-    const cached = this.o.cache?.get(namespace, name);
-    if (cached) return cached;
-    const inc = await this.o.store.get(namespace, name);
-    if (inc) this.o.cache?.observed(inc);
-    return inc;
+  private read(namespace: string, name: string): Promise<AlertIncident | undefined> {
+    return readThrough(this.o.store, this.o.cache, namespace, name);
   }
 
   /** Replaces this tracker's record in status.tickets, one write per incident at a time. */
   private record(inc: AlertIncident, rec: TicketRecord): Promise<void> {
-    const key = `${inc.metadata.namespace}/${inc.metadata.name}`;
-    const next = (this.writing.get(key) ?? Promise.resolve()).catch(() => undefined).then(() => this.write(inc, rec));
-    this.writing.set(key, next);
-    void next.finally(() => this.writing.get(key) === next && this.writing.delete(key)).catch(() => undefined);
-    return next;
+    return this.writes.run(`${inc.metadata.namespace}/${inc.metadata.name}`, () => this.write(inc, rec));
   }
 
   private async write(inc: AlertIncident, rec: TicketRecord): Promise<void> {

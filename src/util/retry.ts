@@ -53,3 +53,12 @@ export async function retryOnConflict<T>(
     }
   }
 }
+
+/**
+ * The wait before delivery attempt `attempts`+1 to an outside service (a notification sink, a ticket
+ * system): our backoff, or longer when the service said when it takes more (Retry-After, up to an hour).
+ */
+export function deliveryRetryDelay(attempts: number, d: { initialBackoff: number; maxBackoff: number }, retryAfterMs?: number): number {
+  const backoff = backoffDelay(attempts, { baseMs: d.initialBackoff, maxMs: d.maxBackoff, jitter: 0.2 });
+  return Math.max(backoff, Math.min(retryAfterMs ?? 0, 3_600_000));
+}

@@ -208,6 +208,43 @@ describe('the analyzer heeds people', () => {
   });
 });
 
+describe('the engine holds back what a person rejected, whoever proposes it', () => {
+  const limits = { maxSteps: 30, maxTokensPerIncident: 1_000_000, toolOutputMaxBytes: 20_000, toolTimeoutMs: 1000, approvalTimeoutMs: 60_000, maxInvalidReplies: 3, maxAttempts: 3 };
+  const catalog = { list: () => TOOLS, find: (n: string) => TOOLS.find((t) => t.name === n), call: async () => ({ ok: true, output: 'done', durationMs: 1 }) };
+  /** A model that proposes exactly the change a person rejected for this alert last time. */
+  const stubborn = (args: Record<string, unknown>) => ({
+    kind: 'llm' as const,
+    decide: async () => ({ decision: { kind: 'callTool' as const, tool: 'kubernetes__set_resources', arguments: args, reasoning: 'more memory' }, usage: { promptTokens: 1, completionTokens: 1 } }),
+    writeReport: async () => ({ report: { markdown: '## Summary' }, usage: { promptTokens: 1, completionTokens: 1 } }),
+  });
+
+  async function proposeOn(limit: string, rejectedOn: string) {
+    const steps = oomEvidence(limit);
+    const inv = new RulesInvestigator();
+    const first = inv.next(ctxWith(oomEvidence(rejectedOn)));
+    const args = first.kind === 'callTool' ? first.arguments : {};
+    const seen = inv.diagnose(ctxWith(oomEvidence(rejectedOn)));
+    const rejected: PastDecision = { step: 5, action: 'x', call: callSignature('set_resources', args), decision: 'rejected', by: 'alice', reason: 'the node has no memory left', evidence: evidenceSignature(seen.rule, seen.rootCause) };
+    const inc = incident({ name: 'oom-second', status: { phase: 'Analyzing', investigator: 'llm', steps, recall: recallWith([rejected]) } });
+    const engine = new InvestigationEngine({ investigator: stubborn(args), fallback: inv, tools: catalog, policy: { mode: 'approve', allowedTools: [], allowedClusterTools: [], allowedNamespaces: [], maxMutations: 3 }, limits });
+    const adv = await engine.advance(inc);
+    if (adv.kind === 'noop') throw new Error('no step');
+    return adv.status.steps!.at(-1)!;
+  }
+
+  it('on the same evidence: an invalid step the model hears, never a question to a person', async () => {
+    const step = await proposeOn('128Mi', '128Mi');
+    expect(step).toMatchObject({ action: 'invalid', tool: 'set_resources' });
+    expect(step.result?.error).toContain('a person (alice) rejected this change for this alert last time (incident oom-first), because: “the node has no memory left”, and the evidence is the same as then');
+    expect(step.result?.error).toContain('Do not propose it again');
+  });
+
+  it('on other evidence (another limit): asked as any change is', async () => {
+    const step = await proposeOn('256Mi', '128Mi');
+    expect(step).toMatchObject({ action: 'callTool', tool: 'set_resources', state: 'AwaitingApproval' });
+  });
+});
+
 // ── the controller records feedback on a finished incident once per change ───────────────────────
 
 describe('feedback on a finished incident', () => {

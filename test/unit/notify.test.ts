@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 import { LIMITS } from '../../src/incident/limits.js';
 import type { AlertIncident } from '../../src/incident/types.js';
 import { parseNotificationsConfig, type SinkConfig } from '../../src/notify/config.js';
-import { buildView } from '../../src/notify/message.js';
+import { buildView, plainText } from '../../src/notify/message.js';
 import { dueEvents, routingOf } from '../../src/notify/routing.js';
 import { markdownToSafeHtml } from '../../src/notify/sinks/email.js';
 import { pagerDutyEvent } from '../../src/notify/sinks/pagerduty.js';
@@ -139,6 +139,34 @@ describe('messages', () => {
       expect(checkPagerDuty(pagerDutyEvent(view, 'k'.repeat(32)))).toEqual([]);
     }
     expect(checkPagerDuty(pagerDutyEvent(buildView(incident(), 'Resolved'), 'k'.repeat(32)))).toEqual([]);
+  });
+
+  it("link the incident's tickets and pull requests (http(s) only) in every sink, within their schemas", () => {
+    const linked = buildView(
+      incident({
+        tickets: [
+          { tracker: 'jira', system: 'jira-cloud', event: 'open', state: 'Open', action: 'Created', key: 'OPS-7', url: 'https://example.atlassian.net/browse/OPS-7', time: '2026-11-30T08:00:00Z' },
+          { tracker: 'gh', system: 'github', event: 'open', state: 'Open', key: 'o/r#3', url: 'javascript:alert(1)', time: '2026-11-30T08:00:00Z' },
+        ],
+        gitChanges: [{ step: 4, provider: 'github', state: 'Open', number: 12, url: 'https://github.com/o/fleet/pull/12', time: '2026-11-30T08:00:00Z' } as never],
+      }),
+      'Resolved',
+    );
+    expect(linked.related).toEqual([
+      { label: 'Ticket OPS-7', url: 'https://example.atlassian.net/browse/OPS-7' },
+      { label: 'Pull request #12 (step 4)', url: 'https://github.com/o/fleet/pull/12' },
+    ]);
+    expect(plainText(linked)).toContain('Ticket OPS-7: https://example.atlassian.net/browse/OPS-7');
+    expect(JSON.stringify(slackMessage(linked))).toContain('"text":"Ticket OPS-7"},"url":"https://example.atlassian.net/browse/OPS-7"');
+    expect(JSON.stringify(teamsMessage(linked))).toContain('https://github.com/o/fleet/pull/12');
+    expect(JSON.stringify(webhookBody(linked, 'd'))).not.toContain('javascript:');
+    const triggered = buildView(incident({ tickets: linked.related.length ? [{ tracker: 'jira', system: 'jira-cloud', event: 'open', state: 'Open', key: 'OPS-7', url: 'https://example.atlassian.net/browse/OPS-7', time: '2026-11-30T08:00:00Z' }] : [] }), 'Reported');
+    expect(JSON.stringify(pagerDutyEvent(triggered, 'k'.repeat(32)))).toContain('"text":"Ticket OPS-7"');
+    for (const view of [linked, triggered]) {
+      expect(checkSlack(slackMessage(view))).toEqual([]);
+      expect(checkTeams(teamsMessage(view))).toEqual([]);
+      expect(checkPagerDuty(pagerDutyEvent(view, 'k'.repeat(32)))).toEqual([]);
+    }
   });
 
   // The sender names the alert, its labels and generatorURL, and the model writes summary and root cause:

@@ -9,6 +9,9 @@ import { escapeHtml } from '../../src/util/html.js';
 import { age } from '../../src/util/time.js';
 import { expressServer } from '../../src/util/http.js';
 import { APP_JS } from '../../src/web/assets.js';
+import { DueJobs, type DueJob } from '../../src/util/dueJobs.js';
+import { SerialByKey } from '../../src/util/serialByKey.js';
+import { deliveryRetryDelay } from '../../src/util/retry.js';
 
 describe('parseQuantity', () => {
   it.each<[string | number | undefined | null, number | undefined]>([
@@ -126,5 +129,95 @@ describe('expressServer', () => {
     } finally {
       await new Promise((r) => server.close(r));
     }
+  });
+});
+
+describe('DueJobs (the delivery loop of the notifier and the ticketer)', () => {
+  const tick = () => new Promise((r) => setTimeout(r, 5));
+  function harness(concurrency: number) {
+    const started: string[] = [];
+    const release = new Map<string, () => void>();
+    const jobs = new DueJobs<DueJob>({
+      concurrency,
+      now: () => Date.now(),
+      run: (job) => new Promise<void>((done) => {
+        started.push(job.key);
+        release.set(job.key, () => { jobs.drop(job.key); done(); });
+      }),
+    });
+    return { jobs, started, release };
+  }
+
+  it('runs at most `concurrency` at once, one at a time per lock, and a key once', async () => {
+    const { jobs, started, release } = harness(2);
+    jobs.start();
+    jobs.add({ key: 'a', lock: 'x', dueAt: 0 });
+    jobs.add({ key: 'b', lock: 'x', dueAt: 0 });
+    jobs.add({ key: 'c', lock: 'y', dueAt: 0 });
+    jobs.add({ key: 'd', lock: 'z', dueAt: 0 });
+    expect(jobs.has('a')).toBe(true);
+    await tick();
+    expect(started).toEqual(['a', 'c']);
+    release.get('a')!();
+    await tick();
+    expect(started).toEqual(['a', 'c', 'b']);
+    release.get('c')!();
+    await tick();
+    expect(started).toEqual(['a', 'c', 'b', 'd']);
+    release.get('b')!();
+    release.get('d')!();
+    await jobs.stop();
+    expect(jobs.size).toBe(0);
+  });
+
+  it('waits for dueAt, never runs a dropped or replaced job, and runs nothing before start or after stop', async () => {
+    const { jobs, started, release } = harness(4);
+    jobs.add({ key: 'early', lock: '1', dueAt: 0 });
+    await tick();
+    expect(started).toEqual([]);
+    jobs.start();
+    jobs.add({ key: 'later', lock: '2', dueAt: Date.now() + 40 });
+    jobs.add({ key: 'gone', lock: '3', dueAt: Date.now() + 20 });
+    jobs.drop('gone');
+    const old = { key: 'replaced', lock: '4', dueAt: Date.now() + 20 };
+    jobs.add(old);
+    jobs.add({ key: 'replaced', lock: '4', dueAt: Date.now() + 1_000_000 });
+    expect(jobs.current(old)).toBe(false);
+    await tick();
+    expect(started).toEqual(['early']);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(started).toEqual(['early', 'later']);
+    let stopped = false;
+    const stopping = jobs.stop().then(() => (stopped = true));
+    await tick();
+    expect(stopped).toBe(false);
+    release.get('early')!();
+    release.get('later')!();
+    await stopping;
+    jobs.add({ key: 'after', lock: '5', dueAt: 0 });
+    await tick();
+    expect(started).toEqual(['early', 'later']);
+  });
+});
+
+describe('SerialByKey and deliveryRetryDelay', () => {
+  it('one write at a time per key, in order, a failure not stopping the next', async () => {
+    const serial = new SerialByKey();
+    const order: string[] = [];
+    const slow = (tag: string, ms: number, fail = false) => () => new Promise<string>((ok, no) => setTimeout(() => { order.push(tag); fail ? no(new Error(tag)) : ok(tag); }, ms));
+    const a = serial.run('k', slow('a1', 30, true));
+    const b = serial.run('k', slow('a2', 1));
+    const c = serial.run('other', slow('b1', 5));
+    await expect(a).rejects.toThrow('a1');
+    await expect(b).resolves.toBe('a2');
+    await c;
+    expect(order).toEqual(['b1', 'a1', 'a2']);
+  });
+
+  it('Retry-After wins over the backoff, up to an hour', () => {
+    const d = { initialBackoff: 1_000, maxBackoff: 60_000 };
+    expect(deliveryRetryDelay(1, d)).toBeLessThanOrEqual(1_200);
+    expect(deliveryRetryDelay(1, d, 30_000)).toBe(30_000);
+    expect(deliveryRetryDelay(1, d, 10 * 3_600_000)).toBe(3_600_000);
   });
 });

@@ -2,7 +2,7 @@
 // (KubeMemoryOvercommit / KubeCPUOvercommit without a pod: requests vs what survives a node failure).
 import type { ListItem, NodeData } from '../../contracts/toolData.js';
 import { clip, condition, conditions, cpuText, eventsBy, isNotFound, memoryText, podLine, quantity, type Evidence } from '../evidence.js';
-import { quote, type AlertInfo, type Call, type Finding, type Quote, type Rule } from './types.js';
+import { quote, type AlertInfo, type Call, type Quote, type Rule } from './types.js';
 import { sentence } from './pods.js';
 import { pressureCulprit, pressurePlan, type PressureCulprit } from './pressure.js';
 

@@ -124,7 +124,7 @@ function unschedulableState(v: PodView): PodDiagnosis | undefined {
 }
 
 function imagePullState(v: PodView): PodDiagnosis | undefined {
-  const { ns, pod, c, cn, events, workload, d, evQuote, cQuote, ctr, owner } = v;
+  const { ns, c, cn, events, workload, d, evQuote, cQuote, ctr, owner } = v;
   // Image cannot be pulled.
   const pullEvents = events.filter((e) => /Failed to pull image|ErrImagePull|ImagePullBackOff|Back-off pulling image|InvalidImageName|pull access denied/i.test(e.message) || e.reason === 'ErrImageNeverPull' || e.reason === 'InspectFailed');
   if ((c?.state === 'Waiting' && /ImagePullBackOff|ErrImagePull|InvalidImageName|ErrImageNeverPull|RegistryUnavailable/.test(c.reason ?? '')) || (pullEvents.length && c?.state !== 'Running')) {
@@ -172,7 +172,7 @@ function configErrorState(v: PodView): PodDiagnosis | undefined {
 }
 
 function oomKilledState(v: PodView): PodDiagnosis | undefined {
-  const { ev, ns, pod, info, c, events, src, workload, d, evQuote, statusLines, owner } = v;
+  const { ev, ns, pod, info, c, events, src, d, evQuote, statusLines, owner } = v;
   // OOMKilled: memory use hit the limit.
   const oomEvents = events.filter((e) => /OOMKill|OOMKilling|out of memory/i.test(`${e.reason} ${e.message}`));
   const oomContainer = info.containers.find((x) => x.lastReason === 'OOMKilled' || x.reason === 'OOMKilled') ?? (oomEvents.length ? c : undefined);

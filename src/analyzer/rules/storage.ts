@@ -1,6 +1,6 @@
 // PersistentVolume alerts: a volume filling up (bytes or inodes) and volumes in an error phase.
 import { clip, eventsBy, isNotFound, quantity, memoryQuantity, text } from '../evidence.js';
-import { quote, type Call, type Finding, type Quote, type Rule } from './types.js';
+import { quote, type Call, type Quote, type Rule } from './types.js';
 import { DEFAULT_PVC_EXPANSION } from '../../tools/kubernetes/mutate/expandPvc.js';
 
 const PV_ALERTS = new Set([

@@ -7,7 +7,9 @@ import { LIMITS } from '../../incident/limits.js';
 import { ANNOTATIONS, type AlertIncident, type IncidentStatus, type Step } from '../../incident/types.js';
 import { evaluate } from '../../policy/policy.js';
 import { gatherFacts } from '../callFacts.js';
-import { judgeChange, refuse } from '../dryRun.js';
+import { rejectionOf } from '../../analyzer/people.js';
+import { judgeChange, refuse, type Judged } from '../dryRun.js';
+import { evidenceOf } from './report.js';
 import { oneLine, type Advance, type PhaseContext } from './phase.js';
 
 const MUTATION_STATES = new Set(['Planned', 'Running', 'Succeeded', 'Failed', 'Unknown', 'AwaitingApproval']);
@@ -48,6 +50,10 @@ export async function record(cx: PhaseContext, inc: AlertIncident, status: Incid
     cx.deps.policy,
     { mutationsSoFar, incidentNamespace: cx.deps.actionNamespace?.(inc), facts },
   );
+  // A change a person rejected for this alert before, on the same evidence, is not asked again, whoever
+  // proposes it (the analyzer already heeds it; a model is only told, so this holds it back).
+  const heldBack = tool && mutating && verdict.verdict !== 'block' ? rejectedByPeople(cx, inc, status, tool, d.arguments) : undefined;
+  if (tool && heldBack) return refuse(cx, status, steps, { tool, arguments: args, reasoning: d.reasoning, toolCallId: d.toolCallId, origin }, heldBack);
   // Before it is shown for approval or run, the API server judges it (../dryRun.ts): a call it refuses is
   // told back to the investigator and never waits for a person.
   const judged = tool && mutating && verdict.verdict !== 'block' ? await judgeChange(cx, tool, d.arguments) : undefined;
@@ -83,6 +89,22 @@ export async function record(cx: PhaseContext, inc: AlertIncident, status: Incid
       },
     ],
   };
+}
+
+/**
+ * A person's rejection of this very call for this alert (status.recall), when the evidence now is the one
+ * it was rejected on (the analyzer's rule and root cause); without an analyzer to show that the evidence
+ * differs, it counts as the same.
+ */
+function rejectedByPeople(cx: PhaseContext, inc: AlertIncident, status: IncidentStatus, tool: ToolInfo, args: Record<string, unknown>): Extract<Judged, { kind: 'refused' }> | undefined {
+  const recall = status.recall ?? inc.status?.recall;
+  if (!recall?.occurrences?.some((o) => o.decisions?.length)) return undefined;
+  const evidence = evidenceOf(cx, inc, status);
+  const hit = rejectionOf(recall, tool.tool, args, evidence ?? '');
+  if (!hit || !(hit.sameEvidence || evidence === undefined)) return undefined;
+  const d = hit.decision;
+  const reason = `a person${d.by ? ` (${d.by})` : ''} rejected this change for this alert last time (incident ${hit.incident})${d.reason ? `, because: “${oneLine(d.reason)}”` : ''}, and the evidence is the same as then`;
+  return { kind: 'refused', reason, hint: 'Do not propose it again: find another cause or change, or hand over to a person, saying what was rejected and why.' };
 }
 
 /**

@@ -50,6 +50,7 @@ export function emailHtml(v: NotificationView): string {
   const links = [
     v.links.webView ? `<a href="${escapeHtml(v.links.webView)}">Open incident</a>` : '',
     v.links.generator && /^https?:/.test(v.links.generator) ? `<a href="${escapeHtml(v.links.generator)}">Alert source</a>` : '',
+    ...v.related.map((r) => `<a href="${escapeHtml(r.url)}">${escapeHtml(r.label)}</a>`),
   ].filter(Boolean);
   if (links.length) parts.push(`<p>${links.join(' · ')}</p>`);
   parts.push(`<p><code>${escapeHtml(v.describe)}</code></p>`);

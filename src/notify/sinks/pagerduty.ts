@@ -24,6 +24,7 @@ export function pagerDutyEvent(v: NotificationView, routingKey: string): Record<
   const links = [
     ...(v.links.webView ? [{ href: v.links.webView, text: 'Incident in alert-agent' }] : []),
     ...(v.links.generator ? [{ href: v.links.generator, text: 'Alert source' }] : []),
+    ...v.related.map((r) => ({ href: r.url, text: r.label })),
   ];
   return {
     routing_key: routingKey,

@@ -35,6 +35,7 @@ export function slackMessage(v: NotificationView): { text: string; blocks: Block
   const buttons: Block[] = [];
   if (v.links.webView) buttons.push({ type: 'button', text: { type: 'plain_text', text: 'Open incident' }, url: cut(v.links.webView, 3000), style: 'primary' });
   if (v.links.generator) buttons.push({ type: 'button', text: { type: 'plain_text', text: 'Alert source' }, url: cut(v.links.generator, 3000) });
+  for (const r of v.related) buttons.push({ type: 'button', text: { type: 'plain_text', text: cut(r.label, 75) }, url: cut(r.url, 3000) });
   if (buttons.length) blocks.push({ type: 'actions', elements: buttons });
   // The fallback `text` (notifications, screen readers) is mrkdwn too: escaped like the blocks.
   const text = cut(`${EMOJI[v.tone]} ${esc(v.title)}${v.summary ? ` — ${esc(v.summary)}` : ''}`, 3000);

@@ -42,6 +42,7 @@ export function teamsMessage(v: NotificationView): Record<string, unknown> {
   const actions: Array<Record<string, unknown>> = [];
   if (v.links.webView) actions.push({ type: 'Action.OpenUrl', title: 'Open incident', url: v.links.webView });
   if (v.links.generator) actions.push({ type: 'Action.OpenUrl', title: 'Alert source', url: v.links.generator });
+  for (const r of v.related) actions.push({ type: 'Action.OpenUrl', title: r.label, url: r.url });
   return {
     type: 'message',
     attachments: [

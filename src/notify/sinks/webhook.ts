@@ -26,7 +26,7 @@ export function webhookBody(v: NotificationView, deliveryId: string, now = new D
     },
     count: v.count,
     report: v.report,
-    links: { ...v.links, describe: v.describe },
+    links: { ...v.links, describe: v.describe, related: v.related },
   };
 }
 

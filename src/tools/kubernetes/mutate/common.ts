@@ -2,7 +2,7 @@
 // node's schedulability, the field manager.
 import { PatchStrategy, setHeaderOptions, type V1DaemonSet, type V1Deployment, type V1StatefulSet } from '@kubernetes/client-node';
 import type { ToolContext } from '../context.js';
-import { k8s, type Target } from '../errors.js';
+import { k8s, ToolError, type Target } from '../errors.js';
 
 /** Recorded as the field manager of every change the agent makes. */
 export const FIELD_MANAGER = 'alert-agent';
@@ -32,6 +32,17 @@ export async function readWorkload(ctx: ToolContext, kind: WorkloadKind, name: s
     case 'DaemonSet':
       return k8s(t, () => ctx.apps.readNamespacedDaemonSet({ name, namespace }));
   }
+}
+
+/** A workload's pod-template container by name, with its index (JSON patch paths need it); not found: a ToolError naming those it has. */
+export async function readWorkloadContainer(ctx: ToolContext, a: { kind: WorkloadKind; name: string; namespace: string; container: string }) {
+  const workload = await readWorkload(ctx, a.kind, a.name, a.namespace);
+  const containers = workload.spec?.template?.spec?.containers ?? [];
+  const index = containers.findIndex((c) => c.name === a.container);
+  if (index < 0) {
+    throw new ToolError(`not found: container ${a.container} in ${a.kind} ${a.name} in namespace ${a.namespace} (containers: ${containers.map((c) => c.name).join(', ') || '<none>'})`);
+  }
+  return { workload, container: containers[index], index };
 }
 
 /** Patches a workload (merge patch for objects, JSON patch for arrays of operations). */

@@ -5,7 +5,6 @@
 // certificate into the Certificate's Secret. Before writing, it reads why the last issuance failed (the
 // newest CertificateRequest, its Order, failing Challenges), so that a person sees whether asking again can
 // help at all.
-import { z } from 'zod';
 import { RenewCertificateOutput, type OutputOf } from '../../../contracts/toolData.js';
 import { defineTool, type ToolContext } from '../context.js';
 import { k8s, ToolError } from '../errors.js';

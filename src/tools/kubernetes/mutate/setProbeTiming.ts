@@ -10,7 +10,7 @@ import { SetProbeTimingOutput, type OutputOf } from '../../../contracts/toolData
 import { defineTool } from '../context.js';
 import { invalidArgument, ToolError } from '../errors.js';
 import { namespaceArg, normalizeWorkloadKind, objectName, workloadKind, WORKLOAD_KINDS } from '../schemas.js';
-import { patchWorkload, readWorkload } from './common.js';
+import { patchWorkload, readWorkloadContainer } from './common.js';
 
 export const PROBES = ['liveness', 'readiness', 'startup'] as const;
 export type ProbeName = (typeof PROBES)[number];
@@ -104,13 +104,7 @@ export const setProbeTiming = defineTool({
   destructive: true,
   idempotent: true,
   async run(a, ctx) {
-    const w = await readWorkload(ctx, a.kind, a.name, a.namespace);
-    const containers = w.spec?.template?.spec?.containers ?? [];
-    const index = containers.findIndex((c) => c.name === a.container);
-    if (index < 0) {
-      throw new ToolError(`not found: container ${a.container} in ${a.kind} ${a.name} in namespace ${a.namespace} (containers: ${containers.map((c) => c.name).join(', ') || '<none>'})`);
-    }
-    const container = containers[index];
+    const { workload: w, container, index } = await readWorkloadContainer(ctx, a);
     const probe = container[probeKey(a.probe)];
     if (!probe) {
       const has = PROBES.filter((p) => container[probeKey(p)]);

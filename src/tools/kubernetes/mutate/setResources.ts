@@ -3,10 +3,10 @@ import type { V1Container } from '@kubernetes/client-node';
 import { z } from 'zod';
 import { SetResourcesOutput, type OutputOf } from '../../../contracts/toolData.js';
 import { defineTool } from '../context.js';
-import { invalidArgument, ToolError } from '../errors.js';
+import { invalidArgument } from '../errors.js';
 import { formatCpu, formatMemory, parseQuantity, validateCpu, validateMemory } from '../quantity.js';
 import { namespaceArg, normalizeWorkloadKind, objectName, workloadKind, WORKLOAD_KINDS } from '../schemas.js';
-import { patchWorkload, readWorkload } from './common.js';
+import { patchWorkload, readWorkloadContainer } from './common.js';
 
 const amounts = (what: string) =>
   z
@@ -129,13 +129,8 @@ export const setResources = defineTool({
   destructive: true,
   idempotent: true,
   async run(a, ctx) {
-    const w = await readWorkload(ctx, a.kind, a.name, a.namespace);
-    const containers = w.spec?.template?.spec?.containers ?? [];
-    const index = containers.findIndex((c) => c.name === a.container);
-    if (index < 0) {
-      throw new ToolError(`not found: container ${a.container} in ${a.kind} ${a.name} in namespace ${a.namespace} (containers: ${containers.map((c) => c.name).join(', ') || '<none>'})`);
-    }
-    const { ops, fields } = resourcePatch(containers[index], index, a.requests, a.limits);
+    const { workload: w, container, index } = await readWorkloadContainer(ctx, a);
+    const { ops, fields } = resourcePatch(container, index, a.requests, a.limits);
     const after = await patchWorkload(ctx, a.kind, a.name, a.namespace, ops);
     const res = after.spec?.template?.spec?.containers?.find((c) => c.name === a.container)?.resources;
     const data: Data = {
