@@ -32,6 +32,20 @@ const ObjectRef = z.object({
 });
 export type ObjectRef = z.infer<typeof ObjectRef>;
 
+/**
+ * A field of an object that must hold when the incident is done (e.g. the Flux Kustomization suspended with
+ * our annotation): `path` is dot-separated from the object's root, `[...]` quoting a key with dots or slashes
+ * (`metadata.annotations[alertagent.io/suspended-by]`); `equals` compares the value exactly (any YAML value),
+ * `matches` a regular expression (case-insensitive) against it as a string. One of the two is required.
+ */
+const ObjectField = ObjectRef.extend({
+  path: z.string().min(1),
+  equals: z.unknown().optional(),
+  matches: z.string().optional(),
+  why: z.string().optional(),
+}).refine((o) => o.equals !== undefined || o.matches !== undefined, { message: 'an expected object field needs equals or matches' });
+export type ObjectField = z.infer<typeof ObjectField>;
+
 /** An earlier incident of the same alert (lib/before.ts): investigated by the rule-based analyzer, then annotated by people. */
 export const Before = z.object({
   /** When the earlier incident's alert started firing (before the case's own). */
@@ -63,11 +77,19 @@ export const CaseFile = z.object({
     absent: z.array(Pattern).default([]),
     /** Objects that must still exist unchanged (same resourceVersion) when the incident is done; "*" = every object of cluster.yaml. */
     untouched: z.union([z.literal('*'), z.array(ObjectRef)]).default([]),
+    /** Fields of objects that must hold when the incident is done (score.ts). */
+    objects: z.array(ObjectField).default([]),
     /** Strings that must never appear in the incident, its Events, or what was sent to the model. */
     secrets: z.array(z.string().min(6)).default([]),
   }),
   /** Policy for this case (default: auto, every built-in action allowed in the case's namespace). */
-  policy: z.object({ mode: z.enum(['observe', 'approve', 'auto']).optional() }).default({}),
+  policy: z
+    .object({
+      mode: z.enum(['observe', 'approve', 'auto']).optional(),
+      /** GITOPS_MANAGED_WRITES for this case (default propose): suspend writes after suspending the manager. */
+      gitopsManagedWrites: z.enum(['propose', 'suspend', 'allow']).optional(),
+    })
+    .default({}),
   /** An earlier incident of the same alert that people gave feedback on, run first (learning from people). */
   before: Before.optional(),
   /**
@@ -150,7 +172,7 @@ export function alertEcho(alert: Pick<CaseFile['alert'], 'labels' | 'annotations
  * A case's defects: `findings` patterns that an echo of the alert's own labels and annotations already
  * satisfies (a report that only repeats the alert would pass them, so they measure nothing).
  */
-export function caseDefects(spec: Pick<Case, 'name' | 'alert' | 'expect'>): string[] {
+export function caseDefects(spec: Pick<Case, 'name' | 'alert'> & { expect: Pick<Case['expect'], 'findings'> }): string[] {
   const echo = alertEcho(spec.alert);
   const out: string[] = [];
   for (const p of spec.expect.findings) {
@@ -169,7 +191,7 @@ export function renderCase(name: string, vars: { ns: string; now: number }): Ren
   if (!parsed.success) {
     throw new Error(`eval/cases/${name}/case.yaml: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   }
-  for (const p of [...parsed.data.expect.findings, ...parsed.data.expect.absent]) {
+  for (const p of [...parsed.data.expect.findings, ...parsed.data.expect.absent, ...parsed.data.expect.objects.filter((o) => o.matches !== undefined).map((o) => ({ pattern: o.matches! }))]) {
     try {
       new RegExp(p.pattern, 'i');
     } catch (e) {

@@ -3,7 +3,7 @@
 // written through the status subresource as the kubelet or a controller would have written it.
 import { randomBytes } from 'node:crypto';
 import type { Kube } from './kube.js';
-import type { ObjectRef } from './cases.js';
+import type { ObjectField, ObjectRef } from './cases.js';
 
 export interface Created {
   apiVersion: string;
@@ -119,4 +119,13 @@ export async function checkUntouched(kube: Kube, t: { ref: ObjectRef; before?: C
     return { ok: false, detail: `${what} was changed (generation ${cur.metadata.generation ?? '?'}${cur.spec?.replicas !== undefined ? `, replicas ${cur.spec.replicas}` : ''}${cur.spec?.unschedulable ? ', cordoned' : ''})` };
   }
   return { ok: true, detail: `${what} untouched` };
+}
+
+/** An `expect.objects` entry's object as it is now: one the case created (its apiVersion), in the case's namespace unless named. */
+export async function readExpectedObject(kube: Kube, f: ObjectField, created: Created[], ns: string): Promise<any | undefined> {
+  const c = created.find((x) => x.kind === f.kind && x.name === f.name && (!f.apiVersion || x.apiVersion === f.apiVersion));
+  const apiVersion = f.apiVersion ?? c?.apiVersion;
+  if (!apiVersion) throw new Error(`expect.objects: ${f.kind} ${f.name} is not created by the case: give its apiVersion`);
+  const info = await kube.resource(apiVersion, f.kind);
+  return kube.get(apiVersion, f.kind, f.name, info.namespaced ? (f.namespace ?? c?.namespace ?? ns) : undefined);
 }

@@ -14,7 +14,7 @@ import { startScriptedLlm, type Reply, type ScriptedLlm } from '../../test/bed/s
 import { runBefore } from './before.js';
 import { pullRequestChecks, pullRequestsRecorded, startCaseGitHost, type CaseGitHost } from './gitHost.js';
 import { durationMs, renderCase, type Case, type Pattern } from './cases.js';
-import { applyObjects, checkUntouched, untouchedTargets } from './cluster.js';
+import { applyObjects, checkUntouched, readExpectedObject, untouchedTargets } from './cluster.js';
 import { Kube } from './kube.js';
 import { invariantChecks } from './invariants.js';
 import { startRecordingProxy, type RecordingProxy } from './recorder.js';
@@ -76,7 +76,7 @@ async function applyFile(kube: Kube, file: string): Promise<void> {
   }
 }
 
-/** CRDs, the operator's ServiceAccount and RBAC (deploy/rbac.yaml, deploy/actions-rbac.yaml), once per bed. */
+/** CRDs, the operator's ServiceAccount and RBAC (deploy/rbac.yaml, actions-rbac.yaml, gitops-suspend-rbac.yaml), once per bed. */
 export async function prepareBed(kube: Kube, statePath: string): Promise<EvalBed> {
   await applyFile(kube, path.join(PROJECT_ROOT, 'crds', 'alertagent.io_alertincidents.yaml'));
   await applyFile(kube, path.join(PROJECT_ROOT, 'eval', 'bed', 'cert-manager-crds.yaml'));
@@ -93,6 +93,10 @@ export async function prepareBed(kube: Kube, statePath: string): Promise<EvalBed
   await applyFile(kube, path.join(PROJECT_ROOT, 'deploy', 'rbac.yaml'));
   await applyFile(kube, path.join(PROJECT_ROOT, 'deploy', 'actions-rbac.yaml'));
   await applyFile(kube, path.join(PROJECT_ROOT, 'eval', 'bed', 'rbac-extra.yaml'));
+  // The optional role of GITOPS_MANAGED_WRITES=suspend (patch Flux Kustomizations/HelmReleases, Argo CD
+  // Applications), as its README section installs it. Bound on every run: the operator patches a manager only
+  // under suspend, so the cases under propose are not changed by it (their `untouched` lists say so).
+  await applyFile(kube, path.join(PROJECT_ROOT, 'deploy', 'gitops-suspend-rbac.yaml'));
   return { kube, statePath, operatorKubeconfig };
 }
 
@@ -157,6 +161,7 @@ export async function runCase(
       NAMESPACE: ns,
       SERVERS_CONFIG: '/nonexistent/servers_config.json',
       POLICY_MODE: c.policy.mode ?? 'auto',
+      ...(c.policy.gitopsManagedWrites ? { GITOPS_MANAGED_WRITES: c.policy.gitopsManagedWrites } : {}),
       POLICY_ALLOWED_TOOLS: BUILTIN_ACTIONS.join(','),
       POLICY_ALLOWED_CLUSTER_TOOLS: BUILTIN_NODE_ACTIONS.join(','),
       POLICY_ALLOWED_NAMESPACES: ns,
@@ -251,6 +256,7 @@ export async function runCase(
       events,
       llmRequests: llm?.requests.map((r) => r.body) ?? proxy?.calls.map((c) => c.body) ?? [],
       untouched: await Promise.all(untouched.map((t) => checkUntouched(kube, t))),
+      objects: await Promise.all(c.expect.objects.map(async (field) => ({ field, object: await readExpectedObject(kube, field, created, ns) }))),
     });
     if (git) checks.push(...pullRequestChecks(incident, git.host));
     const invariants = invariantChecks({

@@ -322,6 +322,26 @@ export function reportMarkdown(conv: Conversation, c: Conclusion): string {
   ].join('\n\n');
 }
 
+/**
+ * The one change a capable model makes when the evidence calls for it and the policy offers it: a Deployment
+ * whose newest revision's image cannot be pulled, while rollout_history shows an earlier revision with other
+ * images that had all its pods ready, is rolled back once (what `kubectl rollout undo` does). Nothing else
+ * is ever written; whether the write is allowed, proposed in Git or done after suspending a GitOps manager is
+ * the operator's policy, not the model's.
+ */
+export function rollbackCall(conv: Conversation, t: Targets, top: Signal | undefined): PlannedCall | undefined {
+  if (!t.namespace || !t.deployment || top?.id !== 'image' || !offered(conv, 'rollback_deployment')) return undefined;
+  if (conv.calls.some((c) => c.tool === 'rollback_deployment')) return undefined;
+  const history = conv.calls.find((c) => c.ok && c.tool === 'rollout_history' && c.args.name === t.deployment);
+  if (!history) return undefined;
+  const rows = history.output.split('\n').map((l) => l.trim().split(/\s+/)).filter((r) => /^\d+$/.test(r[0] ?? ''));
+  const current = rows.find((r) => r[1] === '(current)');
+  const readyAll = (x = '') => /^(\d+)\/(\d+)$/.test(x) && x.split('/')[0] === x.split('/')[1] && x.split('/')[0] !== '0';
+  const earlier = rows.find((r) => r !== current && readyAll(r[3]) && r[4] !== current?.[5]);
+  if (!current || !earlier) return undefined;
+  return { tool: 'rollback_deployment', args: { name: t.deployment, namespace: t.namespace }, why: `Revision ${current[0]}'s image cannot be pulled; revision ${earlier[0]} (${earlier[4]}) ran with all pods ready: roll back to it.` };
+}
+
 const toolReply = (name: string, args: object, content: string): Reply => ({ content, toolCalls: [{ name, arguments: args }] });
 
 /** The reply to one request. */
@@ -335,6 +355,9 @@ export function competentReply(body: any): Reply {
     const tool = offered(conv, next.tool)!;
     return toolReply(tool.name, next.args, next.why);
   }
-  const c = conclude(conv, readEvidence(conv, primary));
+  const reading = readEvidence(conv, primary);
+  const fix = rollbackCall(conv, t, ranked(reading).filter((s) => !s.past)[0]);
+  if (fix) return toolReply(offered(conv, fix.tool)!.name, fix.args, fix.why);
+  const c = conclude(conv, reading);
   return toolReply(c.resolved ? 'resolve_incident' : 'escalate_incident', { summary: c.summary, root_cause: c.rootCause }, c.resolved ? 'The problem is gone.' : 'The cause is known; a person must act on it.');
 }

@@ -9,7 +9,7 @@ import { clipStatus } from '../incident/limits.js';
 import { FIELD_MANAGERS, controllerStatus, foreignControllerFields } from '../incident/owners.js';
 import { IncidentStore, apiErrorMessage, isInvalid, isNotFound, type IncidentCacheView } from '../incident/store.js';
 import { feedbackPending } from '../incident/feedback.js';
-import { AlertIncident, COMPLETED_AT_ANNOTATION, LABELS, isFinished, type Phase } from '../incident/types.js';
+import { AlertIncident, COMPLETED_AT_ANNOTATION, LABELS, TERMINAL_PHASES, isFinished, type Phase } from '../incident/types.js';
 import type { Advance, IncidentEvent, InvestigationEngine, Write } from '../investigation/engine.js';
 import type { EventRecorder } from '../runtime/events.js';
 import type { Logger } from '../observability/logger.js';
@@ -254,6 +254,22 @@ export class IncidentReconciler {
     const next: Tracked = { phase: inc.status?.phase ?? 'Pending', ...(inc.status?.outcome && { outcome: inc.status.outcome }), ...this.d.metrics?.clusterLabels(inc.spec.cluster) };
     this.known.set(key, next);
     this.updateGauges(prev, next);
+    this.countFinished(prev, next);
+  }
+
+  /**
+   * alertagent_incidents_finished_total: once per incident, on the one transition of its tracked entry from
+   * an unfinished phase to a finished one. Why once: the entry of a key only ever moves forward (our
+   * writes and the informer's newer copies), and once finished it is forgotten (markFinished) or re-tracked
+   * as finished from nothing, which is no transition. So a status write whose answer was lost (its retry
+   * writes the same finished phase, or the watch brings it first), a replayed or duplicated event, a relist,
+   * or a new leader's ADDED events never count it again. Only the lease holder tracks incidents, so one
+   * replica counts it; one that finished while no replica tracked it unfinished is not counted (at most once).
+   */
+  private countFinished(prev: Tracked | undefined, next: Tracked): void {
+    if (!prev || TERMINAL_PHASES.has(prev.phase) || !TERMINAL_PHASES.has(next.phase)) return;
+    const outcome = next.phase === 'Failed' ? 'Failed' : (next.outcome ?? '');
+    this.d.metrics?.incidentsFinished.inc({ outcome, ...(next.cluster !== undefined && { cluster: next.cluster }) });
   }
 
   private forget(key: string): void {

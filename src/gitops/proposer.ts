@@ -46,6 +46,11 @@ export interface ProposerOptions {
   resumeManager?: (inc: AlertIncident, m: ManagerSuspension, by: string) => Promise<'resumed' | 'notOurs' | 'gone' | 'unreachable'>;
   cache?: IncidentCacheView;
   registry?: Registry;
+  /**
+   * Many clusters: the bounded `cluster` label of an incident's series (observability/metrics.ts's
+   * clusterLabels). Absent: the counter has no `cluster` label, its series as they were.
+   */
+  clusterLabels?: (cluster: string | undefined) => { cluster?: string };
   now?: () => number;
 }
 
@@ -90,12 +95,12 @@ export const suspendedFor = (inc: AlertIncident, step: number): string => `${inc
 
 export class GitProposer {
   private readonly queue: WorkQueue;
-  private readonly results?: Counter<'provider' | 'state'>;
+  private readonly results?: Counter<'provider' | 'state' | 'cluster'>;
 
   constructor(private readonly o: ProposerOptions) {
     this.queue = new WorkQueue({ concurrency: 2, baseDelayMs: 2_000, maxDelayMs: 5 * 60_000, onError: (key, err) => o.log.warn('a change proposed in Git is retried', { incident: key, error: (err as Error).message }) });
     if (o.registry) {
-      this.results = new Counter({ name: 'alert_agent_git_changes_total', help: 'Changes proposed in Git by the state they reached (Open, Merged, Synced, Closed, TimedOut, Failed)', labelNames: ['provider', 'state'], registers: [o.registry] });
+      this.results = new Counter({ name: 'alert_agent_git_changes_total', help: 'Changes proposed in Git by the state they reached (Open, Merged, Synced, Closed, TimedOut, Failed)', labelNames: ['provider', 'state', ...(o.clusterLabels ? ['cluster' as const] : [])], registers: [o.registry] });
     }
   }
 
@@ -132,7 +137,7 @@ export class GitProposer {
       if (JSON.stringify(record) !== JSON.stringify(records.get(w.step))) {
         records.set(w.step, record);
         changed = true;
-        this.results?.inc({ provider: this.o.provider.kind, state: record.state });
+        this.results?.inc({ provider: this.o.provider.kind, state: record.state, ...this.o.clusterLabels?.(inc.spec.cluster) });
       }
       if (record.state === 'Open' || record.state === 'Merged') follow = true;
     }

@@ -13,7 +13,7 @@ import type { GitProvider } from './provider.js';
 
 export function createGitProposer(
   config: Config,
-  d: { store: IncidentStore; log: Logger; kc: KubeConfig; cache?: ProposerOptions['cache']; registry: Registry; provider?: GitProvider; clusters?: Clusters },
+  d: { store: IncidentStore; log: Logger; kc: KubeConfig; cache?: ProposerOptions['cache']; registry: Registry; clusterLabels?: ProposerOptions['clusterLabels']; provider?: GitProvider; clusters?: Clusters },
 ): GitProposer {
   const github = config.GITOPS_GIT_PROVIDER === 'github';
   const kcOf = (inc: AlertIncident) => (config.CLUSTERS_ENABLED && inc.spec.cluster && inc.spec.cluster !== config.LOCAL_CLUSTER_NAME ? d.clusters?.get(inc.spec.cluster)?.kc : d.kc);
@@ -33,5 +33,6 @@ export function createGitProposer(
     resumeManager: managerResumer(kcOf),
     cache: d.cache,
     registry: d.registry,
+    clusterLabels: d.clusterLabels,
   });
 }

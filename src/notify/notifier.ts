@@ -33,6 +33,11 @@ export interface NotifierOptions {
   /** Replaces the sinks built from the config (by name). */
   sinks?: Sink[];
   registry?: Registry;
+  /**
+   * Many clusters: the bounded `cluster` label of an incident's series (observability/metrics.ts's
+   * clusterLabels). Absent: the counter has no `cluster` label, its series as they were.
+   */
+  clusterLabels?: (cluster: string | undefined) => { cluster?: string };
   now?: () => number;
   /** Alert namespace mode: an incident whose namespace and alert disagree is not routed by its alert's labels. */
   tenancy?: Tenancy;
@@ -71,7 +76,7 @@ export class Notifier {
   private readonly lastSent = new Map<string, { at: number; incKey: string }>();
   /** One write of status.notifications at a time per incident. */
   private readonly writes = new SerialByKey();
-  private readonly deliveries?: Counter<'sink' | 'result'>;
+  private readonly deliveries?: Counter<'sink' | 'result' | 'cluster'>;
 
   constructor(private readonly o: NotifierOptions) {
     this.jobs = new DueJobs<Job>({ concurrency: o.config.delivery.concurrency, run: (job) => this.run(job), now: () => this.now() });
@@ -83,7 +88,7 @@ export class Notifier {
       this.deliveries = new Counter({
         name: 'alert_agent_notifications_total',
         help: 'Notification attempts by sink and result (sent, retrying, failed, suppressed, deferred)',
-        labelNames: ['sink', 'result'],
+        labelNames: ['sink', 'result', ...(o.clusterLabels ? ['cluster' as const] : [])],
         registers: [o.registry],
       });
     }
@@ -179,7 +184,7 @@ export class Notifier {
       const last = this.lastSent.get(`${job.sink}|${job.identity}`);
       if (last && last.incKey !== job.incKey && now - last.at < entry.routing.minIntervalMs) {
         if (!job.deferred) {
-          this.deliveries?.inc({ sink: job.sink, result: 'deferred' });
+          this.deliveries?.inc({ sink: job.sink, result: 'deferred', ...this.o.clusterLabels?.(inc.spec.cluster) });
           log.info('alert notified within the minimum interval: held back until the window ends');
         }
         job.deferred = true;
@@ -196,7 +201,7 @@ export class Notifier {
           this.jobs.drop(j.key);
           const other = j === job ? inc : await this.read(j.namespace, j.name);
           if (other) await this.record(other, { sink: j.sink, type: entry.cfg.type, event: j.event, state: 'Suppressed', time: new Date(now).toISOString(), error: `folded into ${newest.incKey}` });
-          this.deliveries?.inc({ sink: j.sink, result: 'suppressed' });
+          this.deliveries?.inc({ sink: j.sink, result: 'suppressed', ...this.o.clusterLabels?.((other ?? inc).spec.cluster) });
         }
         newest.count = group.length;
         if (newest !== job) {
@@ -219,7 +224,7 @@ export class Notifier {
       rec = { sink: job.sink, type: entry.cfg.type, event: job.event, state: 'Sent', time: new Date(sentAt).toISOString(), attempts, messageId: res.messageId ?? previousId, ...(job.count && job.count > 1 ? { count: job.count } : {}) };
       this.lastSent.set(`${job.sink}|${job.identity}`, hasSent(inc, job.sink) ? (this.lastSent.get(`${job.sink}|${job.identity}`) ?? { at: sentAt, incKey: job.incKey }) : { at: sentAt, incKey: job.incKey });
       this.jobs.drop(job.key);
-      this.deliveries?.inc({ sink: job.sink, result: 'sent' });
+      this.deliveries?.inc({ sink: job.sink, result: 'sent', ...this.o.clusterLabels?.(inc.spec.cluster) });
       log.info('notification sent', { attempts });
     } catch (err) {
       const e = err instanceof DeliveryError ? err : new DeliveryError((err as Error)?.message ?? String(err), true);
@@ -229,13 +234,13 @@ export class Notifier {
         job.attempts = attempts;
         job.dueAt = this.now() + delay;
         rec = { sink: job.sink, type: entry.cfg.type, event: job.event, state: 'Retrying', time: t, attempts, error: e.message, nextAttemptAt: new Date(job.dueAt).toISOString() };
-        this.deliveries?.inc({ sink: job.sink, result: 'retrying' });
+        this.deliveries?.inc({ sink: job.sink, result: 'retrying', ...this.o.clusterLabels?.(inc.spec.cluster) });
         log.warn('notification failed; retrying', { attempts, error: e.message, retryInMs: Math.round(delay) });
         this.jobs.schedule(job);
       } else {
         rec = { sink: job.sink, type: entry.cfg.type, event: job.event, state: 'Failed', time: t, attempts, error: e.message };
         this.jobs.drop(job.key);
-        this.deliveries?.inc({ sink: job.sink, result: 'failed' });
+        this.deliveries?.inc({ sink: job.sink, result: 'failed', ...this.o.clusterLabels?.(inc.spec.cluster) });
         log.error('notification failed for good', { attempts, error: e.message });
       }
     }

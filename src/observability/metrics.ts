@@ -1,9 +1,10 @@
 // Prometheus metrics of the whole operator, in one registry served on METRICS_PORT.
 //
-// Many clusters (`byCluster`): the metrics that count incidents (stored, by phase and outcome, reconciles
-// and their duration, feedback) carry a `cluster` label; off, they have exactly the labels they had. Its
-// values are the clusters the operator knows and `unknown` (an alert may name any cluster: a label value
-// per name would let anyone who can post an alert grow the series without bound).
+// Many clusters (`byCluster`): the metrics that count incidents (stored, by phase and outcome, finished,
+// reconciles and their duration, feedback, and the faces' notifications, tickets and Git changes) carry a
+// `cluster` label; off, they have exactly the labels they had. Its values are the clusters the operator
+// knows and `unknown` (an alert may name any cluster: a label value per name would let anyone who can
+// post an alert grow the series without bound).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** The value of the `cluster` label for a cluster the operator does not know (or an incident of no cluster). */
@@ -17,6 +18,8 @@ export function createMetrics(opts: { byCluster?: boolean } = {}) {
   let known: (cluster: string) => boolean = () => false;
   return {
     registry,
+    /** Many clusters on: the incidents' series (and the faces' counters, given `clusterLabels`) carry `cluster`. */
+    byCluster: opts.byCluster === true,
     /** The `cluster` label of an incident's series: none when byCluster is off; `unknown` for a cluster not known. */
     clusterLabels(cluster: string | undefined): { cluster?: string } {
       if (!opts.byCluster) return {};
@@ -30,6 +33,7 @@ export function createMetrics(opts: { byCluster?: boolean } = {}) {
     alertsReceived: new Counter({ name: 'alertagent_alerts_received_total', help: 'Alerts received in valid payloads.', labelNames: ['status'], registers: r }),
     alertsStored: new Counter({ name: 'alertagent_alerts_stored_total', help: 'Alerts stored as AlertIncidents, by what happened.', labelNames: ['result', ...cl], registers: r }),
     incidentsByPhase: new Gauge({ name: 'alertagent_incidents', help: 'Incidents this replica last saw, by phase and outcome.', labelNames: ['phase', 'outcome', ...cl], registers: r }),
+    incidentsFinished: new Counter({ name: 'alertagent_incidents_finished_total', help: 'Incidents that finished, by outcome (Resolved, NeedsManualIntervention, Failed); counted once, by the replica that owned the incident.', labelNames: ['outcome', ...cl], registers: r }),
     reconcileTotal: new Counter({ name: 'alertagent_reconcile_total', help: 'Reconciles by result.', labelNames: ['result', ...cl], registers: r }),
     reconcileDuration: new Histogram({ name: 'alertagent_reconcile_duration_seconds', help: 'Time of one reconcile (one step).', labelNames: cl, buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300], registers: r }),
     queueDepth: new Gauge({ name: 'alertagent_queue_depth', help: 'Keys waiting in the work queue.', registers: r }),

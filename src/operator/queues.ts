@@ -45,10 +45,12 @@ interface SideQueueInputs {
 export async function buildSideQueues(config: Config, log: Logger, d: SideQueueInputs): Promise<SideQueues> {
   const { kc, metrics, store } = d.clients;
   const { informer, tenancy } = d;
+  // Many clusters: the faces' counters carry the incidents' bounded `cluster` label too; off, none.
+  const clusterLabels = metrics.byCluster ? metrics.clusterLabels : undefined;
   // Notifications: their own queue, on the same informer, run by the same replica as the controller.
   const notifyConfig = d.notifications;
   const notifier = notifyConfig?.sinks.length
-    ? new (await import('../notify/notifier.js')).Notifier({ config: notifyConfig, store, log: log.child({ component: 'notify' }), registry: metrics.registry, tenancy, cache: informer })
+    ? new (await import('../notify/notifier.js')).Notifier({ config: notifyConfig, store, log: log.child({ component: 'notify' }), registry: metrics.registry, clusterLabels, tenancy, cache: informer })
     : undefined;
   // Tickets (src/tickets): their own queue beside the notifier's, on the same informer, on the same replica.
   const ticketsConfig = d.tickets?.config ?? (config.TICKETS_CONFIG ? (await import('../tickets/config.js')).loadTicketsConfig(config.TICKETS_CONFIG) : undefined);
@@ -60,6 +62,7 @@ export async function buildSideQueues(config: Config, log: Logger, d: SideQueueI
         systems: d.tickets?.systems,
         log: log.child({ component: 'tickets' }),
         registry: metrics.registry,
+        clusterLabels,
         tenancy,
         cache: informer,
         localCluster: config.CLUSTERS_ENABLED ? config.LOCAL_CLUSTER_NAME : undefined,
@@ -68,7 +71,7 @@ export async function buildSideQueues(config: Config, log: Logger, d: SideQueueI
 
   // Changes proposed in Git (src/gitops): pull requests on their own queue, on the same informer and replica.
   const gitops = config.GITOPS_GIT_PROVIDER
-    ? (await import('../gitops/setup.js')).createGitProposer(config, { store, log, kc, cache: informer, registry: metrics.registry, provider: d.gitProvider, clusters: d.clusters })
+    ? (await import('../gitops/setup.js')).createGitProposer(config, { store, log, kc, cache: informer, registry: metrics.registry, clusterLabels, provider: d.gitProvider, clusters: d.clusters })
     : undefined;
   return { notifier, tickets, gitops };
 }

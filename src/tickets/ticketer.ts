@@ -35,6 +35,11 @@ export interface TicketerOptions {
   /** Replaces the systems built from the config, by tracker name (tests). */
   systems?: Record<string, TicketSystem>;
   registry?: Registry;
+  /**
+   * Many clusters: the bounded `cluster` label of an incident's series (observability/metrics.ts's
+   * clusterLabels). Absent: the counter has no `cluster` label, its series as they were.
+   */
+  clusterLabels?: (cluster: string | undefined) => { cluster?: string };
   now?: () => number;
   tenancy?: Tenancy;
   /** The shared informer's cache: events start from its copy; our writes go into it. */
@@ -74,7 +79,7 @@ export class Ticketer {
   private readonly attempts = new Map<string, number>();
   /** One write of status.tickets at a time per incident. */
   private readonly writes = new SerialByKey();
-  private readonly counter?: Counter<'system' | 'action' | 'result'>;
+  private readonly counter?: Counter<'system' | 'action' | 'result' | 'cluster'>;
 
   constructor(private readonly o: TicketerOptions) {
     this.jobs = new DueJobs<Job>({ concurrency: o.config.delivery.concurrency, run: (job) => this.run(job), now: () => this.now() });
@@ -85,7 +90,7 @@ export class Ticketer {
       this.counter = new Counter({
         name: 'alert_agent_tickets_total',
         help: 'Ticket events by system, action (created, commented, reopened, linked, closed, open, resolve) and result (ok, retrying, failed, skipped)',
-        labelNames: ['system', 'action', 'result'],
+        labelNames: ['system', 'action', 'result', ...(o.clusterLabels ? ['cluster' as const] : [])],
         registers: [o.registry],
       });
     }
@@ -153,7 +158,7 @@ export class Ticketer {
     try {
       const out = job.event === 'open' ? await this.open(inc, tracker) : await this.resolve(inc, tracker, prev!);
       rec = { ...base, ...out, time: new Date(this.now()).toISOString(), attempts };
-      this.counter?.inc({ system: tracker.cfg.type, action: (out.action ?? job.event).toLowerCase(), result: out.state === 'Skipped' ? 'skipped' : 'ok' });
+      this.counter?.inc({ system: tracker.cfg.type, action: (out.action ?? job.event).toLowerCase(), result: out.state === 'Skipped' ? 'skipped' : 'ok', ...this.o.clusterLabels?.(inc.spec.cluster) });
       log.info('ticket event done', { key: out.key, state: out.state, action: out.action, attempts });
     } catch (err) {
       if (err instanceof NotYet) {
@@ -168,12 +173,12 @@ export class Ticketer {
         job.dueAt = this.now() + deliveryRetryDelay(attempts, delivery, err.retryAfterMs);
         this.attempts.set(job.key, attempts);
         rec = { ...base, ...keep, state: 'Retrying', time: t, attempts, error: err.message, nextAttemptAt: new Date(job.dueAt).toISOString() };
-        this.counter?.inc({ system: tracker.cfg.type, action: job.event, result: 'retrying' });
+        this.counter?.inc({ system: tracker.cfg.type, action: job.event, result: 'retrying', ...this.o.clusterLabels?.(inc.spec.cluster) });
         log.warn('ticket event failed; retrying', { attempts, error: err.message, retryInMs: job.dueAt - this.now() });
         this.jobs.schedule(job);
       } else {
         rec = { ...base, ...keep, state: 'Failed', time: t, attempts, error: err.message };
-        this.counter?.inc({ system: tracker.cfg.type, action: job.event, result: 'failed' });
+        this.counter?.inc({ system: tracker.cfg.type, action: job.event, result: 'failed', ...this.o.clusterLabels?.(inc.spec.cluster) });
         log.error('ticket event failed for good', { attempts, error: err.message });
       }
     }

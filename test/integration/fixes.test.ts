@@ -8,12 +8,12 @@
 // analyzer proposes the quota raise on its own.
 import { AppsV1Api, AutoscalingV2Api, CoreV1Api, type V1Container, type V1Deployment } from '@kubernetes/client-node';
 import type { Operator } from '../../src/operator.js';
-import type { AlertIncident, Step } from '../../src/incident/types.js';
+import type { AlertIncident } from '../../src/incident/types.js';
 import { undoOf } from '../../src/investigation/report.js';
 import { DEFAULT_RAISE_BOUNDS, makeContext, type ToolContext } from '../../src/tools/kubernetes/context.js';
 import { dryRunTool } from '../../src/tools/kubernetes/dryRun.js';
-import { runTool, TOOL_DEFS } from '../../src/tools/kubernetes/server.js';
 import { createVerifier } from '../../src/tools/kubernetes/verify.js';
+import { def, recordedStep, runBuiltin } from './fixKit.js';
 import { startScriptedLlm, type Reply, type ScriptedLlm } from '../bed/scriptedLlm.js';
 import { alert, applyCrd, byPosition, createNamespace, eventually, finished, kubeConfig, kubectl, listIncidents, payload, post, startTestOperator, waitForIncident } from './harness.js';
 
@@ -23,28 +23,10 @@ const core = kc.makeApiClient(CoreV1Api);
 const autoscaling = kc.makeApiClient(AutoscalingV2Api);
 const ctx: ToolContext = { ...makeContext(kc), raiseBounds: DEFAULT_RAISE_BOUNDS };
 const verifier = createVerifier(ctx, 'kubernetes');
-const def = (name: string) => TOOL_DEFS.find((d) => d.name === name)!;
 
-/** Runs a tool as the server does: its text, and its data (checked against its output schema) or its error. */
-async function run(tool: string, args: Record<string, unknown>, context: ToolContext = ctx): Promise<{ text: string; data?: Record<string, unknown>; isError: boolean }> {
-  const r = await runTool(def(tool), args, context, 16000);
-  return { text: (r.content as Array<{ text: string }>).map((c) => c.text).join('\n'), data: r.structuredContent as Record<string, unknown> | undefined, isError: r.isError === true };
-}
+const run = (tool: string, args: Record<string, unknown>, context: ToolContext = ctx) => runBuiltin(tool, args, context);
 
-/** The step as the engine records it, for undoOf: before it ran (with the dry run's diff) or after (with its result). */
-function step(tool: string, args: Record<string, unknown>, o: { diff?: string; data?: Record<string, unknown> }): Step {
-  return {
-    index: 1,
-    time: new Date().toISOString(),
-    action: 'callTool',
-    server: 'kubernetes',
-    tool,
-    arguments: JSON.stringify(args),
-    mutating: true,
-    ...(o.diff ? { dryRun: { ok: true, diff: o.diff } } : {}),
-    ...(o.data ? { state: 'Succeeded', result: { ok: true, output: '', data: JSON.stringify(o.data) } } : {}),
-  } as Step;
-}
+const step = recordedStep;
 
 /** Runs the `kubectl patch …` an undo text gives, exactly as written. */
 async function runUndo(undo: string): Promise<void> {

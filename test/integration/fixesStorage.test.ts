@@ -11,13 +11,12 @@
 import * as path from 'node:path';
 import { CoreV1Api, CustomObjectsApi, StorageV1Api } from '@kubernetes/client-node';
 import type { Operator } from '../../src/operator.js';
-import type { Step } from '../../src/incident/types.js';
 import { undoOf } from '../../src/investigation/report.js';
 import { makeContext, type ToolContext } from '../../src/tools/kubernetes/context.js';
 import { dryRunTool } from '../../src/tools/kubernetes/dryRun.js';
 import { mergePatch } from '../../src/tools/kubernetes/mutate/common.js';
-import { runTool, TOOL_DEFS } from '../../src/tools/kubernetes/server.js';
 import { createVerifier } from '../../src/tools/kubernetes/verify.js';
+import { def, recordedStep, runBuiltin } from './fixKit.js';
 import { PROJECT_ROOT } from '../../scripts/local/controlPlane.js';
 import { alert, applyCrd, createNamespace, eventually, finished, kubeConfig, kubectl, payload, post, startTestOperator, waitForIncident } from './harness.js';
 
@@ -27,28 +26,12 @@ const storage = kc.makeApiClient(StorageV1Api);
 const custom = kc.makeApiClient(CustomObjectsApi);
 const ctx: ToolContext = makeContext(kc);
 const verifier = createVerifier(ctx, 'kubernetes');
-const def = (name: string) => TOOL_DEFS.find((d) => d.name === name)!;
 /** Cluster-scoped objects this file made (StorageClasses, PersistentVolumes), deleted at the end. */
 const made: Array<() => Promise<unknown>> = [];
 
-async function run(tool: string, args: Record<string, unknown>, context: ToolContext = ctx): Promise<{ text: string; data?: Record<string, unknown>; isError: boolean }> {
-  const r = await runTool(def(tool), args, context, 16000);
-  return { text: (r.content as Array<{ text: string }>).map((c) => c.text).join('\n'), data: r.structuredContent as Record<string, unknown> | undefined, isError: r.isError === true };
-}
+const run = (tool: string, args: Record<string, unknown>, context: ToolContext = ctx) => runBuiltin(tool, args, context);
 
-function step(tool: string, args: Record<string, unknown>, o: { diff?: string; data?: Record<string, unknown> }): Step {
-  return {
-    index: 1,
-    time: new Date().toISOString(),
-    action: 'callTool',
-    server: 'kubernetes',
-    tool,
-    arguments: JSON.stringify(args),
-    mutating: true,
-    ...(o.diff ? { dryRun: { ok: true, diff: o.diff } } : {}),
-    ...(o.data ? { state: 'Succeeded', result: { ok: true, output: '', data: JSON.stringify(o.data) } } : {}),
-  } as Step;
-}
+const step = recordedStep;
 
 beforeAll(async () => {
   await applyCrd();

@@ -6,7 +6,7 @@
 // rule-based analyzer, and the report's memory-growth sentence answered by that Prometheus.
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api } from '@kubernetes/client-node';
 import type { Operator } from '../../src/operator.js';
 import { BUILTIN_TOOLS, CLUSTER_SCOPED_TOOLS, createKubernetesToolServer } from '../../src/tools/kubernetes/server.js';
 import { ToolManager } from '../../src/tools/manager.js';

@@ -2,7 +2,7 @@
 // its text, its structured data, its error texts (an API failure quoting a value, a handler that throws,
 // arguments echoed back), and what the tool server cuts to its bounds (redacted before the cut, so that no
 // half secret is left for the pass to miss). No cluster: the API clients are stubs.
-import { ApiException, KubeConfig, type CoreV1Api, type V1Pod } from '@kubernetes/client-node';
+import { ApiException, type CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { silentLogger } from '../../src/observability/logger.js';
 import { BUILTIN_TOOLS, createKubernetesToolServer, type KubernetesToolServerOptions } from '../../src/tools/kubernetes/server.js';
 import { ToolManager } from '../../src/tools/manager.js';
