@@ -2,8 +2,11 @@
 // label patches, merge patches and server-side applies of status (each field owned by the manager that
 // applied it last: a field a manager leaves out of its next apply is removed if it held it alone), a
 // watch that tests drive, and resourceVersions counted up.
-import type { AlertIncident, IncidentStatus } from '../../src/incident/types.js';
-import type { WatchFn } from '../../src/runtime/informer.js';
+import { UNFINISHED_SELECTOR } from '../../src/controller/reconciler.js';
+import { slimManagedFields } from '../../src/incident/owners.js';
+import { AlertIncident, type IncidentStatus } from '../../src/incident/types.js';
+import { silentLogger } from '../../src/observability/logger.js';
+import { Informer, type WatchFn } from '../../src/runtime/informer.js';
 
 export const NS = 'ops';
 
@@ -164,3 +167,22 @@ export function fakeWatch() {
 }
 
 export const tick = () => new Promise((r) => setImmediate(r));
+
+/**
+ * The informer of unfinished incidents as the controller runs it, over `store` and a watch the test drives
+ * (`w`, from fakeWatch()); `maxObjects` bounds its cache.
+ */
+export function unfinishedInformer(store: FakeStore, w: ReturnType<typeof fakeWatch>, maxObjects?: number): Informer<AlertIncident> {
+  return new Informer<AlertIncident>({
+    resource: 'alertincidents',
+    apiPath: '/apis/alertagent.io/v1alpha1',
+    plural: 'alertincidents',
+    namespace: NS,
+    labelSelector: UNFINISHED_SELECTOR,
+    list: (q) => store.list(q),
+    parse: (raw) => slimManagedFields(AlertIncident.parse(raw)),
+    watch: w.fn,
+    log: silentLogger(),
+    maxObjects,
+  });
+}

@@ -8,7 +8,6 @@ import type { GitChange } from '../../src/contracts/gitChange.js';
 import { IncidentReconciler, UNFINISHED_SELECTOR } from '../../src/controller/reconciler.js';
 import { GitHubProvider } from '../../src/gitops/github.js';
 import { GitProposer } from '../../src/gitops/proposer.js';
-import { slimManagedFields } from '../../src/incident/owners.js';
 import type { IncidentStore } from '../../src/incident/store.js';
 import { AlertIncident, LABELS, type IncidentStatus } from '../../src/incident/types.js';
 import type { Advance, InvestigationEngine } from '../../src/investigation/engine.js';
@@ -16,14 +15,13 @@ import { silentLogger } from '../../src/observability/logger.js';
 import { createMetrics, type Metrics } from '../../src/observability/metrics.js';
 import { parseNotificationsConfig } from '../../src/notify/config.js';
 import { Notifier } from '../../src/notify/notifier.js';
-import { Informer } from '../../src/runtime/informer.js';
 import { parseTicketsConfig } from '../../src/tickets/config.js';
 import { MemoryTicketLinks } from '../../src/tickets/links.js';
 import { Ticketer } from '../../src/tickets/ticketer.js';
 import { bareRepository, removeRepository, startGitHost } from '../fixtures/gitHosts.js';
 import { startSinkReceiver, type SinkReceiver } from '../fixtures/sinkReceiver.js';
 import { startTicketServer, type TicketServer } from '../fixtures/ticketServers.js';
-import { FakeStore, NS, fakeWatch, incident, tick } from './fakeIncidents.js';
+import { FakeStore, NS, fakeWatch, incident, tick, unfinishedInformer } from './fakeIncidents.js';
 
 /** The operator's metrics, many clusters on (eu-1 known) or off. */
 function metricsOf(byCluster: boolean): Metrics {
@@ -180,17 +178,7 @@ async function controller(m: Metrics, last: IncidentStatus) {
   const pending: Array<['ADDED' | 'MODIFIED' | 'DELETED', AlertIncident]> = [];
   store.onChange = (type, obj) => pending.push([type, obj]);
   const w = fakeWatch();
-  const informer = new Informer<AlertIncident>({
-    resource: 'alertincidents',
-    apiPath: '/apis/alertagent.io/v1alpha1',
-    plural: 'alertincidents',
-    namespace: NS,
-    labelSelector: UNFINISHED_SELECTOR,
-    list: (q) => store.list(q),
-    parse: (raw) => slimManagedFields(AlertIncident.parse(raw)),
-    watch: w.fn,
-    log: silentLogger(),
-  });
+  const informer = unfinishedInformer(store, w);
   const engine = { advance: async (inc: AlertIncident): Promise<Advance> => ({ kind: 'write', status: { ...inc.status, ...last }, events: [] }) } as unknown as InvestigationEngine;
   const r = new IncidentReconciler({ store: store as unknown as IncidentStore, engine, log: silentLogger(), metrics: m, cache: informer });
   informer.subscribe({ labelSelector: UNFINISHED_SELECTOR, onEvent: (type, inc) => void r.observe(type, inc) });

@@ -9,13 +9,11 @@ import * as vm from 'node:vm';
 import { WorkQueue } from '../../src/runtime/queue.js';
 import { IncidentReconciler, UNFINISHED_SELECTOR } from '../../src/controller/reconciler.js';
 import type { IncidentStore } from '../../src/incident/store.js';
-import { slimManagedFields } from '../../src/incident/owners.js';
 import { AlertIncident, type IncidentStatus } from '../../src/incident/types.js';
 import type { Advance, InvestigationEngine } from '../../src/investigation/engine.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { createMetrics } from '../../src/observability/metrics.js';
-import { Informer } from '../../src/runtime/informer.js';
-import { FakeStore, NS, fakeWatch, incident, tick } from './fakeIncidents.js';
+import { FakeStore, NS, fakeWatch, incident, tick, unfinishedInformer } from './fakeIncidents.js';
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
@@ -41,18 +39,7 @@ async function controller(o: { next?: (inc: AlertIncident) => IncidentStatus; en
   const pending: Array<['ADDED' | 'MODIFIED' | 'DELETED', AlertIncident]> = [];
   store.onChange = (type, obj) => pending.push([type, obj]);
   const w = fakeWatch();
-  const informer = new Informer<AlertIncident>({
-    resource: 'alertincidents',
-    apiPath: '/apis/alertagent.io/v1alpha1',
-    plural: 'alertincidents',
-    namespace: NS,
-    labelSelector: UNFINISHED_SELECTOR,
-    list: (q) => store.list(q),
-    parse: (raw) => slimManagedFields(AlertIncident.parse(raw)),
-    watch: w.fn,
-    log: silentLogger(),
-    maxObjects: o.maxObjects,
-  });
+  const informer = unfinishedInformer(store, w, o.maxObjects);
   const seen: AlertIncident[] = [];
   const metrics = createMetrics();
   const r = new IncidentReconciler({ store: store as unknown as IncidentStore, engine: o.engine ?? engine(seen, o.next ?? stepAfter), log: silentLogger(), metrics, cache: informer, canWrite: o.canWrite });
