@@ -12,7 +12,7 @@ import { loadConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { startOperator } from '../../src/operator.js';
 import { durationMs, type Before } from './cases.js';
-import type { Kube } from './kube.js';
+import { KubeError, type Kube } from './kube.js';
 
 
 /**
@@ -48,10 +48,20 @@ export async function runBefore(
       await sleep(200);
     }
   };
+  // As `kubectl annotate` does it, read and replace: the operator writes the incident meanwhile (its status,
+  // its labels), so a replace on a copy it has changed since gets 409 and is done again on a fresh read.
   const annotate = async (inc: any, annotations: Record<string, string>) => {
     const path = `${list}/${inc.metadata.name}`;
-    const cur = await kube.must('GET', path);
-    await kube.must('PUT', path, { ...cur, metadata: { ...cur.metadata, annotations: { ...(cur.metadata.annotations ?? {}), ...annotations } } });
+    for (let attempt = 1; ; attempt++) {
+      const cur = await kube.must('GET', path);
+      try {
+        await kube.must('PUT', path, { ...cur, metadata: { ...cur.metadata, annotations: { ...(cur.metadata.annotations ?? {}), ...annotations } } });
+        return;
+      } catch (err) {
+        if (!(err instanceof KubeError && err.status === 409) || attempt >= 10) throw err;
+        await sleep(50 * attempt);
+      }
+    }
   };
   try {
     const alert = { ...o.alert, startsAt: new Date(Date.now() - durationMs(o.before.startsAgo)).toISOString() };
